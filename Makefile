@@ -1,0 +1,53 @@
+# Kimberley -- top-level build.  Each part adds itself in its own rules.mk:
+#   PROGRAMS      binaries `make` builds
+#   UNIT_TESTS    C unit-test binaries `make check` runs
+#   TAP_TESTS     TAP scripts `make check` runs with prove (in this order)
+#   INSTALL_BIN / INSTALL_SBIN / INSTALL_LIBEXEC   files `make install` copies
+#   CLEAN         extra files `make clean` removes
+
+PREFIX     ?= /usr/local
+BINDIR     ?= $(PREFIX)/bin
+SBINDIR    ?= $(PREFIX)/sbin
+LIBEXECDIR ?= $(PREFIX)/libexec
+DATADIR    ?= $(PREFIX)/share
+MANDIR     ?= $(DATADIR)/man
+SYSCONFDIR ?= /etc
+DESTDIR    ?=
+
+CC      ?= cc
+PKG     ?= pkg-config
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -I. -Irpc
+CFLAGS  += -DKIM_LIBEXECDIR='"$(LIBEXECDIR)/kimberley"'
+LDFLAGS ?=
+
+PROGRAMS        :=
+UNIT_TESTS      :=
+TAP_TESTS       :=
+INSTALL_BIN     :=
+INSTALL_SBIN    :=
+INSTALL_LIBEXEC :=
+CLEAN           :=
+
+all: programs
+
+# rpc first (others use its variables), then every part's fragment.
+include rpc/rules.mk
+include $(sort $(filter-out rpc/rules.mk,$(wildcard */rules.mk tests/*/rules.mk)))
+
+programs: $(PROGRAMS)
+
+check: all $(UNIT_TESTS)
+	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
+	prove -v $(TAP_TESTS)
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR) $(DESTDIR)$(LIBEXECDIR)/kimberley
+	$(if $(INSTALL_BIN),install -m 755 $(INSTALL_BIN) $(DESTDIR)$(BINDIR))
+	$(if $(INSTALL_SBIN),install -m 755 $(INSTALL_SBIN) $(DESTDIR)$(SBINDIR))
+	$(if $(INSTALL_LIBEXEC),install -m 755 $(INSTALL_LIBEXEC) $(DESTDIR)$(LIBEXECDIR)/kimberley)
+
+clean:
+	rm -f $(PROGRAMS) $(UNIT_TESTS) $(CLEAN) */*.o */*/*.o
+
+.PHONY: all programs check install clean
