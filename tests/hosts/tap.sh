@@ -1,0 +1,14 @@
+# tests/hosts/tap.sh -- minimal TAP output for the harness's own tests (bash).
+_tap_n=0
+_tap_failed=0
+tap_plan() { echo "1..$1"; }
+tap_ok() {  # tap_ok STATUS DESCRIPTION
+    _tap_n=$((_tap_n + 1))
+    if [ "$1" -eq 0 ]; then
+        echo "ok $_tap_n - $2"
+    else
+        echo "not ok $_tap_n - $2"
+        _tap_failed=$((_tap_failed + 1))
+    fi
+}
+tap_diag() { printf '# %s\n' "$@"; }
