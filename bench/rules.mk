@@ -1,0 +1,15 @@
+# bench/: transfer benchmarks between the two test hosts (not part of
+# `make check`).  `make bench` builds what they need and runs them.
+BENCH_PROGRAMS := bench/tcp_blast
+
+bench/tcp_blast: bench/tcp_blast.c
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
+bench-programs: $(BENCH_PROGRAMS) $(HOSTS_DELAYER)
+
+# BENCH_ARGS, e.g.: make bench BENCH_ARGS="-r 5 -s 64"
+bench: all bench-programs
+	bench/transfer $(BENCH_ARGS)
+
+CLEAN += $(BENCH_PROGRAMS)
+.PHONY: bench bench-programs
