@@ -1,12 +1,14 @@
 # tests/hosts/hosts.sh -- two test hosts on one machine, for TAP tests (bash).
 #
 #   . tests/hosts/hosts.sh
-#   hosts_up [--delay-ms N] [--service-dir DIR]...
+#   hosts_up [--delay-ms N] [--usb-down] [--service-dir DIR]...
 #   on_disp CMD...            run CMD on the display host (foreground, its status)
 #   on_mob  CMD...            run CMD on the mobile host
 #   hosts_bg disp|mob CMD...  start CMD in the background there; its own PID
 #                             is left in $HOSTS_LAST_PID; ended at teardown
 #   hosts_ifindex disp|mob IFNAME   print the interface index inside that host
+#   hosts_link_set wifi0|usb0 up|down   both ends of a link (plug/unplug;
+#                             hosts_up --usb-down starts with usb0 down)
 #   hosts_env disp|mob        print the host's environment (NAME=value lines)
 #   hosts_delay_ms N          change the wifi round-trip delay (0 removes it)
 #   hosts_down                tear everything down (also run by the EXIT trap)
@@ -108,6 +110,15 @@ hosts_bg() {
     "${_HOSTS_CMD[@]}" "$@" &
     HOSTS_LAST_PID=$!
     _HOSTS_BG_PIDS+=("$HOSTS_LAST_PID")
+}
+
+# hosts_link_set IFNAME up|down: both ends of a link ("plug the cable").
+hosts_link_set() {
+    case $1:$2 in
+        wifi0:up | wifi0:down | usb0:up | usb0:down) ;;
+        *) _hosts_err "hosts_link_set: want wifi0|usb0 up|down, not '$1 $2'"; return 1 ;;
+    esac
+    ip -n "$NS_DISP" link set "$1" "$2" && ip -n "$NS_MOB" link set "$1" "$2"
 }
 
 hosts_ifindex() {
@@ -220,13 +231,14 @@ _hosts_link() {
 }
 
 hosts_up() {
-    local delay=0 h
+    local delay=0 h usb=up
     _HOSTS_SERVICE_DIRS=()
     _HOSTS_AVAHI_PIDS=()
     while [ $# -gt 0 ]; do
         case $1 in
             --delay-ms) delay=$2; shift 2 ;;
             --service-dir) _HOSTS_SERVICE_DIRS+=("$2"); shift 2 ;;
+            --usb-down) usb=down; shift ;;
             *) _hosts_err "hosts_up: unknown option '$1'"; return 1 ;;
         esac
     done
@@ -251,6 +263,7 @@ hosts_up() {
         hosts_down
         return 1
     fi
+    [ "$usb" = up ] || hosts_link_set usb0 down
     for h in disp mob; do
         _hosts_start_buses "$h" || { hosts_down; return 1; }
         _hosts_start_avahi "$h"

@@ -5,7 +5,7 @@ cd "$(dirname "$0")/../.." || exit 1
 . tests/hosts/tap.sh
 . tests/hosts/hosts.sh
 
-tap_plan 9
+tap_plan 11
 t0=$(date +%s%N)
 hosts_up
 tap_ok $? "hosts_up"
@@ -15,6 +15,12 @@ on_mob ping -q -c 2 -i 0.2 -W 2 "$DISP_WIFI_IP" >/dev/null
 tap_ok $? "mob pings disp over wifi"
 on_disp ping -q -c 2 -i 0.2 -W 2 "$MOB_USB_IP" >/dev/null
 tap_ok $? "disp pings mob over usb0"
+
+# Unplugging and plugging the "cable".
+hosts_link_set usb0 down && ! on_mob ping -q -c 1 -W 1 "$DISP_USB_IP" >/dev/null 2>&1
+tap_ok $? "hosts_link_set usb0 down: no traffic on usb0"
+hosts_link_set usb0 up && on_mob ping -q -c 1 -W 3 "$DISP_USB_IP" >/dev/null
+tap_ok $? "hosts_link_set usb0 up: traffic again"
 
 # The interface names are the same on both hosts; the indexes are theirs.
 wi=$(hosts_ifindex disp wifi0)
