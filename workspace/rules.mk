@@ -17,5 +17,7 @@ workspace/kimnote: workspace/kimnote.c
 		$(shell $(PKG) --static --libs x11)
 
 PROGRAMS += workspace/kim_workspace workspace/kimnote
-INSTALL_LIBEXEC += workspace/kim_workspace workspace/kimnote
+INSTALL_LIBEXEC += workspace/kim_workspace workspace/kimnote \
+                   scripts/dekimberlize_workspace scripts/kimberlize_workspace
+INSTALL_SBIN += scripts/make_base_workspace
 CLEAN += workspace/kim_workspace workspace/kimnote

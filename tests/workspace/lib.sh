@@ -1,0 +1,94 @@
+# tests/workspace/lib.sh -- shared setup for the workspace backend's TAP tests.
+# Every test makes its own directory, X server and ports, and stops what it
+# started by PID on exit.
+set -uo pipefail
+ROOT=$(cd "$(dirname "$0")/../.." && pwd)
+WS=$ROOT/workspace/kim_workspace
+KIMNOTE=$ROOT/workspace/kimnote
+VNCGRAB=$ROOT/tests/tools/vncgrab
+T=$(mktemp -d "${TMPDIR:-/tmp}/kimws-test.XXXXXX")
+PIDS=()
+tap_n=0 tap_failed=0
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
+	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
+	rm -rf -- "$T"
+}
+trap cleanup EXIT
+
+ok() {   # ok STATUS DESCRIPTION
+	tap_n=$((tap_n + 1))
+	if [ "$1" = 0 ]; then echo "ok $tap_n - $2"; else echo "not ok $tap_n - $2"; tap_failed=1; fi
+}
+check() { local d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
+is() {   # is GOT EXPECTED DESCRIPTION
+	if [ "$1" = "$2" ]; then ok 0 "$3"; else ok 1 "$3"; printf '#   got:      %s\n#   expected: %s\n' "$1" "$2"; fi
+}
+like() { case $1 in *$2*) ok 0 "$3";; *) ok 1 "$3"; printf '#   got: %s\n#   wanted it to contain: %s\n' "$1" "$2";; esac; }
+bail() { echo "Bail out! $*"; exit 1; }
+done_testing() { echo "1..$tap_n"; exit $tap_failed; }
+
+[ "$(id -u)" = 0 ] || bail "the workspace backend needs root (mount namespaces, loop devices)"
+for f in "$WS" "$KIMNOTE"; do [ -x "$f" ] || bail "$f not built (make)"; done
+
+# start_xvfb: an X server on a free display number; sets XDISPLAY.
+start_xvfb() {
+	local fifo=$T/xvfb.fd
+	mkfifo "$fifo"
+	Xvfb -displayfd 3 -screen 0 1024x768x24 -nolisten tcp 3>"$fifo" >"$T/xvfb.log" 2>&1 &
+	PIDS+=($!)
+	local n
+	read -r -t 20 n < "$fifo" || bail "Xvfb did not start"
+	XDISPLAY=:$n
+}
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+# make_base NAME: a busybox base in $T/vms with fixtures for the region tests.
+make_base() {
+	local x=$T/extra-$1
+	mkdir -p "$x/srv/merge" "$x/srv/opaque" "$x/srv/overlay"
+	echo base > "$x/srv/merge/from-base"
+	echo base-a > "$x/srv/opaque/a"
+	echo base-b > "$x/srv/opaque/b"
+	echo doomed > "$x/srv/gone.txt"
+	echo original > "$x/srv/overlay/file"
+	chmod 0666 "$x/srv/overlay/file"
+	"$ROOT/scripts/make_base_workspace" -v "$T/vms" -a "$x" "$1" >/dev/null || bail "make_base_workspace failed"
+}
+
+# make_patch BASE OUT: the kimnote app, plus the region fixtures' changes.
+make_patch() {
+	mkdir -p "$T/src"
+	cp "$KIMNOTE" "$T/src/kimnote"
+	cat > "$T/install.sh" <<'SH'
+set -e
+mkdir -p /usr/local/bin
+cp /mnt/kimnote /usr/local/bin/kimnote
+rm /srv/gone.txt
+rm -rf /srv/opaque
+mkdir /srv/opaque
+echo patch > /srv/opaque/p
+echo patch > /srv/merge/from-patch
+SH
+	"$ROOT/scripts/kimberlize_workspace" -n -v "$T/vms" -i "$T/install.sh" -m "$T/src" \
+		-c /usr/local/bin/kimnote -o "$2" "$1" kimnote >/dev/null 2>"$T/kimberlize.log" ||
+		{ cat "$T/kimberlize.log" >&2; bail "kimberlize_workspace failed"; }
+}
+
+# make_floppy FILE: a FAT floppy with a note and a directory.
+make_floppy() {
+	mkfs.vfat -C -n KIMFLOPPY "$1" 1440 >/dev/null || bail "mkfs.vfat failed"
+	echo "first line" > "$T/note.seed"
+	MTOOLS_SKIP_CHECK=1 mcopy -i "$1" "$T/note.seed" ::note.txt
+	MTOOLS_SKIP_CHECK=1 mmd -i "$1" ::docs
+	MTOOLS_SKIP_CHECK=1 mcopy -i "$1" "$T/note.seed" ::docs/keep.txt
+}
+
+# hash_tree DIR...: one hash over names, modes and contents.
+hash_tree() {
+	find "$@" -xdev \( -type f -o -type d -o -type l \) -printf '%p %m %s\n' 2>/dev/null | sort | sha256sum | cut -d' ' -f1
+	find "$@" -xdev -type f -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum | sha256sum | cut -d' ' -f1
+}

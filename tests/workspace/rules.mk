@@ -1,0 +1,2 @@
+# tests/workspace/: the workspace backend's TAP tests (need root, Xvfb, x11vnc).
+TAP_TESTS += tests/workspace/regions.t
