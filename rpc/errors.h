@@ -48,6 +48,8 @@
 	X(NO_SESSION,     -62,  "no application session is running") \
 	X(END_FAILED,     -63,  "the display could not end the session cleanly") \
 	X(NO_USB,         -70,  "the display has no USB network link") \
+	X(LINK,           -90,  "the connection to the display was lost") \
+	X(LOCAL_IO,       -91,  "a local file could not be read or written") \
 	X(INTERNAL,       -99,  "internal error on the display")
 
 enum kim_error {

@@ -1,0 +1,119 @@
+/* fetch.c -- download a patch URL with libcurl, with limits. */
+#include <fcntl.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+
+#include "errors.h"
+#include "fetch.h"
+#include "log.h"
+
+struct sink {
+	FILE *out;
+	uint64_t got, max;
+	int too_big;
+};
+
+static size_t
+on_data(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct sink *k = arg;
+	size_t n = size * nmemb;
+
+	if (k->got + n > k->max) {	/* no Content-Length, or it lied */
+		k->too_big = 1;
+		return 0;
+	}
+	k->got += n;
+	return fwrite(ptr, 1, n, k->out);
+}
+
+int
+fetch_url(const char *url, const char *path, uint64_t max_bytes,
+    int timeout_s, char *why, size_t whylen)
+{
+	char errbuf[CURL_ERROR_SIZE] = "";
+	struct sink k = { NULL, 0, max_bytes, 0 };
+	long http = 0;
+	CURLcode cc;
+	CURL *h;
+	int rc, fd;
+
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (fd < 0 || (k.out = fdopen(fd, "w")) == NULL) {
+		if (fd >= 0)
+			close(fd);
+		snprintf(why, whylen, "cannot create the download file");
+		return KIM_E_IO;
+	}
+	h = curl_easy_init();
+	if (h == NULL) {
+		fclose(k.out);
+		unlink(path);
+		snprintf(why, whylen, "libcurl failed to start");
+		return KIM_E_URL_FAILED;
+	}
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(h, CURLOPT_MAXREDIRS, 5L);
+	curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)timeout_s);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(timeout_s < 15 ? timeout_s : 15));
+	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_bytes);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, &k);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
+	curl_easy_setopt(h, CURLOPT_USERAGENT, "kimberley-display/1");
+	cc = curl_easy_perform(h);
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
+	curl_easy_cleanup(h);
+	if (fclose(k.out) != 0 && cc == CURLE_OK)
+		cc = CURLE_WRITE_ERROR;
+
+	switch (cc) {
+	case CURLE_OK:
+		kim_log("fetch", "url=%s bytes=%llu", url, (unsigned long long)k.got);
+		return 0;
+	case CURLE_HTTP_RETURNED_ERROR:
+		rc = http == 404 ? KIM_E_URL_NOT_FOUND : KIM_E_URL_FAILED;
+		snprintf(why, whylen, "the server answered HTTP %ld for %s", http, url);
+		break;
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_CONNECT:
+		rc = KIM_E_URL_REFUSED;
+		snprintf(why, whylen, "cannot reach the server of %s: %s", url, errbuf);
+		break;
+	case CURLE_FILESIZE_EXCEEDED:
+		rc = KIM_E_URL_TOO_BIG;
+		snprintf(why, whylen, "the patch at %s is larger than %llu bytes",
+		    url, (unsigned long long)max_bytes);
+		break;
+	case CURLE_OPERATION_TIMEDOUT:
+		rc = KIM_E_URL_TIMEOUT;
+		snprintf(why, whylen, "downloading %s took longer than %d s", url, timeout_s);
+		break;
+	case CURLE_UNSUPPORTED_PROTOCOL:
+		rc = KIM_E_URL_BAD;
+		snprintf(why, whylen, "only http:// and https:// patch URLs are accepted");
+		break;
+	default:
+		if (k.too_big) {
+			rc = KIM_E_URL_TOO_BIG;
+			snprintf(why, whylen, "the patch at %s is larger than %llu bytes",
+			    url, (unsigned long long)max_bytes);
+		} else {
+			rc = KIM_E_URL_FAILED;
+			snprintf(why, whylen, "downloading %s failed: %s", url,
+			    errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		}
+		break;
+	}
+	kim_log("fetch", "url=%s failed code=%d: %s", url, rc, why);
+	unlink(path);
+	return rc;
+}

@@ -1,0 +1,666 @@
+/* session.c -- one session at a time: claim, transfer, start, end, retrieve,
+ * and the return to the base state whatever happened. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "fetch.h"
+#include "log.h"
+#include "names.h"
+#include "publish.h"
+#include "session.h"
+
+#define PROTO_VERSION KIM_PROTO_VERSION
+
+void
+display_init(struct display *d, const struct display_config *cfg)
+{
+	memset(d, 0, sizeof(*d));
+	d->cfg = cfg;
+	pthread_mutex_init(&d->lock, NULL);
+	kim_sink_init(&d->sink);
+	d->retr_fd = -1;
+}
+
+/* Remember why the last call of this connection was refused. */
+static int
+refuse(struct conn *c, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
+		va_end(ap);
+	} else {
+		snprintf(c->last_error, sizeof(c->last_error), "%s", kim_strerror(code));
+	}
+	kim_log("refuse", "conn=%u code=%s detail=\"%s\"", c->id,
+	    kim_error_name(code), c->last_error);
+	return code;
+}
+
+/* ---- the spool ----------------------------------------------------------- */
+
+/* dir/name into out; -1 if it does not fit. */
+static int
+path_join(char *out, size_t len, const char *dir, const char *name)
+{
+	int n = snprintf(out, len, "%s/%s", dir, name);
+
+	return n < 0 || (size_t)n >= len ? -1 : 0;
+}
+
+
+static int
+rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+	(void)st;
+	(void)ftw;
+	if (flag == FTW_DP)
+		rmdir(path);
+	else
+		unlink(path);
+	return 0;
+}
+
+static void
+rm_tree(const char *path)
+{
+	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+void
+display_clean_spool(const struct display *d)
+{
+	DIR *dir = opendir(d->cfg->spool);
+	struct dirent *e;
+	char path[PATH_MAX];
+
+	if (dir == NULL)
+		return;
+	while ((e = readdir(dir)) != NULL) {
+		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+			continue;
+		if (path_join(path, sizeof(path), d->cfg->spool, e->d_name) == 0)
+			rm_tree(path);
+	}
+	closedir(dir);
+}
+
+static int
+spool_path(const struct display *d, const char *name, char *out, size_t len)
+{
+	return path_join(out, len, d->cfg->spool, name);
+}
+
+/* ---- ownership ----------------------------------------------------------- */
+
+/* 0 if c owns (or now owns) the session, else KIM_E_BUSY. */
+static int
+claim(struct conn *c)
+{
+	struct display *d = c->d;
+	int rc = 0;
+
+	pthread_mutex_lock(&d->lock);
+	if (d->owner == NULL) {
+		d->owner = c;
+		d->state = S_OPEN;
+		d->serial++;
+		d->floppy[0] = d->usb_addr[0] = d->delta_name[0] = '\0';
+		kim_log("connect", "session=%u conn=%u peer=%s owns the display",
+		    d->serial, c->id, c->peer);
+	} else if (d->owner != c) {
+		rc = KIM_E_BUSY;
+	}
+	pthread_mutex_unlock(&d->lock);
+	return rc;
+}
+
+/* The checks every session call starts with. */
+static int
+may(struct conn *c)
+{
+	int rc = claim(c);
+
+	if (rc)
+		return refuse(c, rc, NULL);
+	if (!c->authed)
+		return refuse(c, KIM_E_AUTH_REQUIRED, NULL);
+	return 0;
+}
+
+/* Back to the base state: script ended, files gone, display free. */
+static void
+session_close(struct conn *c, const char *why)
+{
+	struct display *d = c->d;
+	char detail[512] = "";
+
+	if (d->setup.started) {
+		int rc = setup_finish(&d->setup, 0, d->cfg->end_timeout, detail,
+		    sizeof(detail));
+		if (rc)
+			kim_log("end", "setup script: %s", detail);
+	}
+	kim_sink_abort(&d->sink);
+	if (d->retr_fd >= 0)
+		close(d->retr_fd);
+	d->retr_fd = -1;
+	if (d->session_dir[0])
+		rm_tree(d->session_dir);
+	d->session_dir[0] = '\0';
+	display_clean_spool(d);
+	if (d->pub) {
+		char *err = NULL;
+		publisher_vnc_stop(d->pub);
+		if (publisher_refresh(d->pub, &err) != 0) {
+			kim_log("republish", "failed: %s", err ? err : "?");
+			free(err);
+		} else {
+			kim_log("republish", "ready for the next person");
+		}
+	}
+	pthread_mutex_lock(&d->lock);
+	d->owner = NULL;
+	d->state = S_IDLE;
+	pthread_mutex_unlock(&d->lock);
+	kim_log("idle", "session=%u closed: %s", d->serial, why);
+}
+
+void
+session_disconnect(struct conn *c)
+{
+	struct display *d = c->d;
+	int owner;
+
+	pthread_mutex_lock(&d->lock);
+	owner = d->owner == c;
+	pthread_mutex_unlock(&d->lock);
+	if (owner)
+		session_close(c, "the connection dropped");
+}
+
+void
+session_shutdown(struct display *d)
+{
+	pthread_mutex_lock(&d->lock);
+	struct conn *c = d->owner;
+	pthread_mutex_unlock(&d->lock);
+	if (c)
+		session_close(c, "the display launcher is stopping");
+}
+
+/* ---- hello and authentication -------------------------------------------- */
+
+void
+session_hello(struct conn *c, const hello_arg *a, hello_res *r)
+{
+	r->proto = PROTO_VERSION;
+	r->display_name = strdup(c->d->cfg->name);
+	r->auth_mechs = strdup("");
+	kim_log("hello", "conn=%u client=\"%s\" proto=%d", c->id,
+	    a->client ? a->client : "", a->proto);
+	if (a->proto != PROTO_VERSION)
+		r->status = refuse(c, KIM_E_VERSION, "the display speaks protocol "
+		    "version %d, the mobile %d", PROTO_VERSION, a->proto);
+	else
+		r->status = claim(c) ? refuse(c, KIM_E_BUSY, NULL) : 0;
+}
+
+void
+session_auth(struct conn *c, const auth_arg *a, auth_res *r)
+{
+	r->token.token_len = 0;
+	r->token.token_val = NULL;
+	if ((r->status = claim(c)) != 0) {
+		refuse(c, r->status, NULL);
+		return;
+	}
+	/* No mechanism is configured on this display: one step succeeds. */
+	if (a->mech[0] == '\0' || strcmp(a->mech, "none") == 0) {
+		c->authed = 1;
+		kim_log("auth", "conn=%u mechanism=none ok", c->id);
+		r->status = 0;
+	} else {
+		r->status = refuse(c, KIM_E_AUTH_MECH, "the display offers no "
+		    "mechanism named '%s'", a->mech);
+	}
+}
+
+/* ---- step 6: files in ---------------------------------------------------- */
+
+int
+session_send_begin(struct conn *c, const char *name, size_t len, int64_t size,
+    const unsigned char *sha)
+{
+	struct display *d = c->d;
+	struct statvfs vfs;
+	int rc;
+
+	if ((rc = may(c)) != 0)
+		return rc;
+	if (d->state != S_OPEN)
+		return refuse(c, KIM_E_OUT_OF_ORDER, "files can only be sent "
+		    "before the application starts");
+	if ((rc = kim_check_name(name, len)) != 0)
+		return refuse(c, rc, NULL);
+	if (size < 0)
+		return refuse(c, KIM_E_SIZE_BAD, NULL);
+	if ((uint64_t)size > d->cfg->max_file)
+		return refuse(c, KIM_E_FILE_TOO_BIG, "'%s' is %lld bytes; this "
+		    "display accepts at most %llu", name, (long long)size,
+		    (unsigned long long)d->cfg->max_file);
+	if (statvfs(d->cfg->spool, &vfs) == 0 &&
+	    (uint64_t)vfs.f_bavail * vfs.f_frsize < (uint64_t)size)
+		return refuse(c, KIM_E_FILE_TOO_BIG, "the display has only "
+		    "%llu MiB free for '%s'", (unsigned long long)
+		    ((uint64_t)vfs.f_bavail * vfs.f_frsize >> 20), name);
+	if (kim_sink_active(&d->sink))
+		kim_log("transfer", "conn=%u abandoned an unfinished file", c->id);
+	if ((rc = kim_sink_open(&d->sink, d->cfg->spool, name, (uint64_t)size,
+	    sha)) != 0)
+		return refuse(c, rc, NULL);
+	kim_log("transfer", "conn=%u receiving name=%s size=%lld checksum=%s",
+	    c->id, name, (long long)size, sha ? "sha256" : "none");
+	return 0;
+}
+
+int
+session_send_piece(struct conn *c, const data *piece)
+{
+	struct display *d = c->d;
+	int rc;
+
+	if ((rc = may(c)) != 0)
+		return rc;
+	if (d->state != S_OPEN || (!kim_sink_active(&d->sink) && !d->sink.error &&
+	    !d->sink.done))
+		return refuse(c, KIM_E_NO_TRANSFER, NULL);
+	rc = kim_sink_write(&d->sink, piece->data_val, piece->data_len);
+	if (rc)
+		return refuse(c, rc, NULL);
+	if (d->sink.done)
+		kim_log("transfer", "conn=%u complete size=%llu", c->id,
+		    (unsigned long long)d->sink.size);
+	return 0;
+}
+
+int
+session_send_sync(struct conn *c)
+{
+	struct display *d = c->d;
+	int rc;
+
+	if ((rc = may(c)) != 0)
+		return rc;
+	if ((rc = kim_sink_close(&d->sink)) != 0)
+		return refuse(c, rc, NULL);
+	return 0;
+}
+
+/* ---- steps 7 and 8: floppy and start ------------------------------------- */
+
+/* The spooled, complete file for a name the mobile gave (stored by basename). */
+static int
+spooled(struct conn *c, const char *given, char *path, size_t len, int missing)
+{
+	const char *name = kim_basename(given);
+	struct stat st;
+	int rc;
+
+	if ((rc = kim_check_name(name, strlen(name))) != 0)
+		return refuse(c, rc, NULL);
+	if (spool_path(c->d, name, path, len) != 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return refuse(c, missing, "'%s' has not been sent to the display", name);
+	return 0;
+}
+
+static int
+looks_like_fat(const char *path)
+{
+	unsigned char boot[512];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? pread(fd, boot, sizeof(boot), 0) : -1;
+
+	if (fd >= 0)
+		close(fd);
+	return n == (ssize_t)sizeof(boot) && boot[510] == 0x55 && boot[511] == 0xaa;
+}
+
+int
+session_use_floppy(struct conn *c, const char *name)
+{
+	struct display *d = c->d;
+	char path[PATH_MAX];
+	int rc;
+
+	if ((rc = may(c)) != 0)
+		return rc;
+	if (d->state != S_OPEN || kim_sink_active(&d->sink))
+		return refuse(c, KIM_E_OUT_OF_ORDER, "the floppy must be named "
+		    "after it arrived and before the application starts");
+	if ((rc = spooled(c, name, path, sizeof(path), KIM_E_NO_SUCH_FILE)) != 0)
+		return rc;
+	if (!looks_like_fat(path))
+		return refuse(c, KIM_E_FLOPPY_BAD, "'%s' is not a FAT disk image",
+		    kim_basename(name));
+	snprintf(d->floppy, sizeof(d->floppy), "%s", path);
+	kim_log("persistent_state", "conn=%u floppy=%s", c->id, kim_basename(name));
+	return 0;
+}
+
+static int
+vm_exists(const struct display *d, const char *vm)
+{
+	char path[PATH_MAX];
+	struct stat st;
+
+	return path_join(path, sizeof(path), d->cfg->vm_dir, vm) == 0 &&
+	    stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static int
+run_setup(struct conn *c, const char *vm, const char *patch)
+{
+	struct display *d = c->d;
+	const struct display_config *cfg = d->cfg;
+	char why[600] = "";
+	char *argv[24];
+	int n = 0, rc;
+
+	snprintf(d->session_dir, sizeof(d->session_dir), "%s/.session-XXXXXX",
+	    cfg->spool);
+	if (mkdtemp(d->session_dir) == NULL) {
+		d->session_dir[0] = '\0';
+		return refuse(c, KIM_E_IO, "cannot make the session directory");
+	}
+	argv[n++] = (char *)cfg->setup_script;
+	argv[n++] = "-s";
+	argv[n++] = d->session_dir;
+	argv[n++] = "-v";
+	argv[n++] = (char *)cfg->vm_dir;
+	if (d->floppy[0]) {
+		argv[n++] = "-a";
+		argv[n++] = d->floppy;
+	}
+	argv[n++] = "-x";
+	argv[n++] = (char *)cfg->x_display;
+	argv[n++] = "-A";
+	argv[n++] = (char *)cfg->accel;
+	if (d->usb_addr[0]) {
+		argv[n++] = "-l";
+		argv[n++] = d->usb_addr;
+	}
+	if (cfg->key_file) {
+		argv[n++] = "-k";
+		argv[n++] = (char *)cfg->key_file;
+	}
+	argv[n++] = (char *)vm;
+	argv[n++] = (char *)patch;
+	argv[n] = NULL;
+
+	double t0 = kim_now();
+	kim_log("kimberlize", "conn=%u vm=%s patch=%s floppy=%s", c->id, vm,
+	    kim_basename(patch), d->floppy[0] ? kim_basename(d->floppy) : "-");
+	if ((rc = setup_start(&d->setup, argv, cfg->log_fd)) != 0)
+		return refuse(c, rc, "cannot run the setup script %s", cfg->setup_script);
+	rc = setup_wait_resumed(&d->setup, cfg->resume_timeout, why, sizeof(why));
+	if (rc != 0) {
+		char detail[512];
+		setup_finish(&d->setup, 0, cfg->end_timeout, detail, sizeof(detail));
+		rm_tree(d->session_dir);
+		d->session_dir[0] = '\0';
+		return refuse(c, rc, "%s", why);
+	}
+	d->state = S_RUNNING;
+	kim_log("kimberlize", "conn=%u running vnc_port=%u after %.3f s", c->id,
+	    d->setup.vnc_port, kim_now() - t0);
+	if (d->pub) {
+		char *err = NULL;
+		int ifindex = -1;
+		if (d->usb_addr[0] == '\0' &&
+		    publisher_vnc(d->pub, d->setup.vnc_port, ifindex, &err) != 0) {
+			kim_log("vnc", "publishing the VNC port failed: %s", err ? err : "?");
+			free(err);
+		}
+	}
+	return 0;
+}
+
+int
+session_start(struct conn *c, const char *vm, const char *patch, int is_url)
+{
+	struct display *d = c->d;
+	char path[PATH_MAX];
+	char why[600];
+	int rc;
+
+	if ((rc = may(c)) != 0)
+		return rc;
+	if (d->state != S_OPEN || kim_sink_active(&d->sink))
+		return refuse(c, KIM_E_OUT_OF_ORDER, "the application is already "
+		    "running, or a file is still arriving");
+	if ((rc = kim_check_vmname(vm)) != 0)
+		return refuse(c, rc, NULL);
+	if (!vm_exists(d, vm))
+		return refuse(c, KIM_E_NO_SUCH_VM, "no VM named '%s' on this display", vm);
+	if (strlen(patch) == 0 || strlen(patch) > KIM_PATCH_LIMIT)
+		return refuse(c, is_url ? KIM_E_URL_BAD : KIM_E_PATCH_NAME_BAD, NULL);
+	if (is_url) {
+		if ((rc = kim_check_url(patch)) != 0)
+			return refuse(c, rc, "'%.200s' is not an http:// or https:// URL",
+			    patch);
+		if (spool_path(d, "url.patch", path, sizeof(path)) != 0)
+			return refuse(c, KIM_E_INTERNAL, NULL);
+		unlink(path);
+		kim_log("kimberlize", "conn=%u fetching %s", c->id, patch);
+		if ((rc = fetch_url(patch, path, d->cfg->max_file, d->cfg->url_timeout,
+		    why, sizeof(why))) != 0)
+			return refuse(c, rc, "%s", why);
+	} else if ((rc = spooled(c, patch, path, sizeof(path), KIM_E_NO_PATCH)) != 0) {
+		return rc;
+	}
+	if (d->floppy[0] && strcmp(d->floppy, path) == 0)
+		return refuse(c, KIM_E_OUT_OF_ORDER, "the patch and the floppy "
+		    "are the same file");
+	return run_setup(c, vm, path);
+}
+
+/* ---- step 5's other half: the USB cable ----------------------------------- */
+
+int
+session_use_usb(struct conn *c)
+{
+	struct display *d = c->d;
+	struct ifaddrs *ifs, *i;
+	int rc;
+
+	if ((rc = may(c)) != 0)
+		return rc;
+	if (d->state != S_OPEN)
+		return refuse(c, KIM_E_OUT_OF_ORDER, "the USB link must be chosen "
+		    "before the application starts");
+	if (getifaddrs(&ifs) != 0)
+		return refuse(c, KIM_E_INTERNAL, NULL);
+	d->usb_addr[0] = '\0';
+	for (i = ifs; i; i = i->ifa_next)
+		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
+		    strcmp(i->ifa_name, d->cfg->usb_if) == 0) {
+			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
+			    d->usb_addr, sizeof(d->usb_addr));
+			break;
+		}
+	freeifaddrs(ifs);
+	if (d->usb_addr[0] == '\0')
+		return refuse(c, KIM_E_NO_USB, "the display has no address on "
+		    "its USB interface '%s'", d->cfg->usb_if);
+	kim_log("usb", "conn=%u vnc will listen on %s (%s)", c->id, d->usb_addr,
+	    d->cfg->usb_if);
+	return 0;
+}
+
+/* ---- step 9: what the viewer needs --------------------------------------- */
+
+void
+session_info(struct conn *c, session_res *r)
+{
+	struct display *d = c->d;
+	char path[PATH_MAX], pw[65] = "";
+	FILE *f;
+
+	r->vnc_host = strdup(d->usb_addr);
+	r->vnc_password = NULL;
+	r->display_name = strdup(d->cfg->name);
+	r->vnc_port = 0;
+	if ((r->status = may(c)) != 0)
+		goto out;
+	if (d->state != S_RUNNING) {
+		r->status = refuse(c, KIM_E_NO_SESSION, NULL);
+		goto out;
+	}
+	if (path_join(path, sizeof(path), d->session_dir, "vnc.passwd") == 0 &&
+	    (f = fopen(path, "re")) != NULL) {
+		if (fgets(pw, sizeof(pw), f) == NULL)
+			pw[0] = '\0';
+		fclose(f);
+	}
+	pw[strcspn(pw, "\r\n")] = '\0';
+	r->vnc_port = d->setup.vnc_port;
+out:
+	r->vnc_password = strdup(pw);
+}
+
+/* ---- steps 10 and 11: the end and the delta ------------------------------ */
+
+void
+session_end(struct conn *c, int retrieve, end_res *r)
+{
+	struct display *d = c->d;
+	char why[600] = "";
+	int keep, rc;
+
+	r->delta_name = strdup("");
+	r->floppy_sha256.floppy_sha256_len = 0;
+	r->floppy_sha256.floppy_sha256_val = NULL;
+	if ((r->status = may(c)) != 0)
+		return;
+	if (d->state != S_RUNNING) {
+		r->status = refuse(c, KIM_E_NO_SESSION, NULL);
+		return;
+	}
+	keep = retrieve && d->floppy[0];
+	double t0 = kim_now();
+	kim_log("end_usage", "conn=%u retrieve_state=%d", c->id, keep);
+	if (d->pub)
+		publisher_vnc_stop(d->pub);
+	rc = setup_finish(&d->setup, keep, d->cfg->end_timeout, why, sizeof(why));
+	kim_log("end_usage", "conn=%u script done after %.3f s base=%s", c->id,
+	    kim_now() - t0, d->setup.base_ok > 0 ? "unchanged" :
+	    d->setup.base_ok < 0 ? "CHANGED" : "unchecked");
+	if (rc == 0 && keep) {
+		char path[PATH_MAX];
+		struct stat st;
+		if (d->setup.delta_name[0] == '\0' ||
+		    path_join(path, sizeof(path), d->session_dir,
+		    d->setup.delta_name) != 0 || stat(path, &st) != 0 ||
+		    kim_sha256_unhex(d->setup.delta_sha, d->floppy_sha) != 0) {
+			rc = KIM_E_END_FAILED;
+			snprintf(why, sizeof(why), "the display did not produce the "
+			    "floppy's changes");
+		}
+	}
+	if (rc != 0) {
+		r->status = refuse(c, rc, "%s", why);
+		c->close_after_reply = 1;
+		session_close(c, "the end of the session failed");
+		return;
+	}
+	if (!keep) {
+		c->close_after_reply = 1;
+		session_close(c, "the user is done");
+		return;
+	}
+	d->state = S_ENDED;
+	snprintf(d->delta_name, sizeof(d->delta_name), "%s", d->setup.delta_name);
+	free(r->delta_name);
+	r->delta_name = strdup(d->delta_name);
+	r->floppy_sha256.floppy_sha256_val = malloc(KIM_SHA256_BYTES);
+	memcpy(r->floppy_sha256.floppy_sha256_val, d->floppy_sha, KIM_SHA256_BYTES);
+	r->floppy_sha256.floppy_sha256_len = KIM_SHA256_BYTES;
+}
+
+int
+session_retrieve_open(struct conn *c, const char *name, file_res *r)
+{
+	struct display *d = c->d;
+	struct kim_source src;
+	char path[PATH_MAX];
+	int rc;
+
+	memset(r, 0, sizeof(*r));
+	if ((rc = may(c)) != 0)
+		return r->status = rc;
+	if (d->state != S_ENDED)
+		return r->status = refuse(c, KIM_E_OUT_OF_ORDER, "files can be "
+		    "retrieved only after the end of use");
+	if (strcmp(name, d->delta_name) != 0)
+		return r->status = refuse(c, KIM_E_NO_SUCH_FILE, "'%.200s' is not "
+		    "this session's delta", name);
+	if (path_join(path, sizeof(path), d->session_dir, d->delta_name) != 0 ||
+	    kim_source_open(&src, path, (unsigned char *)r->sha256) != 0)
+		return r->status = refuse(c, KIM_E_IO, NULL);
+	if (d->retr_fd >= 0)
+		close(d->retr_fd);
+	d->retr_fd = src.fd;
+	d->retr_size = r->size = src.size;
+	d->retr_off = 0;
+	kim_log("retrieve", "conn=%u name=%s size=%llu", c->id, name,
+	    (unsigned long long)src.size);
+	return r->status = 0;
+}
+
+int
+session_retrieve_piece(struct conn *c, data *piece)
+{
+	struct display *d = c->d;
+	struct kim_source src;
+	ssize_t n;
+
+	piece->data_len = 0;
+	piece->data_val = NULL;
+	if (may(c) != 0 || d->state != S_ENDED || d->retr_fd < 0)
+		return -1;
+	src.fd = d->retr_fd;
+	src.size = d->retr_size;
+	src.off = d->retr_off;
+	if ((piece->data_val = malloc(KIM_CHUNK)) == NULL)
+		return -1;
+	n = kim_source_next(&src, piece->data_val);
+	if (n < 0) {
+		free(piece->data_val);
+		piece->data_val = NULL;
+		return -1;
+	}
+	piece->data_len = (u_int)n;
+	d->retr_off = src.off;
+	if (d->retr_off >= d->retr_size) {
+		kim_log("retrieve", "conn=%u delta sent", c->id);
+		c->close_after_reply = 1;
+		session_close(c, "the delta went back to the mobile");
+	}
+	return 0;
+}

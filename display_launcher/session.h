@@ -1,0 +1,88 @@
+/* session.h -- the display's one session at a time (DESIGN.md section 2):
+ * who owns it, the files it received, the setup script it runs, the delta
+ * it hands back.  Every RPC handler in svc.c is a few lines calling in here. */
+#ifndef KIM_SESSION_H
+#define KIM_SESSION_H
+
+#include <limits.h>
+#include <pthread.h>
+#include <stdint.h>
+
+#include "kimberley.h"
+#include "setup.h"
+#include "transfer.h"
+
+struct display_config {
+	const char *name;		/* the display's name */
+	const char *spool;		/* spool directory, ours alone */
+	const char *vm_dir;		/* base VMs: vm_dir/<name>/ */
+	const char *setup_script;
+	const char *x_display;
+	const char *accel;
+	const char *key_file;		/* for encrypted patches, or NULL */
+	const char *usb_if;		/* the USB-network interface's name */
+	uint64_t max_file;		/* largest file accepted, bytes */
+	int resume_timeout;		/* s, setup script to RESUMED */
+	int end_timeout;		/* s, "end" to the script's exit */
+	int idle_timeout;		/* s without a call before a client is dropped */
+	int url_timeout;		/* s for a patch download */
+	int log_fd;			/* the setup script's stderr */
+};
+
+enum session_state { S_IDLE, S_OPEN, S_RUNNING, S_ENDED };
+
+struct display;
+
+/* One client connection (server.c makes them, one thread each). */
+struct conn {
+	struct display *d;
+	unsigned id;
+	int fd;				/* the connection's socket */
+	char peer[64];
+	int authed;
+	int close_after_reply;		/* the session is over: hang up */
+	char last_error[1024];		/* detail of the last refusal */
+};
+
+struct display {
+	const struct display_config *cfg;
+	struct publisher *pub;		/* NULL on the direct link */
+	pthread_mutex_t lock;		/* guards owner */
+	struct conn *owner;
+	/* below: touched by the owner's thread only */
+	enum session_state state;
+	unsigned serial;
+	struct kim_sink sink;
+	char floppy[PATH_MAX];		/* spooled floppy, "" if none */
+	char session_dir[PATH_MAX];
+	char usb_addr[64];		/* VNC on the USB link, "" if not */
+	struct setup setup;
+	int retr_fd;
+	uint64_t retr_size, retr_off;
+	char delta_name[256];
+	unsigned char floppy_sha[KIM_SHA256_BYTES];
+};
+
+void display_init(struct display *d, const struct display_config *cfg);
+/* Empty the spool (start-up, and after every session). */
+void display_clean_spool(const struct display *d);
+
+void session_hello(struct conn *c, const hello_arg *a, hello_res *r);
+void session_auth(struct conn *c, const auth_arg *a, auth_res *r);
+int session_send_begin(struct conn *c, const char *name, size_t len,
+    int64_t size, const unsigned char *sha);
+int session_send_piece(struct conn *c, const data *piece);
+int session_send_sync(struct conn *c);
+int session_use_floppy(struct conn *c, const char *name);
+int session_start(struct conn *c, const char *vm, const char *patch, int is_url);
+int session_use_usb(struct conn *c);
+void session_info(struct conn *c, session_res *r);
+void session_end(struct conn *c, int retrieve, end_res *r);
+int session_retrieve_open(struct conn *c, const char *name, file_res *r);
+int session_retrieve_piece(struct conn *c, data *piece);
+/* The connection is gone: end its session, if it had one. */
+void session_disconnect(struct conn *c);
+/* The launcher is shutting down. */
+void session_shutdown(struct display *d);
+
+#endif

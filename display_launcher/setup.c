@@ -1,0 +1,257 @@
+/* setup.c -- run the setup script and follow its status lines. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "log.h"
+#include "setup.h"
+
+extern char **environ;
+
+static void
+parse_line(struct setup *s, char *line)
+{
+	char *rest = strchr(line, ' ');
+	char *word = line;
+
+	if (rest)
+		*rest++ = '\0';
+	else
+		rest = "";
+	pthread_mutex_lock(&s->lock);
+	if (strcmp(word, "VNC") == 0) {
+		s->vnc_port = (unsigned)strtoul(rest, NULL, 10);
+		kim_log("setup", "vnc port=%u", s->vnc_port);
+	} else if (strcmp(word, "RESUMED") == 0) {
+		s->resumed = 1;
+		kim_log("setup", "resumed");
+	} else if (strcmp(word, "DELTA") == 0) {
+		char name[256], sha[KIM_SHA256_HEX];
+		if (sscanf(rest, "%255s %64s", name, sha) == 2 &&
+		    !strchr(name, '/') && name[0] != '.') {
+			snprintf(s->delta_name, sizeof(s->delta_name), "%s", name);
+			snprintf(s->delta_sha, sizeof(s->delta_sha), "%s", sha);
+		}
+		kim_log("setup", "delta %s", rest);
+	} else if (strcmp(word, "ERROR") == 0) {
+		char *msg = strchr(rest, ' ');
+		if (msg)
+			*msg++ = '\0';
+		if (s->error_code == 0) {
+			s->error_code = kim_error_by_name(rest);
+			snprintf(s->error_msg, sizeof(s->error_msg), "%s",
+			    msg ? msg : kim_strerror(s->error_code));
+		}
+		kim_log("setup", "error code=%s msg=\"%s\"", rest, msg ? msg : "");
+	} else if (strcmp(word, "BASE_OK") == 0) {
+		s->base_ok = 1;
+		kim_log("setup", "base unchanged sha256=%s", rest);
+	} else if (strcmp(word, "BASE_CHANGED") == 0) {
+		s->base_ok = -1;
+		kim_log("setup", "BASE CHANGED %s", rest);
+	} else if (strcmp(word, "STEP") == 0) {
+		kim_log("setup", "%s", rest);
+	} else {
+		kim_log("setup", "script said: %s %s", word, rest);
+	}
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void *
+reader_main(void *arg)
+{
+	struct setup *s = arg;
+	FILE *in = fdopen(s->from_script, "r");
+	char *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+
+	while (in && (n = getline(&line, &cap, in)) > 0) {
+		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+			line[--n] = '\0';
+		parse_line(s, line);
+	}
+	free(line);
+	if (in)
+		fclose(in);
+	pthread_mutex_lock(&s->lock);
+	s->stdout_eof = 1;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	return NULL;
+}
+
+static void *
+waiter_main(void *arg)
+{
+	struct setup *s = arg;
+	int status = 0;
+
+	while (waitpid(s->pid, &status, 0) < 0 && errno == EINTR)
+		;
+	/* whatever it left behind in its group goes with it */
+	kill(-s->pid, SIGKILL);
+	pthread_mutex_lock(&s->lock);
+	s->exited = 1;
+	s->exit_status = status;
+	pthread_cond_broadcast(&s->cond);
+	pthread_mutex_unlock(&s->lock);
+	kim_log("setup", "script exited status=%d", WIFEXITED(status) ?
+	    WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	return NULL;
+}
+
+int
+setup_start(struct setup *s, char *const argv[], int log_fd)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none;
+	int in[2], out[2], rc;
+	pthread_condattr_t ca;
+
+	memset(s, 0, sizeof(*s));
+	s->to_script = s->from_script = -1;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&s->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (pipe2(in, O_CLOEXEC) != 0)
+		return KIM_E_INTERNAL;
+	if (pipe2(out, O_CLOEXEC) != 0) {
+		close(in[0]);
+		close(in[1]);
+		return KIM_E_INTERNAL;
+	}
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
+	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
+	if (log_fd >= 0)
+		posix_spawn_file_actions_adddup2(&fa, log_fd, 2);
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setpgroup(&at, 0);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+	rc = posix_spawn(&s->pid, argv[0], &fa, &at, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	posix_spawnattr_destroy(&at);
+	close(in[0]);
+	close(out[1]);
+	if (rc != 0) {
+		kim_log("setup", "cannot start %s: %s", argv[0], strerror(rc));
+		close(in[1]);
+		close(out[0]);
+		return KIM_E_SETUP_FAILED;
+	}
+	s->to_script = in[1];
+	s->from_script = out[0];
+	s->started = 1;
+	kim_log("setup", "started %s pid=%d", argv[0], (int)s->pid);
+	pthread_create(&s->reader, NULL, reader_main, s);
+	pthread_create(&s->waiter, NULL, waiter_main, s);
+	return 0;
+}
+
+static void
+deadline_in(struct timespec *ts, int seconds)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += seconds;
+}
+
+int
+setup_wait_resumed(struct setup *s, int timeout_s, char *why, size_t whylen)
+{
+	struct timespec dl;
+	int rc = 0;
+
+	deadline_in(&dl, timeout_s);
+	pthread_mutex_lock(&s->lock);
+	while (!(s->resumed && s->vnc_port) && !s->error_code && !s->exited &&
+	    !s->stdout_eof) {
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &dl) == ETIMEDOUT)
+			break;
+	}
+	if (s->error_code) {
+		rc = s->error_code;
+		snprintf(why, whylen, "%s", s->error_msg);
+	} else if (s->resumed && s->vnc_port) {
+		rc = 0;
+	} else if (s->exited || s->stdout_eof) {
+		rc = KIM_E_SETUP_FAILED;
+		snprintf(why, whylen, "the display's setup script stopped before "
+		    "the application was running");
+	} else {
+		rc = KIM_E_SETUP_TIMEOUT;
+		snprintf(why, whylen, "the application was not running after %d s",
+		    timeout_s);
+	}
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* Wait for exit until dl; 1 if it exited. */
+static int
+wait_exit(struct setup *s, const struct timespec *dl)
+{
+	int exited;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->exited)
+		if (pthread_cond_timedwait(&s->cond, &s->lock, dl) == ETIMEDOUT)
+			break;
+	exited = s->exited;
+	pthread_mutex_unlock(&s->lock);
+	return exited;
+}
+
+int
+setup_finish(struct setup *s, int keep, int timeout_s, char *why, size_t whylen)
+{
+	struct timespec dl;
+	int rc = 0;
+
+	if (!s->started)
+		return 0;
+	if (s->to_script >= 0) {
+		const char *word = keep ? "end\n" : "abort\n";
+		if (write(s->to_script, word, strlen(word)) < 0)
+			kim_log("setup", "script's stdin closed: %s", strerror(errno));
+		close(s->to_script);
+		s->to_script = -1;
+	}
+	deadline_in(&dl, timeout_s);
+	if (!wait_exit(s, &dl)) {
+		kim_log("setup", "script did not end within %d s: terminating", timeout_s);
+		kill(-s->pid, SIGTERM);
+		deadline_in(&dl, 5);
+		if (!wait_exit(s, &dl))
+			kill(-s->pid, SIGKILL);
+		rc = KIM_E_END_FAILED;
+		snprintf(why, whylen, "the display's setup script did not end "
+		    "within %d s and was stopped", timeout_s);
+	}
+	pthread_join(s->waiter, NULL);
+	pthread_join(s->reader, NULL);
+	s->started = 0;
+	if (rc == 0 && s->error_code) {
+		rc = s->error_code;
+		snprintf(why, whylen, "%s", s->error_msg);
+	} else if (rc == 0 && !(WIFEXITED(s->exit_status) &&
+	    WEXITSTATUS(s->exit_status) == 0)) {
+		rc = KIM_E_END_FAILED;
+		snprintf(why, whylen, "the display's setup script failed at the end");
+	}
+	return rc;
+}

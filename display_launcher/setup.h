@@ -1,0 +1,42 @@
+/* setup.h -- DESIGN.md steps 8 and 10: the display's setup script, run as a
+ * child in its own process group and spoken to over pipes (docs/contract.md
+ * section 1). */
+#ifndef KIM_SETUP_H
+#define KIM_SETUP_H
+
+#include <pthread.h>
+#include <sys/types.h>
+
+#include "sha256.h"
+
+struct setup {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	pid_t pid;		/* also the process group */
+	int to_script;		/* its stdin, -1 when closed */
+	int from_script;	/* its stdout */
+	pthread_t reader, waiter;
+	int started;
+	/* what the script reported (under lock) */
+	unsigned vnc_port;
+	int resumed;
+	int error_code;		/* KIM_E_..., 0 if none reported */
+	char error_msg[512];
+	char delta_name[256];
+	char delta_sha[KIM_SHA256_HEX];
+	int base_ok;		/* 1 BASE_OK, -1 BASE_CHANGED, 0 not said */
+	int stdout_eof;
+	int exited;
+	int exit_status;	/* as from waitpid */
+};
+
+/* Start argv[0] with argv; its stderr goes to log_fd.  0 or KIM_E_. */
+int setup_start(struct setup *s, char *const argv[], int log_fd);
+/* Wait for RESUMED (and VNC).  0, or the script's error / SETUP_FAILED /
+ * SETUP_TIMEOUT, with a sentence in why. */
+int setup_wait_resumed(struct setup *s, int timeout_s, char *why, size_t whylen);
+/* Tell the script to end (keep: "end", else "abort"), wait up to timeout_s
+ * for it to exit, then end its process group.  0 if it exited 0. */
+int setup_finish(struct setup *s, int keep, int timeout_s, char *why, size_t whylen);
+
+#endif

@@ -1,0 +1,451 @@
+/* main.c -- mobile_launcher: one whole session from the mobile's side, in
+ * the order of DESIGN.md section 2 (steps 3-11). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "connect.h"
+#include "delta.h"
+#include "discover.h"
+#include "errors.h"
+#include "kimberley.h"
+#include "latency.h"
+#include "log.h"
+#include "names.h"
+#include "progress.h"
+#include "transfer.h"
+#include "viewer.h"
+
+struct mobile {
+	/* options */
+	const char *floppy, *patch_file, *patch_url, *direct, *display, *vm;
+	const char *viewer;
+	int pings;
+	double threshold_ms;
+	int quiet;
+	/* state */
+	CLIENT *c;
+	char host[256];		/* where the display was reached */
+	char *display_name;
+	int floppy_sent;
+	FILE *say;		/* user-facing lines; NULL when quiet */
+};
+
+static void
+usage(FILE *f)
+{
+	fprintf(f,
+"usage: mobile_launcher [-d floppy_disk_image] <-f file | -i URL>\n"
+"                       [-c host:port] [-n display] [options] <vm_name>\n"
+"Run your application on a nearby Kimberley display and keep its data.\n"
+"\n"
+"  -d FILE          your floppy image (persistent state); updated at the end\n"
+"  -f FILE          the application's patch (kimberlize output)\n"
+"  -i URL           the patch's http:// or https:// URL (the display fetches it)\n"
+"  -c HOST:PORT     direct link to a display (unencrypted; no discovery)\n"
+"  -n NAME          the display's name (when several are in range)\n"
+"  --viewer CMD     viewer command; placeholders {host} {port} {password_file}\n"
+"                   {vncpasswd_file} {display}\n"
+"                   (default: \"" VIEWER_DEFAULT "\")\n"
+"  --pings N        latency probe length (default 10)\n"
+"  --threshold MS   link considered slow above this mean (default 100)\n"
+"  --log FILE       complete log of the session\n"
+"  -q, --quiet      only errors\n"
+"  -v, --verbose    copy the log to stderr\n"
+"  -h, --help       this help\n");
+}
+
+/* Print one line that says what went wrong and what to do; exit. */
+static void __attribute__((noreturn, format(printf, 3, 4)))
+die(struct mobile *m, int code, const char *fmt, ...)
+{
+	char detail[1200] = "";
+	va_list ap;
+
+	if (fmt) {
+		va_start(ap, fmt);
+		vsnprintf(detail, sizeof(detail), fmt, ap);
+		va_end(ap);
+	}
+	kim_log("fail", "code=%s detail=\"%s\"", code ? kim_error_name(code) : "-", detail);
+	fprintf(stderr, "mobile_launcher: %s%s%s%s\n",
+	    code ? kim_strerror(code) : "", code && detail[0] ? ": " : "", detail,
+	    m->floppy_sent ? " (your floppy image was not changed)" : "");
+	exit(1);
+}
+
+/* A refusal from the display: its sentence plus the display's detail. */
+static void __attribute__((noreturn))
+die_display(struct mobile *m, int code, const char *doing)
+{
+	char *detail = NULL;
+
+	if (code == KIM_E_LINK || last_error_1(&detail, m->c) != RPC_SUCCESS)
+		detail = NULL;
+	if (detail && detail[0] && strcmp(detail, kim_strerror(code)) != 0)
+		die(m, code, "%s (while %s)", detail, doing);
+	die(m, code, "while %s", doing);
+}
+
+static void __attribute__((format(printf, 2, 3)))
+say(struct mobile *m, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (m->say == NULL)
+		return;
+	va_start(ap, fmt);
+	vfprintf(m->say, fmt, ap);
+	va_end(ap);
+	fputc('\n', m->say);
+	fflush(m->say);
+}
+
+/* ---- before the network: everything we can check here ------------------ */
+
+static void
+check_inputs(struct mobile *m)
+{
+	struct stat st;
+	int rc;
+
+	if (!m->patch_file == !m->patch_url)
+		die(m, 0, "give the application's patch with exactly one of -f FILE "
+		    "or -i URL (see -h)");
+	if ((rc = kim_check_vmname(m->vm)) != 0)
+		die(m, rc, "'%.140s'", m->vm);
+	if (m->patch_url && (rc = kim_check_url(m->patch_url)) != 0)
+		die(m, rc, "'%.200s'", m->patch_url);
+	if (m->patch_file) {
+		const char *b = kim_basename(m->patch_file);
+		if (stat(m->patch_file, &st) != 0 || !S_ISREG(st.st_mode) ||
+		    access(m->patch_file, R_OK) != 0)
+			die(m, 0, "cannot read the patch %s: %s", m->patch_file,
+			    errno ? strerror(errno) : "not a regular file");
+		if ((rc = kim_check_name(b, strlen(b))) != 0)
+			die(m, rc, "rename the patch file '%s'", b);
+	}
+	if (m->floppy) {
+		const char *b = kim_basename(m->floppy);
+		if (stat(m->floppy, &st) != 0 || !S_ISREG(st.st_mode))
+			die(m, 0, "cannot use the floppy image %s: %s (make one with "
+			    "make_floppy)", m->floppy,
+			    errno ? strerror(errno) : "not a regular file");
+		if (access(m->floppy, R_OK | W_OK) != 0)
+			die(m, 0, "the floppy image %s must be readable and writable: %s",
+			    m->floppy, strerror(errno));
+		if ((rc = kim_check_name(b, strlen(b))) != 0)
+			die(m, rc, "rename the floppy image '%s'", b);
+		if (m->patch_file && strcmp(b, kim_basename(m->patch_file)) == 0)
+			die(m, 0, "the floppy image and the patch have the same file "
+			    "name '%s'; rename one", b);
+	}
+}
+
+/* One mobile_launcher per floppy at a time. */
+static void
+lock_floppy(struct mobile *m)
+{
+	int fd;
+
+	if (!m->floppy)
+		return;
+	fd = open(m->floppy, O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || flock(fd, LOCK_EX | LOCK_NB) != 0)
+		die(m, 0, "the floppy image %s is in use by another session; wait "
+		    "for it to end", m->floppy);
+	/* kept open (and locked) until exit */
+}
+
+/* ---- steps 3-5 ----------------------------------------------------------- */
+
+static void
+step_connect(struct mobile *m)
+{
+	char port[16], why[512];
+	double t0 = kim_now();
+
+	if (m->direct) {
+		if (split_hostport(m->direct, m->host, sizeof(m->host), port,
+		    sizeof(port)) != 0)
+			die(m, 0, "-c wants HOST:PORT (e.g. 127.0.0.1:7070), not '%s'",
+			    m->direct);
+	} else {
+		unsigned p;
+		char *err = NULL;
+		if (discover_display(m->display, -1, 10.0, &p, &m->display_name, &err) != 0)
+			die(m, 0, "%s", err ? err : "no display found");
+		snprintf(m->host, sizeof(m->host), "127.0.0.1");
+		snprintf(port, sizeof(port), "%u", p);
+	}
+	if ((m->c = connect_display(m->host, port, 10, why, sizeof(why))) == NULL)
+		die(m, 0, "%s; is display_launcher running there?", why);
+	kim_log("connect", "host=%s port=%s after %.3f s", m->host, port, kim_now() - t0);
+}
+
+static void
+step_hello(struct mobile *m)
+{
+	hello_arg a = { KIM_PROTO_VERSION, "mobile_launcher" };
+	hello_res r;
+	auth_arg aa;
+	auth_res ar;
+
+	memset(&r, 0, sizeof(r));
+	if (hello_1(a, &r, m->c) != RPC_SUCCESS)
+		die(m, KIM_E_LINK, "the display did not answer");
+	free(m->display_name);
+	m->display_name = strdup(r.display_name ? r.display_name : "?");
+	if (r.status != 0)
+		die(m, r.status, "'%s'", m->display_name);
+	say(m, "Connected to '%s'.", m->display_name);
+	/* no mechanism configured on the display: one step succeeds */
+	memset(&aa, 0, sizeof(aa));
+	memset(&ar, 0, sizeof(ar));
+	aa.mech = "none";
+	if (auth_step_1(aa, &ar, m->c) != RPC_SUCCESS)
+		die(m, KIM_E_LINK, "during authentication");
+	if (ar.status != 0)
+		die_display(m, ar.status, "authenticating");
+	kim_log("auth", "ok");
+}
+
+static void
+step_latency(struct mobile *m)
+{
+	struct latency l;
+
+	if (m->pings <= 0)
+		return;
+	if (latency_probe(m->c, m->pings, &l) != 0)
+		die(m, KIM_E_LINK, "during the latency probe");
+	say(m, "Link to '%s': %d pings, min %.1f / mean %.1f / max %.1f ms%s.",
+	    m->display_name, l.count, l.min_ms, l.mean_ms, l.max_ms,
+	    l.mean_ms > m->threshold_ms ? " (slow)" : "");
+}
+
+/* ---- steps 6-8 ----------------------------------------------------------- */
+
+static void
+send_one(struct mobile *m, const char *path)
+{
+	struct progress p;
+	int rc;
+
+	struct stat st;
+
+	progress_begin(&p, m->say, kim_basename(path));
+	rc = kim_client_send(m->c, path, kim_basename(path), progress_update, &p);
+	progress_end(&p, stat(path, &st) == 0 ? (uint64_t)st.st_size : 0, rc == 0);
+	if (rc != 0)
+		die_display(m, rc, "sending the file");
+	kim_log("transfer", "sent %s", path);
+}
+
+static void
+step_send(struct mobile *m)
+{
+	int r = 0;
+
+	if (m->floppy) {
+		send_one(m, m->floppy);
+		if (use_persistent_state_1((char *)kim_basename(m->floppy), &r, m->c)
+		    != RPC_SUCCESS)
+			die(m, KIM_E_LINK, "while naming the floppy");
+		if (r != 0)
+			die_display(m, r, "naming the floppy");
+		m->floppy_sent = 1;
+	}
+	if (m->patch_file)
+		send_one(m, m->patch_file);
+}
+
+static void
+step_start(struct mobile *m)
+{
+	double t0 = kim_now();
+	int r = 0;
+	enum clnt_stat st;
+
+	say(m, "Starting '%s' on '%s'...", m->vm, m->display_name);
+	connect_timeout(m->c, 900);	/* the display bounds this itself */
+	if (m->patch_file)
+		st = use_kimberlize_file_1((char *)m->vm,
+		    (char *)kim_basename(m->patch_file), &r, m->c);
+	else
+		st = use_kimberlize_url_1((char *)m->vm, (char *)m->patch_url, &r, m->c);
+	connect_timeout(m->c, 30);
+	if (st != RPC_SUCCESS)
+		die(m, KIM_E_LINK, "while the application was starting");
+	if (r != 0)
+		die_display(m, r, "starting the application");
+	say(m, "The application is running (%.1f s).", kim_now() - t0);
+	kim_log("kimberlize", "running after %.3f s", kim_now() - t0);
+}
+
+/* ---- steps 9-11 ---------------------------------------------------------- */
+
+static void
+step_view(struct mobile *m)
+{
+	session_res s;
+	struct viewer_target t;
+	char why[512], host[256];
+	int rc;
+
+	memset(&s, 0, sizeof(s));
+	if (session_info_1(&s, m->c) != RPC_SUCCESS)
+		die(m, KIM_E_LINK, "while asking for the screen");
+	if (s.status != 0)
+		die_display(m, s.status, "asking for the screen");
+	if (s.vnc_host && s.vnc_host[0]) {
+		snprintf(host, sizeof(host), "%s", s.vnc_host);
+	} else if (m->direct) {
+		snprintf(host, sizeof(host), "%s", m->host);
+	} else {
+		char *err = NULL;
+		unsigned p;
+		if (discover_vnc(m->display_name, -1, 10.0, &p, &err) != 0)
+			die(m, 0, "cannot reach the display's screen: %s", err ? err : "?");
+		snprintf(host, sizeof(host), "127.0.0.1");
+		s.vnc_port = p;
+	}
+	t.host = host;
+	t.port = s.vnc_port;
+	t.password = s.vnc_password ? s.vnc_password : "";
+	t.display_name = m->display_name;
+	say(m, "Your application is on '%s'; close the viewer when you are done.",
+	    m->display_name);
+	rc = viewer_run(m->viewer, &t, m->c, 20, why, sizeof(why));
+	if (rc < 0)
+		fprintf(stderr, "mobile_launcher: %s; ending the session\n", why);
+	else if (rc != 0)
+		kim_log("viewer", "viewer exited with status %d", rc);
+	xdr_free((xdrproc_t)xdr_session_res, (char *)&s);
+}
+
+static void
+step_end(struct mobile *m)
+{
+	end_res e;
+	char dir[] = "/tmp/kimberley-delta-XXXXXX", path[PATH_MAX], why[600];
+	unsigned char sha[KIM_SHA256_BYTES];
+	struct progress p;
+	double t0 = kim_now();
+	int rc;
+
+	say(m, "Ending the session...");
+	memset(&e, 0, sizeof(e));
+	connect_timeout(m->c, 900);
+	if (end_usage_1(m->floppy != NULL, &e, m->c) != RPC_SUCCESS)
+		die(m, KIM_E_LINK, "while ending the session");
+	connect_timeout(m->c, 30);
+	if (e.status != 0)
+		die_display(m, e.status, "ending the session");
+	kim_log("end_usage", "delta=%s after %.3f s", e.delta_name, kim_now() - t0);
+	if (!m->floppy || !e.delta_name || !e.delta_name[0]) {
+		say(m, "Done; the display is back to its base state.");
+		return;
+	}
+	if (e.floppy_sha256.floppy_sha256_len != KIM_SHA256_BYTES)
+		die(m, KIM_E_CHECKSUM, "the display sent no checksum for the floppy");
+	if (mkdtemp(dir) == NULL)
+		die(m, KIM_E_LOCAL_IO, "cannot make a temporary directory: %s",
+		    strerror(errno));
+	progress_begin(&p, m->say, e.delta_name);
+	rc = kim_client_retrieve(m->c, e.delta_name, dir, "floppy.vcdiff", sha,
+	    progress_update, &p);
+	if (rc != 0) {
+		rmdir(dir);
+		die_display(m, rc, "fetching the floppy's changes");
+	}
+	snprintf(path, sizeof(path), "%s/floppy.vcdiff", dir);
+	rc = delta_apply(m->floppy, path, (unsigned char *)e.floppy_sha256.floppy_sha256_val,
+	    why, sizeof(why));
+	unlink(path);
+	rmdir(dir);
+	if (rc != 0)
+		die(m, rc, "%s", why);
+	say(m, "Your floppy %s now holds the session's changes; the display is "
+	    "back to its base state.", m->floppy);
+	xdr_free((xdrproc_t)xdr_end_res, (char *)&e);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "viewer", required_argument, NULL, 'V' },
+		{ "pings", required_argument, NULL, 'p' },
+		{ "threshold", required_argument, NULL, 't' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "quiet", no_argument, NULL, 'q' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	struct mobile m;
+	const char *log_file = NULL;
+	int o, verbose = 0;
+	char *end;
+
+	memset(&m, 0, sizeof(m));
+	m.viewer = VIEWER_DEFAULT;
+	m.pings = 10;
+	m.threshold_ms = 100;
+	while ((o = getopt_long(argc, argv, "d:f:i:c:n:qvh", opts, NULL)) != -1) {
+		switch (o) {
+		case 'd': m.floppy = optarg; break;
+		case 'f': m.patch_file = optarg; break;
+		case 'i': m.patch_url = optarg; break;
+		case 'c': m.direct = optarg; break;
+		case 'n': m.display = optarg; break;
+		case 'V': m.viewer = optarg; break;
+		case 'p':
+			m.pings = (int)strtol(optarg, &end, 10);
+			if (*end || m.pings < 0 || m.pings > 10000)
+				die(&m, 0, "--pings wants a number from 0 to 10000");
+			break;
+		case 't':
+			m.threshold_ms = strtod(optarg, &end);
+			if (*end || m.threshold_ms <= 0)
+				die(&m, 0, "--threshold wants milliseconds above 0");
+			break;
+		case 'L': log_file = optarg; break;
+		case 'q': m.quiet = 1; break;
+		case 'v': verbose = 1; break;
+		case 'h': usage(stdout); return 0;
+		default: usage(stderr); return 2;
+		}
+	}
+	if (argc - optind != 1) {
+		usage(stderr);
+		return 2;
+	}
+	m.vm = argv[optind];
+	m.say = m.quiet ? NULL : stdout;
+	if (kim_log_open("mobile_launcher", log_file ? log_file : "/dev/null", verbose) != 0)
+		die(&m, 0, "cannot open the log %s: %s", log_file, strerror(errno));
+	signal(SIGPIPE, SIG_IGN);
+
+	check_inputs(&m);
+	lock_floppy(&m);
+	step_connect(&m);
+	step_hello(&m);
+	step_latency(&m);
+	step_send(&m);
+	step_start(&m);
+	step_view(&m);
+	step_end(&m);
+	clnt_destroy(m.c);
+	kim_log("done", "session complete");
+	return 0;
+}

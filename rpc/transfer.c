@@ -1,0 +1,323 @@
+/* transfer.c -- see transfer.h. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "errors.h"
+#include "kimberley.h"
+#include "transfer.h"
+
+uint64_t
+kim_chunk_count(uint64_t size)
+{
+	return size / KIM_CHUNK + (size % KIM_CHUNK != 0);
+}
+
+size_t
+kim_chunk_len(uint64_t size, uint64_t offset)
+{
+	if (offset >= size)
+		return 0;
+	return size - offset < KIM_CHUNK ? (size_t)(size - offset) : KIM_CHUNK;
+}
+
+/* ---- receiving ---------------------------------------------------------- */
+
+void
+kim_sink_init(struct kim_sink *s)
+{
+	memset(s, 0, sizeof(*s));
+	s->fd = -1;
+}
+
+int
+kim_sink_active(const struct kim_sink *s)
+{
+	return s->fd >= 0;
+}
+
+static void
+sink_release(struct kim_sink *s, int keep)
+{
+	if (s->fd >= 0)
+		close(s->fd);
+	if (!keep && s->part_path)
+		unlink(s->part_path);
+	free(s->part_path);
+	free(s->final_path);
+	EVP_MD_CTX_free(s->md);
+	int error = s->error, done = s->done;
+	kim_sink_init(s);
+	s->error = error;
+	s->done = done;
+}
+
+void
+kim_sink_abort(struct kim_sink *s)
+{
+	sink_release(s, 0);
+	s->error = 0;
+	s->done = 0;
+}
+
+static int
+sink_fail(struct kim_sink *s, int code)
+{
+	if (s->error == 0)
+		s->error = code;
+	if (s->fd >= 0)
+		sink_release(s, 0);
+	return s->error;
+}
+
+int
+kim_sink_open(struct kim_sink *s, const char *dir, const char *name,
+    uint64_t size, const unsigned char *sha)
+{
+	kim_sink_abort(s);
+	if (asprintf(&s->final_path, "%s/%s", dir, name) < 0 ||
+	    asprintf(&s->part_path, "%s/.partial-XXXXXX", dir) < 0) {
+		s->part_path = NULL;
+		return sink_fail(s, KIM_E_INTERNAL);
+	}
+	s->fd = mkostemp(s->part_path, O_CLOEXEC);
+	if (s->fd < 0) {
+		free(s->part_path);
+		s->part_path = NULL;
+		return sink_fail(s, KIM_E_IO);
+	}
+	s->md = EVP_MD_CTX_new();
+	if (s->md == NULL || !EVP_DigestInit_ex(s->md, EVP_sha256(), NULL))
+		return sink_fail(s, KIM_E_INTERNAL);
+	s->size = size;
+	s->check = sha != NULL;
+	if (sha)
+		memcpy(s->want, sha, KIM_SHA256_BYTES);
+	if (size == 0)
+		return kim_sink_write(s, NULL, 0);
+	return 0;
+}
+
+static int
+sink_finish(struct kim_sink *s)
+{
+	if (!EVP_DigestFinal_ex(s->md, s->have, NULL))
+		return sink_fail(s, KIM_E_INTERNAL);
+	if (s->check && memcmp(s->have, s->want, KIM_SHA256_BYTES) != 0)
+		return sink_fail(s, KIM_E_CHECKSUM);
+	if (rename(s->part_path, s->final_path) != 0)
+		return sink_fail(s, KIM_E_IO);
+	s->done = 1;
+	sink_release(s, 1);
+	return 0;
+}
+
+int
+kim_sink_write(struct kim_sink *s, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	if (s->error)
+		return s->error;
+	if (s->fd < 0)
+		return s->done ? KIM_E_TOO_MANY_BYTES : KIM_E_NO_TRANSFER;
+	if (len > KIM_CHUNK)
+		return sink_fail(s, KIM_E_CHUNK_TOO_BIG);
+	if (len > s->size - s->got)
+		return sink_fail(s, KIM_E_TOO_MANY_BYTES);
+	EVP_DigestUpdate(s->md, buf, len);
+	while (len > 0) {
+		ssize_t n = write(s->fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return sink_fail(s, KIM_E_IO);
+		p += n;
+		len -= (size_t)n;
+		s->got += (uint64_t)n;
+	}
+	if (s->got == s->size)
+		return sink_finish(s);
+	return 0;
+}
+
+int
+kim_sink_close(struct kim_sink *s)
+{
+	int rc;
+
+	if (s->error)
+		rc = s->error;
+	else if (s->done)
+		rc = 0;
+	else if (s->fd >= 0)
+		rc = KIM_E_TRUNCATED;
+	else
+		rc = KIM_E_NO_TRANSFER;
+	sink_release(s, s->done);
+	s->error = 0;
+	s->done = 0;
+	return rc;
+}
+
+/* ---- sending ------------------------------------------------------------ */
+
+int
+kim_source_open(struct kim_source *src, const char *path, unsigned char *sha)
+{
+	struct stat st;
+
+	src->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (src->fd < 0)
+		return -1;
+	if (fstat(src->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (sha && kim_sha256_file(path, sha) != 0)) {
+		if (errno == 0 || S_ISDIR(st.st_mode))
+			errno = EISDIR;
+		kim_source_close(src);
+		return -1;
+	}
+	src->size = (uint64_t)st.st_size;
+	src->off = 0;
+	return 0;
+}
+
+ssize_t
+kim_source_next(struct kim_source *src, void *buf)
+{
+	size_t want = kim_chunk_len(src->size, src->off), got = 0;
+
+	while (got < want) {
+		ssize_t n = pread(src->fd, (char *)buf + got, want - got,
+		    (off_t)(src->off + got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		if (n == 0) {	/* the file shrank under us */
+			errno = EIO;
+			return -1;
+		}
+		got += (size_t)n;
+	}
+	src->off += got;
+	return (ssize_t)got;
+}
+
+void
+kim_source_close(struct kim_source *src)
+{
+	if (src->fd >= 0)
+		close(src->fd);
+	src->fd = -1;
+}
+
+/* ---- client loops ------------------------------------------------------- */
+
+int
+kim_client_send(CLIENT *c, const char *path, const char *name,
+    kim_progress_fn progress, void *arg)
+{
+	static const struct timeval batch = { 0, 0 };	/* no reply: batched */
+	struct kim_source src;
+	file_arg fa;
+	data piece;
+	int status = 0, rc;
+	char *buf;
+
+	memset(&fa, 0, sizeof(fa));
+	if (kim_source_open(&src, path, (unsigned char *)fa.sha256) != 0)
+		return KIM_E_LOCAL_IO;
+	fa.name.name_val = (char *)name;
+	fa.name.name_len = (u_int)strlen(name);
+	fa.size = src.size;
+	if (send_file64_1(fa, &status, c) != RPC_SUCCESS) {
+		kim_source_close(&src);
+		return KIM_E_LINK;
+	}
+	if (status != 0) {
+		kim_source_close(&src);
+		return status;
+	}
+	if ((buf = malloc(KIM_CHUNK)) == NULL) {
+		kim_source_close(&src);
+		return KIM_E_LOCAL_IO;
+	}
+	rc = 0;
+	if (progress)
+		progress(arg, 0, src.size);
+	while (src.off < src.size) {
+		ssize_t n = kim_source_next(&src, buf);
+		if (n <= 0) {
+			rc = KIM_E_LOCAL_IO;
+			break;
+		}
+		piece.data_val = buf;
+		piece.data_len = (u_int)n;
+		enum clnt_stat st = clnt_call(c, SEND_FILE_BATCH,
+		    (xdrproc_t)xdr_data, (caddr_t)&piece, (xdrproc_t)NULL,
+		    NULL, batch);
+		if (st != RPC_SUCCESS && st != RPC_TIMEDOUT) {
+			rc = KIM_E_LINK;
+			break;
+		}
+		if (progress)
+			progress(arg, src.off, src.size);
+	}
+	free(buf);
+	kim_source_close(&src);
+	/* One replying call flushes the batch and returns the verdict; it is
+	 * also what tells the display to drop a transfer we gave up on. */
+	if (send_file_sync_1(&status, c) != RPC_SUCCESS)
+		return KIM_E_LINK;
+	return rc ? rc : status;
+}
+
+int
+kim_client_retrieve(CLIENT *c, const char *name, const char *dir,
+    const char *local_name, unsigned char sha_out[KIM_SHA256_BYTES],
+    kim_progress_fn progress, void *arg)
+{
+	struct kim_sink sink;
+	file_res fr;
+	int rc;
+
+	memset(&fr, 0, sizeof(fr));
+	if (retrieve_file64_1((char *)name, &fr, c) != RPC_SUCCESS)
+		return KIM_E_LINK;
+	if (fr.status != 0)
+		return fr.status;
+	memcpy(sha_out, fr.sha256, KIM_SHA256_BYTES);
+	kim_sink_init(&sink);
+	if ((rc = kim_sink_open(&sink, dir, local_name, fr.size,
+	    (unsigned char *)fr.sha256)) != 0)
+		return rc == KIM_E_IO ? KIM_E_LOCAL_IO : rc;
+	if (progress)
+		progress(arg, 0, fr.size);
+	while (kim_sink_active(&sink)) {
+		data piece;
+		memset(&piece, 0, sizeof(piece));
+		if (retrieve_partial_1(&piece, c) != RPC_SUCCESS) {
+			kim_sink_abort(&sink);
+			return KIM_E_LINK;
+		}
+		if (piece.data_len == 0) {	/* the display has no more */
+			xdr_free((xdrproc_t)xdr_data, (char *)&piece);
+			break;
+		}
+		rc = kim_sink_write(&sink, piece.data_val, piece.data_len);
+		xdr_free((xdrproc_t)xdr_data, (char *)&piece);
+		if (rc != 0)
+			break;
+		if (progress)
+			progress(arg, sink.got, sink.size);
+	}
+	rc = kim_sink_close(&sink);
+	return rc == KIM_E_IO ? KIM_E_LOCAL_IO : rc;
+}

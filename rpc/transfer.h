@@ -1,0 +1,81 @@
+/* transfer.h -- chunked file transfer, written once and used by both sides
+ * (DESIGN.md steps 6 and 11).
+ *
+ * A file travels as a header (name, 64-bit size, SHA-256) and pieces of at
+ * most KIM_CHUNK bytes.  The receiving side (struct kim_sink) writes into a
+ * hidden partial file, hashes as it goes, and renames the file into place
+ * only when every byte arrived and the checksum matches; anything else
+ * removes the partial file.  The sending client does not wait a round trip
+ * per piece: pieces go as batched ONC RPC calls (no reply), and one replying
+ * call at the end flushes the stream and collects the verdict. */
+#ifndef KIM_TRANSFER_H
+#define KIM_TRANSFER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rpc/rpc.h>
+
+#include "sha256.h"
+
+#define KIM_CHUNK ((size_t)1 << 20)	/* 1 MiB: the protocol's piece limit */
+
+/* Pieces needed for size bytes (0 for an empty file). */
+uint64_t kim_chunk_count(uint64_t size);
+/* Length of the piece that starts at offset (0 at or past the end). */
+size_t kim_chunk_len(uint64_t size, uint64_t offset);
+
+struct kim_sink {
+	int fd;			/* -1 when idle */
+	char *part_path;
+	char *final_path;
+	uint64_t size;
+	uint64_t got;
+	int check;		/* compare against want at the end */
+	unsigned char want[KIM_SHA256_BYTES];
+	unsigned char have[KIM_SHA256_BYTES];
+	void *md;		/* EVP_MD_CTX */
+	int error;		/* sticky: first error, 0 if none */
+	int done;		/* renamed into place */
+};
+
+void kim_sink_init(struct kim_sink *s);
+/* Start receiving dir/name (name already checked).  sha NULL: no checksum
+ * (the seed's send_file).  0 or a KIM_E_ code. */
+int kim_sink_open(struct kim_sink *s, const char *dir, const char *name,
+    uint64_t size, const unsigned char *sha);
+/* Append a piece.  Finishes by itself when the last byte arrives.  Returns 0
+ * or the sticky error (after which the partial file is gone). */
+int kim_sink_write(struct kim_sink *s, const void *buf, size_t len);
+/* End of the sender's stream: 0 if the file is complete and verified, else
+ * the error (KIM_E_TRUNCATED if bytes are missing). Leaves the sink idle. */
+int kim_sink_close(struct kim_sink *s);
+/* Drop any partial file; leaves the sink idle. */
+void kim_sink_abort(struct kim_sink *s);
+int kim_sink_active(const struct kim_sink *s);
+
+struct kim_source {
+	int fd;
+	uint64_t size;
+	uint64_t off;
+};
+
+/* Open path for sending; sha (optional) receives its SHA-256.  0 or -1. */
+int kim_source_open(struct kim_source *src, const char *path, unsigned char *sha);
+/* Read the next piece (<= KIM_CHUNK) into buf; bytes read, 0 at end, -1. */
+ssize_t kim_source_next(struct kim_source *src, void *buf);
+void kim_source_close(struct kim_source *src);
+
+typedef void (*kim_progress_fn)(void *arg, uint64_t done, uint64_t total);
+
+/* Client: send the local file path to the display as name.  0 or KIM_E_. */
+int kim_client_send(CLIENT *c, const char *path, const char *name,
+    kim_progress_fn progress, void *arg);
+/* Client: fetch the display's file name into dir/local_name, verified
+ * against the size and SHA-256 the display announces (copied to sha_out).
+ * 0 or KIM_E_. */
+int kim_client_retrieve(CLIENT *c, const char *name, const char *dir,
+    const char *local_name, unsigned char sha_out[KIM_SHA256_BYTES],
+    kim_progress_fn progress, void *arg);
+
+#endif
