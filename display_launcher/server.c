@@ -69,12 +69,12 @@ serve_calls(SVCXPRT *x)
 			r.rq_vers = msg.rm_call.cb_vers;
 			r.rq_proc = msg.rm_call.cb_proc;
 			r.rq_cred = msg.rm_call.cb_cred;
-			/* AUTH_NONE / AUTH_SYS alike: identity is not taken from
-			 * RPC credentials; the answer carries a null verifier */
-			x->xp_verf.oa_flavor = AUTH_NONE;
-			x->xp_verf.oa_base = NULL;
-			x->xp_verf.oa_length = 0;
-			if (r.rq_prog != KIMBERLEY_PROG)
+			/* what svc_getreq_common does: sets the reply verifier
+			 * and the transport's auth handle */
+			enum auth_stat why = _authenticate(&r, &msg);
+			if (why != AUTH_OK)
+				svcerr_auth(x, why);
+			else if (r.rq_prog != KIMBERLEY_PROG)
 				svcerr_noprog(x);
 			else if (r.rq_vers != KIMBERLEY_V1)
 				svcerr_progvers(x, KIMBERLEY_V1, KIMBERLEY_V1);

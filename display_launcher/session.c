@@ -173,6 +173,8 @@ session_close(struct conn *c, const char *why)
 		} else {
 			kim_log("republish", "ready for the next person");
 		}
+	} else {
+		kim_log("republish", "direct link: ready for the next person");
 	}
 	pthread_mutex_lock(&d->lock);
 	d->owner = NULL;

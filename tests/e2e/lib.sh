@@ -1,0 +1,93 @@
+# tests/e2e/lib.sh -- helpers for the core session's end-to-end tests (bash).
+# Each test gets its own work directory, spool and VM directory, and a
+# display_launcher on an ephemeral loopback port, ended by PID at exit.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$ROOT/tests/hosts/tap.sh"
+DL=$ROOT/display_launcher/display_launcher
+ML=$ROOT/mobile_launcher/mobile_launcher
+POKE=$ROOT/tests/e2e/rpcpoke
+FIX=$ROOT/tests/fixtures
+W=
+DPID=
+PORT=
+_E2E_PIDS=()
+
+e2e_teardown() {
+	local p
+	for p in "${_E2E_PIDS[@]}" $DPID; do
+		kill -TERM "$p" 2>/dev/null
+	done
+	for p in "${_E2E_PIDS[@]}" $DPID; do
+		wait "$p" 2>/dev/null
+	done
+	[ -n "$W" ] && rm -rf "$W"
+}
+
+e2e_setup() {
+	W=$(mktemp -d /tmp/kim-e2e.XXXXXX)
+	mkdir -p "$W/spool" "$W/vms/demo"
+	echo "fixture base disk" > "$W/vms/demo/disk.img"
+	trap e2e_teardown EXIT
+}
+
+# start_display [display_launcher options...]: sets DPID and PORT
+start_display() {
+	rm -f "$W/port"
+	"$DL" -l 127.0.0.1:0 --port-file "$W/port" --spool "$W/spool" \
+		--vm-dir "$W/vms" --setup-script "$FIX/fake_display_setup" \
+		--log "$W/display.log" "$@" "Test display" > "$W/display.out" 2>&1 &
+	DPID=$!
+	local i
+	for i in $(seq 100); do
+		[ -s "$W/port" ] && break
+		sleep 0.05
+	done
+	PORT=$(cat "$W/port" 2>/dev/null)
+	[ -n "$PORT" ]
+}
+
+stop_display() {
+	kill -TERM "$DPID" 2>/dev/null
+	wait "$DPID" 2>/dev/null
+	DPID=
+}
+
+# remember a background PID for teardown
+e2e_bg() { _E2E_PIDS+=("$1"); }
+
+make_floppy() { mkfs.vfat -C -n KIMFLOPPY "$1" 1440 > /dev/null; }
+
+spool_empty() { [ -z "$(ls -A "$W/spool")" ]; }
+
+# the display's process is still alive and answering
+display_serving() {
+	kill -0 "$DPID" 2>/dev/null && "$POKE" "127.0.0.1:$PORT" hello > /dev/null
+}
+
+# mobile NOTE [mobile_launcher options...] -- a session whose viewer types NOTE
+mobile() {
+	local note=$1
+	shift
+	"$ML" -c "127.0.0.1:$PORT" --pings 3 \
+		--viewer "$FIX/fake_viewer {host} {port} {password_file} $note" "$@"
+}
+
+# is GOT WANT DESCRIPTION
+tap_is() {
+	if [ "$1" = "$2" ]; then
+		tap_ok 0 "$3"
+	else
+		tap_ok 1 "$3"
+		tap_diag "got:  '$1'" "want: '$2'"
+	fi
+}
+
+# like PATTERN TEXT DESCRIPTION (grep -E)
+tap_like() {
+	if printf '%s' "$2" | grep -Eq -- "$1"; then
+		tap_ok 0 "$3"
+	else
+		tap_ok 1 "$3"
+		tap_diag "got:  '$2'" "want: /$1/"
+	fi
+}
