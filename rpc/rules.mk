@@ -9,15 +9,16 @@ RPC_LIB_OBJS := rpc/kimberley_xdr.o rpc/kimberley_clnt.o rpc/errors.o rpc/names.
 RPC_LIB := rpc/libkimrpc.a
 RPC_LIBS := $(RPC_LIB) $(TIRPC_LIBS) $(CRYPTO_LIBS) -lpthread
 
+# rpcgen refuses to overwrite its output: remove it first.
 rpc/kimberley.h: rpc/kimberley.x
-	rpcgen -N -M -h -o $@ $<
+	rm -f $@ && rpcgen -N -M -h -o $@ $<
 rpc/kimberley_xdr.c: rpc/kimberley.x rpc/kimberley.h
-	rpcgen -N -M -c -o $@ $<
+	rm -f $@ && rpcgen -N -M -c -o $@ $<
 rpc/kimberley_clnt.c: rpc/kimberley.x rpc/kimberley.h
-	rpcgen -N -M -l -o $@ $<
+	rm -f $@ && rpcgen -N -M -l -o $@ $<
 # The generated dispatcher; display_launcher calls it from its own loop.
 rpc/kimberley_svc.c: rpc/kimberley.x rpc/kimberley.h
-	rpcgen -N -M -m -o $@ $<
+	rm -f $@ && rpcgen -N -M -m -o $@ $<
 
 # Generated code is not ours to keep -Wextra clean.
 GEN_CFLAGS = $(filter-out -Wextra,$(CFLAGS)) -Wno-unused-variable

@@ -127,7 +127,7 @@ main(int argc, char **argv)
 		return report(begin(buf, sizeof(buf), 1, NULL));
 	}
 	if (strcmp(cmd, "chunk-too-big") == 0) {
-		if ((r = begin("big.bin", 7, 4 << 20, NULL)) != 0)
+		if ((r = begin("big.bin", 7, 2 << 20, NULL)) != 0)
 			return report(r);
 		return report(piece((1 << 20) + 1, 'x'));
 	}
