@@ -1,0 +1,24 @@
+/* kcm_client.h -- calling KCM over D-Bus (libdbus), for the launchers and
+ * kcmctl.  Every function returns 0, or -1 with *err a malloc'd sentence. */
+#ifndef KCM_CLIENT_H
+#define KCM_CLIENT_H
+
+#include <dbus/dbus.h>
+
+/* A private connection to the session bus: publications and tunnels KCM
+ * makes for a caller last as long as the caller's connection. */
+DBusConnection *kcm_connect(char **err);
+/* method: "publish" or "publish_vnc"; *real: the name registered (malloc'd). */
+int kcm_publish(DBusConnection *c, const char *method, const char *name, int ifindex,
+    unsigned port, char **real, char **err);
+/* method: "unpublish" or "unpublish_vnc". */
+int kcm_unpublish(DBusConnection *c, const char *method, const char *name, char **err);
+/* kind: "launcher" or "vnc"; name NULL or "": the only one in range. */
+int kcm_find(DBusConnection *c, const char *kind, const char *name, int ifindex,
+    unsigned timeout_ms, unsigned *port, char **found, char **err);
+int kcm_sense(DBusConnection *c, char ***names, char **err);
+int kcm_identity(DBusConnection *c, char **fingerprint, char **err);
+/* The D-Bus error name of the last failed call on this thread ("" if none). */
+const char *kcm_last_error(void);
+
+#endif

@@ -1,0 +1,102 @@
+/* kcmctl.c -- call KCM from a shell (operators, tests).
+ *
+ *   kcmctl sense
+ *   kcmctl identity
+ *   kcmctl publish [--vnc] [-i IFINDEX] [--hold] NAME PORT   prints the name got
+ *   kcmctl browse  [--vnc] [-i IFINDEX] [-t MS] [--hold] [NAME]
+ *                                               prints "PORT NAME"
+ *   kcmctl unpublish [--vnc] NAME
+ *
+ * KCM ties publications and tunnels to the caller's bus connection, so
+ * --hold keeps kcmctl (and them) alive until it gets SIGTERM or SIGINT. */
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "kcm/kcm_client.h"
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: kcmctl sense | identity\n"
+	    "       kcmctl publish [--vnc] [-i IFINDEX] [--hold] NAME PORT\n"
+	    "       kcmctl browse [--vnc] [-i IFINDEX] [-t MS] [--hold] [NAME]\n"
+	    "       kcmctl unpublish [--vnc] NAME\n");
+	exit(2);
+}
+
+static void hold(void)
+{
+	sigset_t ss;
+	int sig;
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+	sigwait(&ss, &sig);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"vnc", no_argument, NULL, 'v'},
+		{"hold", no_argument, NULL, 'H'},
+		{"interface", required_argument, NULL, 'i'},
+		{"timeout", required_argument, NULL, 't'},
+		{NULL, 0, NULL, 0}
+	};
+	int vnc = 0, do_hold = 0, ifindex = -1, c;
+	unsigned timeout = 8000, port;
+	char *err = NULL, *out = NULL;
+	const char *cmd;
+	DBusConnection *bus;
+
+	if (argc < 2)
+		usage();
+	cmd = argv[1];
+	optind = 2;
+	while ((c = getopt_long(argc, argv, "vHi:t:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'v': vnc = 1; break;
+		case 'H': do_hold = 1; break;
+		case 'i': ifindex = atoi(optarg); break;
+		case 't': timeout = (unsigned)strtoul(optarg, NULL, 10); break;
+		default: usage();
+		}
+	}
+	if (!(bus = kcm_connect(&err)))
+		goto fail;
+	if (!strcmp(cmd, "sense") && optind == argc) {
+		char **names;
+		if (kcm_sense(bus, &names, &err) < 0)
+			goto fail;
+		for (c = 0; names[c]; c++)
+			puts(names[c]);
+	} else if (!strcmp(cmd, "identity") && optind == argc) {
+		if (kcm_identity(bus, &out, &err) < 0)
+			goto fail;
+		puts(out);
+	} else if (!strcmp(cmd, "publish") && optind + 2 == argc) {
+		if (kcm_publish(bus, vnc ? "publish_vnc" : "publish", argv[optind], ifindex,
+		    (unsigned)strtoul(argv[optind + 1], NULL, 10), &out, &err) < 0)
+			goto fail;
+		puts(out);
+	} else if (!strcmp(cmd, "unpublish") && optind + 1 == argc) {
+		if (kcm_unpublish(bus, vnc ? "unpublish_vnc" : "unpublish", argv[optind], &err) < 0)
+			goto fail;
+	} else if (!strcmp(cmd, "browse") && optind + 1 >= argc) {
+		if (kcm_find(bus, vnc ? "vnc" : "launcher", optind < argc ? argv[optind] : "",
+		    ifindex, timeout, &port, &out, &err) < 0)
+			goto fail;
+		printf("%u %s\n", port, out);
+	} else
+		usage();
+	fflush(stdout);
+	if (do_hold)
+		hold();
+	return 0;
+fail:
+	fprintf(stderr, "kcmctl: %s: %s\n", cmd, err ? err : "failed");
+	return 1;
+}

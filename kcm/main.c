@@ -1,0 +1,176 @@
+/* main.c -- kcm: the Kimberley Control Manager daemon (DESIGN.md section 4).
+ *
+ *   kcm [--state-dir DIR] [--known-displays FILE]
+ *   kcm [--known-displays FILE] --forget NAME
+ *
+ * Normally started by D-Bus activation on the session bus.  The display
+ * identity (key + certificate) lives in the state directory: --state-dir,
+ * else $KCM_STATE_DIR, else /var/lib/kimberley/kcm for root, else
+ * $XDG_STATE_HOME/kimberley (~/.local/state/kimberley).  The pins of the
+ * displays met live in --known-displays, else $KCM_KNOWN_DISPLAYS, else
+ * $XDG_CONFIG_HOME/kimberley/known_displays (~/.config/...). */
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+#include "kcm/kcm.h"
+
+void kcm_log(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("kcm: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+}
+
+static char *path_join(const char *env, const char *home_rel, const char *leaf)
+{
+	const char *v = getenv(env), *home = getenv("HOME");
+	char *out;
+	int r;
+	if (v && *v)
+		r = asprintf(&out, "%s/%s", v, leaf);
+	else
+		r = asprintf(&out, "%s/%s/%s", home && *home ? home : "/", home_rel, leaf);
+	return r < 0 ? NULL : out;
+}
+
+static char *default_state_dir(void)
+{
+	const char *v = getenv("KCM_STATE_DIR");
+	if (v && *v)
+		return strdup(v);
+	if (geteuid() == 0 && !getenv("XDG_STATE_HOME"))
+		return strdup("/var/lib/kimberley/kcm");
+	return path_join("XDG_STATE_HOME", ".local/state", "kimberley");
+}
+
+static char *default_known_file(void)
+{
+	const char *v = getenv("KCM_KNOWN_DISPLAYS");
+	if (v && *v)
+		return strdup(v);
+	return path_join("XDG_CONFIG_HOME", ".config", "kimberley/known_displays");
+}
+
+/* Remove every pin of `name` from the known-displays file. */
+static int forget(const char *file, const char *name)
+{
+	FILE *in = fopen(file, "r"), *out;
+	char *tmp, *line = NULL;
+	size_t cap = 0;
+	ssize_t n;
+	unsigned dropped = 0;
+	if (!in) {
+		fprintf(stderr, "kcm: %s: %m\n", file);
+		return 1;
+	}
+	if (asprintf(&tmp, "%s.new", file) < 0 || !(out = fopen(tmp, "w"))) {
+		fprintf(stderr, "kcm: cannot write next to %s: %m\n", file);
+		return 1;
+	}
+	while ((n = getline(&line, &cap, in)) > 0) {
+		char *sp = strchr(line, ' ');
+		size_t nl = strlen(name);
+		if (line[0] != '#' && sp && strncmp(sp + 1, name, nl) == 0 &&
+		    (sp[1 + nl] == '\n' || sp[1 + nl] == '\0')) {
+			dropped++;
+			continue;
+		}
+		fputs(line, out);
+	}
+	fclose(in);
+	free(line);
+	if (fclose(out) != 0 || rename(tmp, file) < 0) {
+		fprintf(stderr, "kcm: cannot replace %s: %m\n", file);
+		return 1;
+	}
+	printf("kcm: forgot %u pin%s of display '%s' in %s\n", dropped,
+	    dropped == 1 ? "" : "s", name, file);
+	return dropped ? 0 : 1;
+}
+
+static void signal_cb(AvahiWatch *w, int fd, AvahiWatchEvent ev, void *data)
+{
+	struct kcm *k = data;
+	struct signalfd_siginfo si;
+	(void)w; (void)ev;
+	if (read(fd, &si, sizeof si) == sizeof si) {
+		kcm_log("signal %u: exiting", si.ssi_signo);
+		k->quit = true;
+		avahi_simple_poll_quit(k->sp);
+	}
+}
+
+static void usage(void)
+{
+	fprintf(stderr, "usage: kcm [--state-dir DIR] [--known-displays FILE]\n"
+	    "       kcm [--known-displays FILE] --forget NAME\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{"state-dir", required_argument, NULL, 's'},
+		{"known-displays", required_argument, NULL, 'k'},
+		{"forget", required_argument, NULL, 'f'},
+		{"help", no_argument, NULL, 'h'},
+		{NULL, 0, NULL, 0}
+	};
+	struct kcm k = {0};
+	const char *forget_name = NULL;
+	sigset_t ss;
+	int c, sfd;
+
+	while ((c = getopt_long(argc, argv, "s:k:f:h", opts, NULL)) != -1) {
+		switch (c) {
+		case 's': k.state_dir = strdup(optarg); break;
+		case 'k': k.known_file = strdup(optarg); break;
+		case 'f': forget_name = optarg; break;
+		default: usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (!k.known_file)
+		k.known_file = default_known_file();
+	if (forget_name)
+		return forget(k.known_file, forget_name);
+	if (!k.state_dir)
+		k.state_dir = default_state_dir();
+	setvbuf(stderr, NULL, _IOLBF, 0);
+	signal(SIGPIPE, SIG_IGN);
+	sigemptyset(&ss);
+	sigaddset(&ss, SIGTERM);
+	sigaddset(&ss, SIGINT);
+	sigprocmask(SIG_BLOCK, &ss, NULL);
+
+	if (!(k.sp = avahi_simple_poll_new()))
+		return 1;
+	k.api = avahi_simple_poll_get(k.sp);
+	if ((sfd = signalfd(-1, &ss, SFD_CLOEXEC)) < 0 ||
+	    !k.api->watch_new(k.api, sfd, AVAHI_WATCH_IN, signal_cb, &k))
+		return 1;
+	if (tls_init(&k) < 0 || loop_epoll_attach(&k) < 0)
+		return 1;
+	if (avahi_start(&k) < 0)
+		kcm_log("continuing without Avahi for now");
+	if (bus_start(&k) < 0)
+		return 1;
+	kcm_log("ready on the session bus as %s; identity %s; state %s; known displays %s",
+	    KCM_BUS_NAME, k.fingerprint, k.state_dir, k.known_file);
+	while (!k.quit && avahi_simple_poll_iterate(k.sp, -1) == 0)
+		;
+	/* Withdraw our records so the network forgets us at once. */
+	pub_reset_all(&k);
+	if (k.avahi)
+		avahi_client_free(k.avahi);
+	return 0;
+}

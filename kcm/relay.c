@@ -1,0 +1,429 @@
+/* relay.c -- the tunnel: one TLS connection per relayed TCP connection.
+ *
+ * Each conn joins a plain loopback socket (pfd) and a TLS socket (tfd).
+ * Both are non-blocking and sit in the loop's epoll set; on any event the
+ * conn is "pumped": move bytes each way until every step would block, then
+ * ask epoll for exactly the readiness that would let it continue.  A full
+ * buffer stops reading its source (back-pressure), an empty interest set
+ * takes the descriptor out of epoll (so a hung-up socket cannot spin).
+ * Half-closes pass through: EOF on the plain side becomes a TLS
+ * close_notify, a close_notify becomes shutdown(SHUT_WR) on the plain side
+ * (TLS 1.3 allows data to keep flowing the other way). */
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+#include <openssl/err.h>
+#include "kcm/kcm.h"
+
+#define container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
+
+struct buf {
+	size_t a, b; /* data is d[a..b) */
+	unsigned char d[KCM_BUF];
+};
+
+enum cstate { C_CONNECTING, C_HANDSHAKE, C_OPEN };
+
+struct conn {
+	struct ev pev, tev;
+	int pfd, tfd;
+	SSL *ssl;
+	enum cstate st;
+	bool server;
+	char *display;             /* client: whose identity to check */
+	bool p_eof, t_eof, t_shut, p_shut, dead;
+	bool want_r, want_w;       /* what OpenSSL waits for */
+	uint32_t pmask, tmask;     /* what epoll has now (0: not in the set) */
+	conn_ready_fn ready;
+	void *arg;
+	struct conn **slot;        /* cleared when the conn dies */
+	struct conn *next_dead;
+	struct buf p2t, t2p;
+};
+
+static struct conn *graveyard;
+
+static size_t blen(const struct buf *b) { return b->b - b->a; }
+
+static size_t bspace(struct buf *b)
+{
+	if (b->a == b->b)
+		b->a = b->b = 0;
+	if (b->b == KCM_BUF && b->a > 0) {
+		memmove(b->d, b->d + b->a, b->b - b->a);
+		b->b -= b->a;
+		b->a = 0;
+	}
+	return KCM_BUF - b->b;
+}
+
+static void set_nonblock(int fd)
+{
+	int one = 1;
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+}
+
+static const char *ssl_reason(void)
+{
+	static char msg[256];
+	unsigned long e = ERR_get_error();
+	if (!e)
+		return errno ? strerror(errno) : "connection closed";
+	ERR_error_string_n(e, msg, sizeof msg);
+	ERR_clear_error();
+	return msg;
+}
+
+static void tell_ready(struct conn *c, const char *err)
+{
+	conn_ready_fn fn = c->ready;
+	c->ready = NULL;
+	if (fn)
+		fn(c->arg, err ? NULL : c, err);
+}
+
+void conn_close(struct kcm *k, struct conn *c)
+{
+	if (c->dead)
+		return;
+	c->dead = true;
+	if (c->pfd >= 0) {
+		if (c->pmask)
+			ev_del(k, c->pfd);
+		close(c->pfd);
+		c->pfd = -1;
+	}
+	if (c->tfd >= 0) {
+		if (c->tmask)
+			ev_del(k, c->tfd);
+		close(c->tfd);
+		c->tfd = -1;
+	}
+	if (c->slot)
+		*c->slot = NULL;
+	c->next_dead = graveyard;
+	graveyard = c;
+}
+
+void relay_reap(struct kcm *k)
+{
+	(void)k;
+	while (graveyard) {
+		struct conn *c = graveyard;
+		graveyard = c->next_dead;
+		SSL_free(c->ssl);
+		free(c->display);
+		free(c);
+	}
+}
+
+static void fail(struct kcm *k, struct conn *c, const char *what, const char *why)
+{
+	char msg[512];
+	snprintf(msg, sizeof msg, "%s%s%s: %s", what, c->display ? " with display " : "",
+	    c->display ? c->display : "", why);
+	if (c->ready)
+		tell_ready(c, msg);
+	else
+		kcm_log("relay: %s", msg);
+	conn_close(k, c);
+}
+
+static void set_mask(struct kcm *k, int fd, struct ev *ev, uint32_t *cur, uint32_t want)
+{
+	if (fd < 0 || want == *cur)
+		return;
+	if (!want)
+		ev_del(k, fd);
+	else if (!*cur)
+		ev_add(k, fd, ev, want);
+	else
+		ev_mod(k, fd, ev, want);
+	*cur = want;
+}
+
+static void note_ssl_wait(struct conn *c, int e)
+{
+	if (e == SSL_ERROR_WANT_READ)
+		c->want_r = true;
+	else if (e == SSL_ERROR_WANT_WRITE)
+		c->want_w = true;
+}
+
+static bool is_wait(int e)
+{
+	return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
+}
+
+/* Move bytes until nothing moves; returns false if the conn died. */
+static bool move_bytes(struct kcm *k, struct conn *c)
+{
+	bool progress;
+	ssize_t n;
+	int r, e;
+
+	do {
+		progress = false;
+		if (c->pfd >= 0 && !c->p_eof && bspace(&c->p2t)) {
+			n = read(c->pfd, c->p2t.d + c->p2t.b, KCM_BUF - c->p2t.b);
+			if (n > 0) {
+				c->p2t.b += n;
+				progress = true;
+			} else if (n == 0) {
+				c->p_eof = true;
+				progress = true;
+			} else if (errno != EAGAIN && errno != EINTR) {
+				fail(k, c, "relay: reading the local side", strerror(errno));
+				return false;
+			}
+		}
+		if (blen(&c->p2t) && !c->t_shut) {
+			ERR_clear_error();
+			r = SSL_write(c->ssl, c->p2t.d + c->p2t.a, (int)blen(&c->p2t));
+			if (r > 0) {
+				c->p2t.a += r;
+				progress = true;
+			} else if (is_wait(e = SSL_get_error(c->ssl, r))) {
+				note_ssl_wait(c, e);
+			} else {
+				fail(k, c, "TLS write", ssl_reason());
+				return false;
+			}
+		}
+		if (c->pfd >= 0 && c->p_eof && !blen(&c->p2t) && !c->t_shut) {
+			ERR_clear_error();
+			r = SSL_shutdown(c->ssl);
+			if (r >= 0) {
+				c->t_shut = true;
+				progress = true;
+			} else if (is_wait(e = SSL_get_error(c->ssl, r))) {
+				note_ssl_wait(c, e);
+			} else {
+				fail(k, c, "TLS close", ssl_reason());
+				return false;
+			}
+		}
+		if (!c->t_eof && bspace(&c->t2p)) {
+			ERR_clear_error();
+			r = SSL_read(c->ssl, c->t2p.d + c->t2p.b, (int)(KCM_BUF - c->t2p.b));
+			if (r > 0) {
+				c->t2p.b += r;
+				progress = true;
+			} else if ((e = SSL_get_error(c->ssl, r)) == SSL_ERROR_ZERO_RETURN) {
+				c->t_eof = true;
+				progress = true;
+			} else if (is_wait(e)) {
+				note_ssl_wait(c, e);
+			} else {
+				fail(k, c, "TLS read", ssl_reason());
+				return false;
+			}
+		}
+		if (c->pfd >= 0 && blen(&c->t2p)) {
+			n = write(c->pfd, c->t2p.d + c->t2p.a, blen(&c->t2p));
+			if (n > 0) {
+				c->t2p.a += n;
+				progress = true;
+			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
+				fail(k, c, "relay: writing the local side", strerror(errno));
+				return false;
+			}
+		}
+		if (c->pfd >= 0 && c->t_eof && !blen(&c->t2p) && !c->p_shut) {
+			shutdown(c->pfd, SHUT_WR);
+			c->p_shut = true;
+			progress = true;
+		}
+	} while (progress);
+	if (c->p_eof && c->t_shut && c->t_eof && c->p_shut) {
+		conn_close(k, c);
+		return false;
+	}
+	return true;
+}
+
+static void pump(struct kcm *k, struct conn *c)
+{
+	uint32_t pm = 0, tm = 0;
+	int r, e;
+
+	if (c->dead)
+		return;
+	c->want_r = c->want_w = false;
+	if (c->st == C_HANDSHAKE) {
+		ERR_clear_error();
+		r = SSL_do_handshake(c->ssl);
+		if (r == 1) {
+			char *why = NULL;
+			if (!c->server && tls_check_peer(k, c->display, c->ssl, &why) < 0) {
+				fail(k, c, "identity check", why);
+				free(why);
+				return;
+			}
+			c->st = C_OPEN;
+			tell_ready(c, NULL);
+			if (c->dead)
+				return;
+		} else if (is_wait(e = SSL_get_error(c->ssl, r))) {
+			note_ssl_wait(c, e);
+		} else {
+			fail(k, c, "TLS handshake", ssl_reason());
+			return;
+		}
+	}
+	if (c->st == C_OPEN && !move_bytes(k, c))
+		return;
+	if (c->st == C_CONNECTING)
+		tm = EPOLLOUT;
+	else {
+		if (c->want_r) tm |= EPOLLIN;
+		if (c->want_w) tm |= EPOLLOUT;
+	}
+	if (c->pfd >= 0 && c->st == C_OPEN) {
+		if (!c->p_eof && KCM_BUF - blen(&c->p2t) > 0) pm |= EPOLLIN;
+		if (blen(&c->t2p)) pm |= EPOLLOUT;
+	}
+	set_mask(k, c->tfd, &c->tev, &c->tmask, tm);
+	set_mask(k, c->pfd, &c->pev, &c->pmask, pm);
+}
+
+static void plain_ev(struct kcm *k, struct ev *ev, uint32_t events)
+{
+	(void)events;
+	pump(k, container_of(ev, struct conn, pev));
+}
+
+static void tls_ev(struct kcm *k, struct ev *ev, uint32_t events)
+{
+	struct conn *c = container_of(ev, struct conn, tev);
+	(void)events;
+	if (c->st == C_CONNECTING) {
+		int err = 0;
+		socklen_t len = sizeof err;
+		getsockopt(c->tfd, SOL_SOCKET, SO_ERROR, &err, &len);
+		if (err) {
+			fail(k, c, "connecting", strerror(err));
+			return;
+		}
+		c->st = C_HANDSHAKE;
+	}
+	pump(k, c);
+}
+
+static struct conn *conn_new(struct kcm *k, int tfd, int pfd, bool server)
+{
+	struct conn *c = calloc(1, sizeof *c);
+	if (!c)
+		return NULL;
+	c->pev.fn = plain_ev;
+	c->tev.fn = tls_ev;
+	c->tfd = tfd;
+	c->pfd = pfd;
+	c->server = server;
+	c->ssl = SSL_new(server ? k->srv_ctx : k->cli_ctx);
+	if (!c->ssl) {
+		free(c);
+		return NULL;
+	}
+	SSL_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
+	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_set_fd(c->ssl, tfd);
+	if (server)
+		SSL_set_accept_state(c->ssl);
+	else
+		SSL_set_connect_state(c->ssl);
+	set_nonblock(tfd);
+	if (pfd >= 0)
+		set_nonblock(pfd);
+	return c;
+}
+
+void conn_accept_tls(struct kcm *k, int tfd, unsigned local_port)
+{
+	struct sockaddr_in lo = { .sin_family = AF_INET, .sin_port = htons(local_port),
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct conn *c;
+	/* A loopback connect to a listening socket completes at once. */
+	int pfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (pfd < 0 || connect(pfd, (struct sockaddr *)&lo, sizeof lo) < 0) {
+		kcm_log("relay: connecting to the local service on port %u: %s",
+		    local_port, strerror(errno));
+		if (pfd >= 0)
+			close(pfd);
+		close(tfd);
+		return;
+	}
+	if (!(c = conn_new(k, tfd, pfd, true))) {
+		close(pfd);
+		close(tfd);
+		return;
+	}
+	c->st = C_HANDSHAKE;
+	pump(k, c);
+}
+
+struct conn *conn_dial(struct kcm *k, const struct sockaddr *sa, socklen_t len,
+    const char *display, int pfd, conn_ready_fn ready, void *arg)
+{
+	struct conn *c;
+	int tfd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (tfd < 0)
+		return NULL;
+	if (!(c = conn_new(k, tfd, pfd, false))) {
+		close(tfd);
+		return NULL;
+	}
+	c->display = strdup(display);
+	c->ready = ready;
+	c->arg = arg;
+	if (connect(tfd, sa, len) == 0)
+		c->st = C_HANDSHAKE;
+	else if (errno == EINPROGRESS)
+		c->st = C_CONNECTING;
+	else {
+		int e = errno;
+		c->ready = NULL;
+		conn_close(k, c);
+		errno = e;
+		return NULL;
+	}
+	pump(k, c);
+	return c;
+}
+
+void conn_attach(struct kcm *k, struct conn *c, int pfd)
+{
+	c->pfd = pfd;
+	set_nonblock(pfd);
+	pump(k, c);
+}
+
+void conn_forget_ready(struct conn *c) { c->ready = NULL; }
+void conn_set_slot(struct conn *c, struct conn **slot) { c->slot = slot; }
+
+int listen_tcp(const struct sockaddr *sa, socklen_t len, unsigned *port, char **why)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl = sizeof ss;
+	int one = 1;
+	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	    bind(fd, sa, len) < 0 || listen(fd, 64) < 0 ||
+	    getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
+		if (why && asprintf(why, "cannot listen: %s", strerror(errno)) < 0)
+			*why = NULL;
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	*port = ntohs(((struct sockaddr_in *)&ss)->sin_port); /* same offset in sin6 */
+	return fd;
+}

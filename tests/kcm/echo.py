@@ -1,0 +1,71 @@
+#!/usr/bin/env python3
+"""tests/kcm/echo.py -- tiny TCP tools for the KCM tests (test helpers).
+
+  echo.py serve PORTFILE      listen on 127.0.0.1:0, write the port to PORTFILE;
+                              each connection: echo every byte back, and after
+                              the client's half-close send "EOF-SEEN\\n", close.
+  echo.py send PORT FILE      connect to 127.0.0.1:PORT, send FILE, half-close,
+                              write everything received to stdout.
+"""
+import os
+import socket
+import sys
+import threading
+
+
+def serve(portfile):
+    s = socket.socket()
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("127.0.0.1", 0))
+    s.listen(64)
+    tmp = portfile + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % s.getsockname()[1])
+    os.rename(tmp, portfile)
+
+    def one(c):
+        with c:
+            while True:
+                b = c.recv(1 << 16)
+                if not b:
+                    break
+                c.sendall(b)
+            c.sendall(b"EOF-SEEN\n")
+
+    while True:
+        c, _ = s.accept()
+        threading.Thread(target=one, args=(c,), daemon=True).start()
+
+
+def send(port, path):
+    c = socket.create_connection(("127.0.0.1", int(port)), timeout=60)
+    out = sys.stdout.buffer
+    got = []
+
+    def reader():
+        while True:
+            b = c.recv(1 << 16)
+            if not b:
+                break
+            got.append(b)
+
+    t = threading.Thread(target=reader)
+    t.start()
+    with open(path, "rb") as f:
+        while True:
+            b = f.read(1 << 16)
+            if not b:
+                break
+            c.sendall(b)
+    c.shutdown(socket.SHUT_WR)
+    t.join()
+    out.write(b"".join(got))
+
+
+if __name__ == "__main__":
+    if sys.argv[1] == "serve":
+        serve(sys.argv[2])
+    elif sys.argv[1] == "send":
+        send(sys.argv[2], sys.argv[3])
+    else:
+        sys.exit("usage: echo.py serve PORTFILE | send PORT FILE")
