@@ -93,12 +93,40 @@ static const char *first_persistent(const struct ws_config *c)
 	return NULL;
 }
 
+/* Make every entry of the Xauthority data FamilyWild (0xffff): the session
+ * has its own hostname, so entries bound to the display's would not match.
+ * Entry: family(2), then address, number, name, data as (length(2), bytes). */
+static int xauth_wild(unsigned char *p, size_t len)
+{
+	size_t off = 0;
+
+	while (off < len) {
+		if (len - off < 2)
+			return -1;
+		p[off] = p[off + 1] = 0xff;
+		off += 2;
+		for (int field = 0; field < 4; field++) {
+			if (len - off < 2)
+				return -1;
+			size_t n = (size_t)p[off] << 8 | p[off + 1];
+			if (len - off - 2 < n)
+				return -1;
+			off += 2 + n;
+		}
+	}
+	return 0;
+}
+
 static int write_xauth(const struct ws_config *c)
 {
 	int fd;
 
 	if (xauth_len < 0)
 		return 0;
+	if (xauth_wild((unsigned char *)xauth_buf, (size_t)xauth_len) != 0) {
+		fprintf(stderr, "kim_workspace: the X authority file is not in Xauthority format\n");
+		return -1;
+	}
 	fd = open(WS_XAUTH_PATH, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 || write(fd, xauth_buf, (size_t)xauth_len) != xauth_len ||
 	    fchown(fd, c->uid, c->gid) != 0) {
