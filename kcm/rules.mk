@@ -2,9 +2,9 @@
 KCM_PKGS   := dbus-1 avahi-client openssl
 KCM_CFLAGS := $(shell $(PKG) --cflags $(KCM_PKGS))
 KCM_LIBS   := $(shell $(PKG) --libs $(KCM_PKGS))
-# For the launchers: link $(KCM_CLIENT_OBJS) and $(KCM_CLIENT_LIBS).
-KCM_CLIENT_OBJS := kcm/kcm_client.o
-KCM_CLIENT_LIBS := $(shell $(PKG) --libs dbus-1)
+# For the launchers: link $(KCM_CLIENT_LIBS) (kcm_client.o and libdbus-1).
+KCM_CLIENT_DEPS := kcm/kcm_client.o
+KCM_CLIENT_LIBS := kcm/kcm_client.o $(shell $(PKG) --libs dbus-1)
 KCM_CLIENT_CFLAGS := $(shell $(PKG) --cflags dbus-1)
 
 KCM_OBJS := kcm/main.o kcm/loop.o kcm/avahi.o kcm/bus.o kcm/publish.o \
@@ -25,7 +25,7 @@ kcm/kcm: $(KCM_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(KCM_LIBS)
 
 kcm/kcmctl: kcm/kcmctl.o kcm/kcm_client.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(KCM_CLIENT_LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(shell $(PKG) --libs dbus-1)
 
 # D-Bus activation file for an installed KCM.
 kcm/org.kimberley.KCM.service: kcm/org.kimberley.KCM.service.in
@@ -41,3 +41,9 @@ install-kcm: kcm/org.kimberley.KCM.service
 	install -m 644 kcm/org.kimberley.KCM.service $(DESTDIR)$(DATADIR)/dbus-1/services/
 	install -m 644 kcm/org.kimberley.KCM.xml $(DESTDIR)$(DATADIR)/dbus-1/interfaces/
 .PHONY: install-kcm
+
+# The launchers' glue (display_launcher/publish.c, mobile_launcher/discover.c)
+# is KCM's too; the launchers link KCM_CLIENT_LIBS.
+display_launcher/publish.o mobile_launcher/discover.o: CFLAGS += $(KCM_CLIENT_CFLAGS)
+display_launcher/publish.o mobile_launcher/discover.o: kcm/kcm_client.h
+display_launcher/display_launcher mobile_launcher/mobile_launcher: kcm/kcm_client.o

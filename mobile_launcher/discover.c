@@ -1,36 +1,85 @@
-/* discover.c -- PLACEHOLDER until the KCM client lands (owned by the KCM
- * work): every call fails with a clear sentence; use -c host:port. */
+/* discover.c -- DESIGN.md steps 3 and 9: the mobile launcher's side of KCM.
+ * One private bus connection for the whole run: KCM keeps the tunnels it
+ * opens for us as long as this connection lives (the process's life). */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "discover.h"
+#include "kcm/kcm_client.h"
+
+static DBusConnection *bus;
 
 static int
-not_built(char **err)
+connect_once(char **err)
 {
-	*err = strdup("this build has no KCM support yet; use -c host:port");
-	return -1;
+	if (bus == NULL)
+		bus = kcm_connect(err);
+	return bus ? 0 : -1;
+}
+
+static unsigned
+to_ms(double s)
+{
+	return s <= 0 ? 1 : s > 600 ? 600000 : (unsigned)(s * 1000);
+}
+
+static double
+now(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int
 discover_display(const char *name, int ifindex, double timeout_s, unsigned *port,
     char **found_name, char **err)
 {
-	(void)name; (void)ifindex; (void)timeout_s; (void)port; (void)found_name;
-	return not_built(err);
+	char *e = NULL;
+	if (connect_once(err) != 0)
+		return -1;
+	if (kcm_find(bus, "launcher", name, ifindex, to_ms(timeout_s), port, found_name,
+	    &e) == 0)
+		return 0;
+	if (strcmp(kcm_last_error(), "org.kimberley.KCM.Error.Ambiguous") == 0) {
+		if (asprintf(err, "%s (use -n NAME)", e) < 0)
+			*err = NULL;
+		free(e);
+	} else
+		*err = e;
+	return -1;
 }
 
 int
 discover_vnc(const char *display_name, int ifindex, double timeout_s,
     unsigned *port, char **err)
 {
-	(void)display_name; (void)ifindex; (void)timeout_s; (void)port;
-	return not_built(err);
+	double end = now() + timeout_s;
+	if (connect_once(err) != 0)
+		return -1;
+	/* KCM waits for the export to appear; retry only if it was seen but
+	 * could not be reached yet. */
+	for (;;) {
+		char *e = NULL;
+		if (kcm_find(bus, "vnc", display_name, ifindex, to_ms(end - now()), port,
+		    NULL, &e) == 0)
+			return 0;
+		if (strcmp(kcm_last_error(), "org.kimberley.KCM.Error.ConnectFailed") != 0 ||
+		    now() + 0.25 >= end) {
+			*err = e;
+			return -1;
+		}
+		free(e);
+		nanosleep(&(struct timespec){ .tv_nsec = 250000000 }, NULL);
+	}
 }
 
 int
 discover_sense(char ***names, char **err)
 {
-	(void)names;
-	return not_built(err);
+	if (connect_once(err) != 0)
+		return -1;
+	return kcm_sense(bus, names, err);
 }
