@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """tests/kcm/echo.py -- tiny TCP tools for the KCM tests (test helpers).
 
-  echo.py serve PORTFILE      listen on 127.0.0.1:0, write the port to PORTFILE;
-                              each connection: echo every byte back, and after
-                              the client's half-close send "EOF-SEEN\\n", close.
+  echo.py serve PORTFILE [TAG]  listen on 127.0.0.1:0, write the port to
+                              PORTFILE; each connection: send "HELLO TAG\\n" (if
+                              TAG), echo every byte back, and after the client's
+                              half-close send "EOF-SEEN\\n", close.
   echo.py send PORT FILE      connect to 127.0.0.1:PORT, send FILE, half-close,
                               write everything received to stdout.
 """
@@ -13,7 +14,7 @@ import sys
 import threading
 
 
-def serve(portfile):
+def serve(portfile, tag=None):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("127.0.0.1", 0))
@@ -25,6 +26,8 @@ def serve(portfile):
 
     def one(c):
         with c:
+            if tag:
+                c.sendall(b"HELLO " + tag.encode() + b"\n")
             while True:
                 b = c.recv(1 << 16)
                 if not b:
@@ -64,7 +67,7 @@ def send(port, path):
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
-        serve(sys.argv[2])
+        serve(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
     elif sys.argv[1] == "send":
         send(sys.argv[2], sys.argv[3])
     else:
