@@ -14,7 +14,7 @@ cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	rm -rf -- "$T"
+	if [ -n "${KEEP:-}" ]; then echo "# kept $T"; else rm -rf -- "$T"; fi
 }
 trap cleanup EXIT
 

@@ -1,3 +1,4 @@
-# tests/workspace/: the workspace backend's TAP tests (need root, Xvfb, x11vnc).
-TAP_TESTS += tests/workspace/regions.t
-TAP_TESTS += tests/workspace/session.t
+# tests/workspace/: the workspace backend's TAP tests (root, Xvfb, x11vnc,
+# vncgrab; launchers.t also the launchers and scripts/display_setup).
+TAP_TESTS += tests/workspace/regions.t tests/workspace/session.t \
+             tests/workspace/errors.t tests/workspace/launchers.t
