@@ -188,6 +188,10 @@ int ws_assemble(const struct ws_config *c)
 	size_t off;
 	const char *rd = c->rundir;
 
+	if (strpbrk(rd, ",:") != NULL || (c->installdir != NULL && strpbrk(c->installdir, ",:") != NULL)) {
+		fprintf(stderr, "kim_workspace: %s: ',' or ':' in a session path would break the overlay options\n", rd);
+		return -1;
+	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		return fail("make private", "/");
 	snprintf(opts, sizeof opts, "mode=0700,size=%s", c->tmpfs_size);
@@ -211,13 +215,15 @@ int ws_assemble(const struct ws_config *c)
 		if (join(path, rd, name) != 0 || layer(c->layers[i], path) != 0)
 			return -1;
 		off += (size_t)snprintf(opts + off, sizeof opts - off, "%s:", path);
+		if (off >= sizeof opts)
+			return errno = ENAMETOOLONG, fail("overlay options for", rd);
 	}
 	if (join(path, rd, "/base") != 0 || layer(c->base, path) != 0)
 		return -1;
 	off += (size_t)snprintf(opts + off, sizeof opts - off,
 	                        "%s,upperdir=%s,workdir=%s,index=off,metacopy=off,redirect_dir=off,xino=off",
 	                        path, upper, work);
-	if (off >= sizeof opts || strpbrk(upper, ",:") != NULL)
+	if (off >= sizeof opts)
 		return errno = ENAMETOOLONG, fail("overlay options for", rd);
 	if (mount("kimberley", root, "overlay", MS_NOSUID, opts) != 0)
 		return fail("overlay on", root);
