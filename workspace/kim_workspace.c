@@ -41,6 +41,7 @@
 static char xauth_buf[WS_XAUTH_MAX];
 static ssize_t xauth_len = -1;
 static int script_fd = -1;
+static int x_fd = -1;           /* the supervisor's X connection: never the session's */
 static sigset_t ctl_sigs;
 
 static void usage(void)
@@ -193,6 +194,8 @@ static int ns_init(void *arg)
 	pid_t app;
 	int status = 0;
 
+	if (x_fd >= 0)
+		close(x_fd);
 	if (sethostname(WS_HOSTNAME, strlen(WS_HOSTNAME)) != 0 || ws_assemble(c) != 0)
 		return 125;
 	if (write_xauth(c) != 0)
@@ -343,8 +346,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "kim_workspace: install script %s: %s\n", c.script, strerror(errno));
 		return 2;
 	}
-	if (c.xdisplay != NULL && !install && (mw = ws_mapwait_open(c.xdisplay)) == NULL)
-		return 2;
+	if (c.xdisplay != NULL && !install) {
+		if ((mw = ws_mapwait_open(c.xdisplay)) == NULL)
+			return 2;
+		x_fd = ws_mapwait_fd(mw);
+	}
 
 	sigemptyset(&ctl_sigs);
 	sigaddset(&ctl_sigs, SIGCHLD);
