@@ -1,0 +1,8 @@
+# tests/tools/: vncgrab, the scripted VNC viewer tests and the demo use.
+VNCGRAB_CFLAGS := $(shell $(PKG) --cflags libvncclient libpng)
+VNCGRAB_LIBS   := $(shell $(PKG) --libs libvncclient libpng)
+PROGRAMS += tests/tools/vncgrab
+CLEAN += tests/tools/vncgrab
+
+tests/tools/vncgrab: tests/tools/vncgrab.c
+	$(CC) $(CFLAGS) $(VNCGRAB_CFLAGS) -o $@ $< $(LDFLAGS) $(VNCGRAB_LIBS)
