@@ -1,11 +1,11 @@
 #!/usr/bin/env python3
 """tests/kcm/echo.py -- tiny TCP tools for the KCM tests (test helpers).
 
-  echo.py serve PORTFILE [TAG]  listen on 127.0.0.1:0, write the port to
+  echo.py serve PORTFILE [TAG [ADDR]]  listen on ADDR (127.0.0.1):0, write the port to
                               PORTFILE; each connection: send "HELLO TAG\\n" (if
                               TAG), echo every byte back, and after the client's
                               half-close send "EOF-SEEN\\n", close.
-  echo.py send PORT FILE      connect to 127.0.0.1:PORT, send FILE, half-close,
+  echo.py send PORT FILE [HOST]  connect to HOST (127.0.0.1):PORT, send FILE, half-close,
                               write everything received to stdout.
 """
 import os
@@ -14,10 +14,10 @@ import sys
 import threading
 
 
-def serve(portfile, tag=None):
+def serve(portfile, tag=None, addr="127.0.0.1"):
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind(("127.0.0.1", 0))
+    s.bind((addr, 0))
     s.listen(64)
     tmp = portfile + ".tmp"
     with open(tmp, "w") as f:
@@ -40,8 +40,8 @@ def serve(portfile, tag=None):
         threading.Thread(target=one, args=(c,), daemon=True).start()
 
 
-def send(port, path):
-    c = socket.create_connection(("127.0.0.1", int(port)), timeout=60)
+def send(port, path, host="127.0.0.1"):
+    c = socket.create_connection((host, int(port)), timeout=60)
     out = sys.stdout.buffer
     got = []
 
@@ -67,8 +67,8 @@ def send(port, path):
 
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
-        serve(sys.argv[2], sys.argv[3] if len(sys.argv) > 3 else None)
+        serve(*sys.argv[2:5])
     elif sys.argv[1] == "send":
-        send(sys.argv[2], sys.argv[3])
+        send(*sys.argv[2:5])
     else:
         sys.exit("usage: echo.py serve PORTFILE | send PORT FILE")

@@ -91,8 +91,8 @@ kill_kcm() {
 	return 1
 }
 
-# through PORT HOST FILE: send FILE through 127.0.0.1:PORT on HOST, print what came back
-through() { _hosts_exec "$2" python3 "$ECHO" send "$1" "$3"; }
+# through PORT HOST FILE [ADDR]: send FILE through ADDR (127.0.0.1):PORT on HOST, print what came back
+through() { _hosts_exec "$2" python3 "$ECHO" send "$1" "$3" ${4:+"$4"}; }
 
 tap_is() {
 	if [ "$1" = "$2" ]; then tap_ok 0 "$3"; else
