@@ -1,0 +1,13 @@
+# tests/unit: C unit tests (cmocka).
+CMOCKA_LIBS := $(shell $(PKG) --libs cmocka)
+UNIT_NAMES := test_names test_errors test_transfer test_delta
+UNIT_BINS := $(addprefix tests/unit/bin/,$(UNIT_NAMES))
+
+tests/unit/bin/%: tests/unit/%.c $(RPC_LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(RPC_LIBS) $(CMOCKA_LIBS)
+
+UNIT_EXTRA_test_delta := mobile_launcher/delta.o mobile_launcher/spawn.o
+tests/unit/bin/test_delta: mobile_launcher/delta.o mobile_launcher/spawn.o
+
+UNIT_TESTS += $(UNIT_BINS)

@@ -1,0 +1,97 @@
+/* test_names.c -- what the display accepts as names and URLs. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "errors.h"
+#include "names.h"
+
+#define NAME(s) kim_check_name((s), sizeof(s) - 1)
+
+static void
+file_names(void **state)
+{
+	char longest[KIM_NAME_LIMIT + 1];
+
+	(void)state;
+	assert_int_equal(NAME("app.patch"), 0);
+	assert_int_equal(NAME("floppy.img"), 0);
+	assert_int_equal(NAME("a"), 0);
+	assert_int_equal(NAME(""), KIM_E_NAME_EMPTY);
+	assert_int_equal(kim_check_name(NULL, 0), KIM_E_NAME_EMPTY);
+	assert_int_equal(NAME("dir/app.patch"), KIM_E_NAME_SLASH);
+	assert_int_equal(NAME("/etc/passwd"), KIM_E_NAME_SLASH);
+	assert_int_equal(NAME(".."), KIM_E_NAME_DOTDOT);
+	assert_int_equal(NAME("a..b"), KIM_E_NAME_DOTDOT);
+	assert_int_equal(NAME("."), KIM_E_NAME_BAD);
+	assert_int_equal(NAME(".hidden"), KIM_E_NAME_BAD);
+	assert_int_equal(NAME("new\nline"), KIM_E_NAME_BAD);
+	assert_int_equal(NAME("nul\0inside"), KIM_E_NAME_NUL);
+	memset(longest, 'x', sizeof(longest));
+	assert_int_equal(kim_check_name(longest, KIM_NAME_LIMIT), 0);
+	assert_int_equal(kim_check_name(longest, KIM_NAME_LIMIT + 1), KIM_E_NAME_TOO_LONG);
+}
+
+static void
+vm_names(void **state)
+{
+	char name[KIM_VMNAME_LIMIT + 2];
+
+	(void)state;
+	assert_int_equal(kim_check_vmname("demo"), 0);
+	assert_int_equal(kim_check_vmname(""), KIM_E_VMNAME_BAD);
+	assert_int_equal(kim_check_vmname("../etc"), KIM_E_VMNAME_BAD);
+	assert_int_equal(kim_check_vmname(".."), KIM_E_VMNAME_BAD);
+	memset(name, 'v', sizeof(name));
+	name[KIM_VMNAME_LIMIT] = '\0';
+	assert_int_equal(kim_check_vmname(name), 0);
+	name[KIM_VMNAME_LIMIT] = 'v';
+	name[KIM_VMNAME_LIMIT + 1] = '\0';
+	assert_int_equal(kim_check_vmname(name), KIM_E_VMNAME_BAD);
+}
+
+static void
+urls(void **state)
+{
+	char url[KIM_PATCH_LIMIT + 2];
+
+	(void)state;
+	assert_int_equal(kim_check_url("http://example.org/app.patch"), 0);
+	assert_int_equal(kim_check_url("HTTPS://example.org/a"), 0);
+	assert_int_equal(kim_check_url("ftp://example.org/a"), KIM_E_URL_BAD);
+	assert_int_equal(kim_check_url("file:///etc/passwd"), KIM_E_URL_BAD);
+	assert_int_equal(kim_check_url("http://"), KIM_E_URL_BAD);
+	assert_int_equal(kim_check_url("http:///x"), KIM_E_URL_BAD);
+	assert_int_equal(kim_check_url("http://a b/"), KIM_E_URL_BAD);
+	assert_int_equal(kim_check_url(""), KIM_E_URL_BAD);
+	strcpy(url, "http://h/");
+	memset(url + 9, 'u', sizeof(url) - 10);
+	url[KIM_PATCH_LIMIT] = '\0';
+	assert_int_equal(kim_check_url(url), 0);
+	url[KIM_PATCH_LIMIT] = 'u';
+	url[KIM_PATCH_LIMIT + 1] = '\0';
+	assert_int_equal(kim_check_url(url), KIM_E_URL_BAD);
+}
+
+static void
+basenames(void **state)
+{
+	(void)state;
+	assert_string_equal(kim_basename("/home/me/app.patch"), "app.patch");
+	assert_string_equal(kim_basename("app.patch"), "app.patch");
+	assert_string_equal(kim_basename("dir/"), "");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(file_names),
+		cmocka_unit_test(vm_names),
+		cmocka_unit_test(urls),
+		cmocka_unit_test(basenames),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
