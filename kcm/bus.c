@@ -17,7 +17,7 @@
 void bus_reply_error(struct kcm *k, DBusMessage *call, const char *name,
     const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[2048];
 	DBusMessage *r;
 	va_list ap;
 	va_start(ap, fmt);

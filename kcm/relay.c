@@ -127,9 +127,12 @@ void relay_reap(struct kcm *k)
 
 static void fail(struct kcm *k, struct conn *c, const char *what, const char *why)
 {
-	char msg[512];
-	snprintf(msg, sizeof msg, "%s%s%s: %s", what, c->display ? " with display " : "",
-	    c->display ? c->display : "", why);
+	char msg[1536];
+	if (what)
+		snprintf(msg, sizeof msg, "%s%s%s: %s", what, c->display ? " with display " : "",
+		    c->display ? c->display : "", why);
+	else
+		snprintf(msg, sizeof msg, "%s", why);
 	if (c->ready)
 		tell_ready(c, msg);
 	else
@@ -264,7 +267,7 @@ static void pump(struct kcm *k, struct conn *c)
 		if (r == 1) {
 			char *why = NULL;
 			if (!c->server && tls_check_peer(k, c->display, c->ssl, &why) < 0) {
-				fail(k, c, "identity check", why);
+				fail(k, c, NULL, why ? why : "identity check failed");
 				free(why);
 				return;
 			}
