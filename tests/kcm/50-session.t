@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# A whole session across the two test hosts through KCM: display_launcher
+# on disp publishes itself, mobile_launcher on mob finds it by name, the
+# session runs through the TLS tunnel (fixture setup script and viewer, as
+# in tests/e2e), and a second session runs after the mobile's KCM restarts.
+. "$(dirname "$0")/lib.sh"
+DL=$ROOT/display_launcher/display_launcher
+ML=$ROOT/mobile_launcher/mobile_launcher
+FIX=$ROOT/tests/fixtures
+tap_plan 9
+kcm_up
+[ -x "$DL" ] && [ -x "$ML" ] || { echo "Bail out! build the launchers first"; exit 1; }
+
+mkdir -p "$W/spool" "$W/vms/demo"
+echo "fixture base disk" > "$W/vms/demo/disk.img"
+hosts_bg disp "$DL" --spool "$W/spool" --vm-dir "$W/vms" \
+	--setup-script "$FIX/fake_display_setup" --log "$W/display.log" "Room S" \
+	> "$W/display.out" 2>&1
+DPID=$HOSTS_LAST_PID
+for i in $(seq 200); do grep -q "published as" "$W/display.out" && break; sleep 0.05; done
+tap_like "published as 'Room S' through KCM" "$(cat "$W/display.out")" "display_launcher publishes itself through KCM"
+
+mkfs.vfat -C -n KIMFLOPPY "$W/f.img" 1440 > /dev/null
+mcopy -i "$W/f.img" - ::KEEP.TXT <<< "kept from before"
+head -c 3000000 /dev/urandom > "$W/app.patch"
+before=$(sha256sum < "$W/f.img")
+
+mobile() {  # mobile NOTE [options...]
+	local note=$1
+	shift
+	on_mob "$ML" --pings 3 --viewer "$FIX/fake_viewer {host} {port} {password_file} $note" "$@"
+}
+out=$(mobile hello-through-kcm -n "Room S" -d "$W/f.img" -f "$W/app.patch" demo 2>&1)
+rc=$?
+tap_is "$rc" 0 "mobile_launcher on mob completes the session through KCM"
+[ "$rc" = 0 ] || tap_diag "$out"
+tap_like "Connected to 'Room S'" "$out" "it names the display it found"
+tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "hello-through-kcm" \
+	"the floppy holds the note typed during the session"
+tap_is "$(mtype -i "$W/f.img" ::KEEP.TXT | tr -d '\r')" "kept from before" "and what it held before"
+tap_ok "$([ "$(sha256sum < "$W/f.img")" != "$before" ]; echo $?)" "the floppy image changed"
+tap_like "step=republish .*ready for the next person" "$(cat "$W/display.log")" \
+	"the display re-published itself after the session"
+
+kill_kcm mob; tap_ok $? "the mobile's KCM is stopped between sessions"
+out=$(mobile second -f "$W/app.patch" demo 2>&1)
+rc=$?
+tap_is "$rc" 0 "a second session (no name: the only display) works with a fresh KCM"
+[ "$rc" = 0 ] || tap_diag "$out"
+exit $_tap_failed
