@@ -17,7 +17,6 @@ make_patch wsdemo "$T/app.kim"
 make_floppy "$T/floppy.img"
 base_before=$(hash_tree "$T/vms/wsdemo")
 display_before=$(hash_tree /usr/share/fonts /tmp/.X11-unix)
-mounts_before=$(grep -c . /proc/self/mounts)
 mkdir -p "$T/spool"
 
 "$DL" -l 127.0.0.1:0 --port-file "$T/port" --spool "$T/spool" --vm-dir "$T/vms" \
@@ -45,7 +44,7 @@ is "$(hash_tree "$T/vms/wsdemo")" "$base_before" "the base's files hash as befor
 is "$(hash_tree /usr/share/fonts /tmp/.X11-unix)" "$display_before" "the display's system-region files hash as before"
 sleep 0.3
 is "$(ls -A "$T/spool")" "" "the display's spool is empty afterwards"
-is "$(grep -c . /proc/self/mounts)" "$mounts_before" "no mount of the session is left"
+no_leftovers "no mount of the session is left"
 
 mkdir -p "$T/vmpayload"
 echo qcow2 > "$T/vmpayload/overlay.qcow2"

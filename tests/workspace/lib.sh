@@ -92,3 +92,13 @@ hash_tree() {
 	find "$@" -xdev \( -type f -o -type d -o -type l \) -printf '%p %m %s\n' 2>/dev/null | sort | sha256sum | cut -d' ' -f1
 	find "$@" -xdev -type f -print0 2>/dev/null | sort -z | xargs -0 -r sha256sum | sha256sum | cut -d' ' -f1
 }
+
+# no_leftovers DESCRIPTION: no mount below the test's directory, no loop
+# device still backed by one of its images (other tests on this machine
+# mount and unmount things of their own, so count only ours).
+no_leftovers() {
+	local m l
+	m=$(grep -c -- "$T" /proc/self/mounts)
+	l=$(losetup -l -n -O BACK-FILE 2>/dev/null | grep -c -- "$T")
+	if [ "$m" = 0 ] && [ "$l" = 0 ]; then ok 0 "$1"; else ok 1 "$1"; echo "#   mounts: $m, loop devices: $l"; fi
+}
