@@ -1,4 +1,13 @@
 # scripts/: the VM backend (make_base_vm, kimberlize, dekimberlize,
 # display_setup, make_floppy), the patch tool and the QMP client.
-VM_SCRIPTS := scripts/kim_patch
+JSONC_CFLAGS := $(shell $(PKG) --cflags json-c)
+JSONC_LIBS   := $(shell $(PKG) --libs json-c)
+PROGRAMS += scripts/kim_qmp
+CLEAN += scripts/kim_qmp
+
+scripts/kim_qmp: scripts/kim_qmp.c
+	$(CC) $(CFLAGS) $(JSONC_CFLAGS) -o $@ $< $(LDFLAGS) $(JSONC_LIBS)
+
+VM_SCRIPTS := scripts/kim_patch scripts/kim_qmp scripts/vm_lib.sh scripts/make_base_vm \
+	scripts/make_floppy scripts/kimberlize scripts/dekimberlize scripts/display_setup
 INSTALL_LIBEXEC += $(VM_SCRIPTS)

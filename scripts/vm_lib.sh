@@ -1,0 +1,123 @@
+# vm_lib.sh -- shared by make_base_vm, kimberlize, dekimberlize (sourced,
+# bash).  One place defines the QEMU machine and device set, so that a state
+# saved by one script resumes in another: only the disk backend, the floppy
+# medium, the chardev backends and the display may differ.
+
+VM_MACHINE=pc-i440fx-7.2
+VM_RAM=128
+VM_APPEND='console=ttyS0 init_on_free=1 consoleblank=0 quiet panic=-1'
+VM_QEMU=${KIMBERLEY_QEMU:-qemu-system-x86_64}
+SCRIPTS_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+KIM_PATCH=$SCRIPTS_DIR/kim_patch
+KIM_QMP=$SCRIPTS_DIR/kim_qmp
+VM_DIR=${KIMBERLEY_VM_DIR:-/var/lib/kimberley/vms}
+# The files that make a base (hashed for its identity and the BASE check).
+VM_BASE_FILES=(vmlinuz initrd.img disk.img base.mem)
+
+vm_die() { echo "$prog: $*" >&2; exit 1; }
+
+# Contract status line on stdout (flushed: one echo per line).
+vm_status() { printf '%s\n' "$*"; }
+
+vm_now() { echo "${EPOCHREALTIME/[.,]/}"; }             # microseconds
+vm_ms() { echo $(( ($(vm_now) - $1) / 1000 )); }         # ms since $1
+
+vm_qemu_version() {
+	"$VM_QEMU" --version | sed -n '1s/.*version \([0-9][0-9.]*\).*/\1/p'
+}
+
+# vm_name_ok NAME: the contract's VM name rules
+vm_name_ok() {
+	local n=$1
+	[ -n "$n" ] && [ "${#n}" -le 128 ] && [[ $n != */* && $n != .* && $n != *[[:cntrl:]]* ]]
+}
+
+# vm_info BASEDIR KEY: value of KEY=... in BASEDIR/base.info
+vm_info() { sed -n "s/^$2=//p" "$1/base.info" | head -n 1; }
+
+# vm_identity BASEDIR: sha256 over the base files and base.info (minus its
+# identity line).  Equal identity = byte-for-byte the same base.
+vm_identity() {
+	local d=$1
+	{
+		(cd "$d" && sha256sum -- "${VM_BASE_FILES[@]}")
+		grep -v '^identity=' "$d/base.info"
+	} | sha256sum | cut -d' ' -f1
+}
+
+# vm_quote PATH: PATH in single quotes for QEMU's exec: (run by sh -c).
+vm_quote() {
+	case $1 in *"'"*) vm_die "path '$1' contains a single quote";; esac
+	printf "'%s'" "$1"
+}
+
+# vm_qemu_args BASEDIR ACCEL DISK DISKFMT FLOPPY DISPLAY WORKDIR
+#   sets QEMU_ARGS.  FLOPPY may be empty (empty drive).  The console goes to
+#   WORKDIR/console.log, the agent to the FIFOs WORKDIR/agent.{in,out}, QMP
+#   to WORKDIR/qmp.sock.  Always -S -incoming defer when resuming (caller
+#   adds), so nothing runs before the state is loaded.
+vm_qemu_args() {
+	local base=$1 accel=$2 disk=$3 fmt=$4 floppy=$5 display=$6 work=$7
+	local fd="if=floppy,index=0"
+	[ -z "$floppy" ] || fd="$fd,file=$floppy,format=raw"
+	QEMU_ARGS=(-M "$VM_MACHINE" -accel "$accel" -m "$(vm_info "$base" ram)"
+		-nodefaults -vga std -no-user-config
+		-kernel "$base/vmlinuz" -initrd "$base/initrd.img"
+		-append "$(vm_info "$base" append)"
+		-drive "file=$disk,if=virtio,format=$fmt,cache=unsafe"
+		-drive "$fd"
+		-serial "file:$work/console.log" -serial "pipe:$work/agent"
+		-qmp "unix:$work/qmp.sock,server=on,wait=off"
+		-display "$display")
+}
+
+# Agent channel (the guest's /sbin/kim-agent on ttyS1).
+# vm_agent_open WORKDIR: make the FIFOs and open them (read-write, so that
+# opening never blocks whatever QEMU is doing).  Call before starting QEMU.
+vm_agent_open() {
+	mkfifo -m 600 "$1/agent.in" "$1/agent.out"
+	exec {AGENT_IN}<>"$1/agent.in" {AGENT_OUT}<>"$1/agent.out"
+}
+
+vm_agent_close() {
+	[ -z "${AGENT_IN:-}" ] || exec {AGENT_IN}>&-
+	[ -z "${AGENT_OUT:-}" ] || exec {AGENT_OUT}<&-
+	AGENT_IN='' AGENT_OUT=''
+}
+
+vm_agent_send() { printf '%s\n' "$*" >&"$AGENT_IN"; }
+
+# vm_agent_expect WORD SECONDS: read agent lines until one starts with WORD;
+# sets AGENT_LINE.  Lines "log ..." are copied to stderr.  Fails on timeout
+# or when QEMU ($QEMU_PID) died.
+vm_agent_expect() {
+	local want=$1 limit=$(( $(vm_now) + $2 * 1000000 )) left line
+	while :; do
+		left=$(( (limit - $(vm_now)) / 1000000 ))
+		[ "$left" -gt 0 ] || { echo "$prog: guest agent: no '$want' within $2 s" >&2; return 1; }
+		if [ -n "${QEMU_PID:-}" ] && ! kill -0 "$QEMU_PID" 2>/dev/null; then
+			echo "$prog: QEMU exited (see its log)" >&2; return 1
+		fi
+		if IFS= read -r -t 1 -u "$AGENT_OUT" line; then
+			line=${line%$'\r'}
+			case $line in
+			"$want"*) AGENT_LINE=$line; return 0;;
+			"log "*) echo "guest: ${line#log }" >&2;;
+			esac
+		fi
+	done
+}
+
+# vm_wait_pid PID SECONDS: wait for our child PID to exit; kill it if late.
+vm_wait_pid() {
+	local pid=$1 i
+	for ((i = 0; i < $2 * 20; i++)); do
+		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+		sleep 0.05
+	done
+	kill -TERM "$pid" 2>/dev/null || true
+	sleep 1
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+	return 1
+}
