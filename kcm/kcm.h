@@ -29,6 +29,7 @@
 #define KCM_PUBLISH_TIMEOUT_MS 15000 /* publish waits this long for Avahi */
 #define KCM_SETTLE_MS 700            /* no name given: wait this long for more */
 #define KCM_BUF (256 * 1024)         /* relay buffer per direction */
+#define KCM_TLS_READ_BUF (128 * 1024) /* OpenSSL's read-ahead buffer */
 
 enum kcm_kind { KIND_LAUNCHER, KIND_VNC };
 

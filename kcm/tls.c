@@ -117,6 +117,11 @@ int tls_init(struct kcm *k)
 		return -1;
 	SSL_CTX_set_min_proto_version(k->srv_ctx, TLS1_3_VERSION);
 	SSL_CTX_set_min_proto_version(k->cli_ctx, TLS1_3_VERSION);
+	/* Bulk transfers: read many records per read(2), not header + body. */
+	SSL_CTX_set_read_ahead(k->srv_ctx, 1);
+	SSL_CTX_set_read_ahead(k->cli_ctx, 1);
+	SSL_CTX_set_default_read_buffer_len(k->srv_ctx, KCM_TLS_READ_BUF);
+	SSL_CTX_set_default_read_buffer_len(k->cli_ctx, KCM_TLS_READ_BUF);
 	/* The mobile checks the pin itself after the handshake. */
 	SSL_CTX_set_verify(k->cli_ctx, SSL_VERIFY_NONE, NULL);
 	if (SSL_CTX_use_certificate_file(k->srv_ctx, crtf, SSL_FILETYPE_PEM) != 1 ||
