@@ -18,7 +18,7 @@ CC      ?= cc
 PKG     ?= pkg-config
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -I. -Irpc
-CFLAGS  += -DKIM_LIBEXECDIR='"$(LIBEXECDIR)/kimberley"'
+CFLAGS  += -DKIM_LIBEXECDIR='"$(LIBEXECDIR)/kimberley"' -DKIM_SYSCONFDIR='"$(SYSCONFDIR)"'
 LDFLAGS ?=
 
 PROGRAMS        :=

@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "config.h"
 #include "errors.h"
 #include "log.h"
 #include "publish.h"
@@ -44,6 +45,9 @@ usage(FILE *f)
 "      --idle-timeout S      drop a client silent this long (default 90)\n"
 "      --url-timeout S       seconds for a patch download (default 120)\n"
 "      --log FILE            complete log (default: syslog)\n"
+"      --name NAME           the display's name (as the argument)\n"
+"      --config FILE         settings file, one 'option = value' per line,\n"
+"                            long option names (default " KIM_SYSCONFDIR "/kimberley/display.conf)\n"
 "  -v, --verbose             copy the log to stderr\n"
 "  -h, --help                this help\n");
 }
@@ -89,44 +93,96 @@ parse_listen(const char *arg, struct sockaddr_in *sa)
 	return inet_pton(AF_INET, host, &sa->sin_addr) == 1 ? 0 : -1;
 }
 
+struct options {
+	struct display_config cfg;
+	const char *listen_arg, *port_file, *log_file;
+	int verbose;
+};
+
+static const struct option opts[] = {
+	{ "listen", required_argument, NULL, 'l' },
+	{ "port-file", required_argument, NULL, 'P' },
+	{ "spool", required_argument, NULL, 'S' },
+	{ "vm-dir", required_argument, NULL, 'V' },
+	{ "setup-script", required_argument, NULL, 's' },
+	{ "x-display", required_argument, NULL, 'x' },
+	{ "accel", required_argument, NULL, 'A' },
+	{ "key-file", required_argument, NULL, 'k' },
+	{ "usb-if", required_argument, NULL, 'u' },
+	{ "max-file-size", required_argument, NULL, 'M' },
+	{ "resume-timeout", required_argument, NULL, 'R' },
+	{ "end-timeout", required_argument, NULL, 'E' },
+	{ "idle-timeout", required_argument, NULL, 'I' },
+	{ "url-timeout", required_argument, NULL, 'U' },
+	{ "log", required_argument, NULL, 'L' },
+	{ "name", required_argument, NULL, 'n' },
+	{ "config", required_argument, NULL, 'C' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
 static int
-positive(const char *opt, const char *arg)
+positive(const char *arg, int *out)
 {
 	char *end;
 	long v = strtol(arg, &end, 10);
 
-	if (*end || v <= 0 || v > 1000000) {
-		fprintf(stderr, "display_launcher: %s wants a positive number, not '%s'\n",
-		    opt, arg);
-		exit(2);
+	if (*end || end == arg || v <= 0 || v > 1000000)
+		return -1;
+	*out = (int)v;
+	return 0;
+}
+
+/* One setting, from the command line or the config file.  0 or -1. */
+static int
+set_option(struct options *o, int code, const char *v)
+{
+	struct display_config *c = &o->cfg;
+	char *copy = strdup(v);
+	int n;
+
+	switch (code) {
+	case 'l': o->listen_arg = copy; return 0;
+	case 'P': o->port_file = copy; return 0;
+	case 'S': c->spool = copy; return 0;
+	case 'V': c->vm_dir = copy; return 0;
+	case 's': c->setup_script = copy; return 0;
+	case 'x': c->x_display = copy; return 0;
+	case 'A':
+		c->accel = copy;
+		return strcmp(v, "tcg") == 0 || strcmp(v, "kvm") == 0 ? 0 : -1;
+	case 'k': c->key_file = copy; return 0;
+	case 'u': c->usb_if = copy; return 0;
+	case 'L': o->log_file = copy; return 0;
+	case 'n': c->name = copy; return 0;
+	case 'C': return 0;	/* read before everything else */
+	case 'M':
+		if (positive(v, &n) != 0)
+			return -1;
+		c->max_file = (uint64_t)n << 20;
+		return 0;
+	case 'R': return positive(v, &c->resume_timeout);
+	case 'E': return positive(v, &c->end_timeout);
+	case 'I': return positive(v, &c->idle_timeout);
+	case 'U': return positive(v, &c->url_timeout);
 	}
-	return (int)v;
+	free(copy);
+	return -1;
+}
+
+static int
+config_setting(void *arg, const char *key, const char *value)
+{
+	int code = kim_config_option(opts, key);
+
+	return code < 0 || code == 'C' ? -1 : set_option(arg, code, value);
 }
 
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "listen", required_argument, NULL, 'l' },
-		{ "port-file", required_argument, NULL, 'P' },
-		{ "spool", required_argument, NULL, 'S' },
-		{ "vm-dir", required_argument, NULL, 'V' },
-		{ "setup-script", required_argument, NULL, 's' },
-		{ "x-display", required_argument, NULL, 'x' },
-		{ "accel", required_argument, NULL, 'A' },
-		{ "key-file", required_argument, NULL, 'k' },
-		{ "usb-if", required_argument, NULL, 'u' },
-		{ "max-file-size", required_argument, NULL, 'M' },
-		{ "resume-timeout", required_argument, NULL, 'R' },
-		{ "end-timeout", required_argument, NULL, 'E' },
-		{ "idle-timeout", required_argument, NULL, 'I' },
-		{ "url-timeout", required_argument, NULL, 'U' },
-		{ "log", required_argument, NULL, 'L' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
-	struct display_config cfg = {
+	struct options o = { .cfg = {
 		.name = "Kimberley display",
 		.spool = "/tmp/kimberley",
 		.vm_dir = "/var/lib/kimberley/vms",
@@ -139,35 +195,43 @@ main(int argc, char **argv)
 		.idle_timeout = 90,
 		.url_timeout = 120,
 		.log_fd = -1,
-	};
+	} };
+	struct display_config *cfg = &o.cfg;
+	const char *config = KIM_SYSCONFDIR "/kimberley/display.conf";
+	int config_required = 0;
 	struct sockaddr_in addr;
-	const char *listen_arg = NULL, *port_file = NULL, *log_file = NULL;
 	struct display d;
 	struct server *srv;
 	char why[256];
 	sigset_t sigs;
-	int o, verbose = 0, sig;
+	int c, sig;
 
-	while ((o = getopt_long(argc, argv, "l:vh", opts, NULL)) != -1) {
-		switch (o) {
-		case 'l': listen_arg = optarg; break;
-		case 'P': port_file = optarg; break;
-		case 'S': cfg.spool = optarg; break;
-		case 'V': cfg.vm_dir = optarg; break;
-		case 's': cfg.setup_script = optarg; break;
-		case 'x': cfg.x_display = optarg; break;
-		case 'A': cfg.accel = optarg; break;
-		case 'k': cfg.key_file = optarg; break;
-		case 'u': cfg.usb_if = optarg; break;
-		case 'M': cfg.max_file = (uint64_t)positive("--max-file-size", optarg) << 20; break;
-		case 'R': cfg.resume_timeout = positive("--resume-timeout", optarg); break;
-		case 'E': cfg.end_timeout = positive("--end-timeout", optarg); break;
-		case 'I': cfg.idle_timeout = positive("--idle-timeout", optarg); break;
-		case 'U': cfg.url_timeout = positive("--url-timeout", optarg); break;
-		case 'L': log_file = optarg; break;
-		case 'v': verbose = 1; break;
-		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+	/* The config file first (its name may be on the command line), then
+	 * the command line, which wins. */
+	while ((c = getopt_long(argc, argv, "l:vh", opts, NULL)) != -1)
+		if (c == 'C') {
+			config = optarg;
+			config_required = 1;
+		}
+	if (kim_config_load(config, config_required, config_setting, &o, why,
+	    sizeof(why)) < 0) {
+		fprintf(stderr, "display_launcher: %s\n", why);
+		return 2;
+	}
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "l:vh", opts, NULL)) != -1) {
+		if (c == 'v')
+			o.verbose = 1;
+		else if (c == 'h') {
+			usage(stdout);
+			return 0;
+		} else if (c == '?' || set_option(&o, c, optarg) != 0) {
+			for (const struct option *p = opts; c != '?' && p->name; p++)
+				if (p->val == c)
+					fprintf(stderr, "display_launcher: bad value "
+					    "'%s' for --%s\n", optarg, p->name);
+			usage(stderr);
+			return 2;
 		}
 	}
 	if (argc - optind > 1) {
@@ -176,38 +240,34 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (optind < argc)
-		cfg.name = argv[optind];
-	if (strcmp(cfg.accel, "tcg") != 0 && strcmp(cfg.accel, "kvm") != 0) {
-		fprintf(stderr, "display_launcher: --accel is kvm or tcg, not '%s'\n", cfg.accel);
-		return 2;
-	}
-	if (cfg.setup_script == NULL)
-		cfg.setup_script = default_setup_script();
-	if (access(cfg.setup_script, X_OK) != 0) {
+		cfg->name = argv[optind];
+	if (cfg->setup_script == NULL)
+		cfg->setup_script = default_setup_script();
+	if (access(cfg->setup_script, X_OK) != 0) {
 		fprintf(stderr, "display_launcher: setup script %s: %s\n",
-		    cfg.setup_script, strerror(errno));
+		    cfg->setup_script, strerror(errno));
 		return 1;
 	}
-	if (listen_arg && parse_listen(listen_arg, &addr) != 0) {
+	if (o.listen_arg && parse_listen(o.listen_arg, &addr) != 0) {
 		fprintf(stderr, "display_launcher: --listen wants ADDR:PORT "
-		    "(e.g. 127.0.0.1:7070), not '%s'\n", listen_arg);
+		    "(e.g. 127.0.0.1:7070), not '%s'\n", o.listen_arg);
 		return 2;
 	}
-	if (!listen_arg) {
+	if (!o.listen_arg) {
 		memset(&addr, 0, sizeof(addr));
 		addr.sin_family = AF_INET;
 		addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	}
-	if (mkdir(cfg.spool, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "display_launcher: spool %s: %s\n", cfg.spool, strerror(errno));
+	if (mkdir(cfg->spool, 0700) != 0 && errno != EEXIST) {
+		fprintf(stderr, "display_launcher: spool %s: %s\n", cfg->spool, strerror(errno));
 		return 1;
 	}
-	if (kim_log_open("display_launcher", log_file, verbose) != 0) {
-		fprintf(stderr, "display_launcher: log %s: %s\n", log_file, strerror(errno));
+	if (kim_log_open("display_launcher", o.log_file, o.verbose) != 0) {
+		fprintf(stderr, "display_launcher: log %s: %s\n", o.log_file, strerror(errno));
 		return 1;
 	}
-	if (log_file)
-		cfg.log_fd = open(log_file, O_WRONLY | O_APPEND | O_CLOEXEC);
+	if (o.log_file)
+		cfg->log_fd = open(o.log_file, O_WRONLY | O_APPEND | O_CLOEXEC);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 
 	/* Signals are taken by sigwait below; every thread inherits the mask. */
@@ -218,22 +278,22 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	display_init(&d, &cfg);
+	display_init(&d, cfg);
 	display_clean_spool(&d);
 	kim_log("start", "name=\"%s\" spool=%s vm_dir=%s setup=%s x=%s accel=%s",
-	    cfg.name, cfg.spool, cfg.vm_dir, cfg.setup_script, cfg.x_display, cfg.accel);
+	    cfg->name, cfg->spool, cfg->vm_dir, cfg->setup_script, cfg->x_display, cfg->accel);
 	if ((srv = server_start(&d, &addr, why, sizeof(why))) == NULL) {
 		fprintf(stderr, "display_launcher: %s\n", why);
 		return 1;
 	}
-	if (listen_arg) {
+	if (o.listen_arg) {
 		char host[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &addr.sin_addr, host, sizeof(host));
 		printf("display_launcher: '%s' listening on %s:%u — direct link, "
-		    "NOT encrypted\n", cfg.name, host, server_port(srv));
+		    "NOT encrypted\n", cfg->name, host, server_port(srv));
 	} else {
 		char *err = NULL;
-		d.pub = publisher_start(cfg.name, -1, server_port(srv), &err);
+		d.pub = publisher_start(cfg->name, -1, server_port(srv), &err);
 		if (d.pub == NULL) {
 			fprintf(stderr, "display_launcher: cannot publish through KCM: %s\n",
 			    err ? err : "unknown error");
@@ -245,14 +305,14 @@ main(int argc, char **argv)
 		    server_port(srv));
 	}
 	fflush(stdout);
-	if (port_file) {
+	if (o.port_file) {
 		char tmp[PATH_MAX];
-		snprintf(tmp, sizeof(tmp), "%s.tmp", port_file);
+		snprintf(tmp, sizeof(tmp), "%s.tmp", o.port_file);
 		FILE *f = fopen(tmp, "w");
 		if (f == NULL || fprintf(f, "%u\n", server_port(srv)) < 0 ||
-		    fclose(f) != 0 || rename(tmp, port_file) != 0) {
+		    fclose(f) != 0 || rename(tmp, o.port_file) != 0) {
 			fprintf(stderr, "display_launcher: port file %s: %s\n",
-			    port_file, strerror(errno));
+			    o.port_file, strerror(errno));
 			return 1;
 		}
 	}
