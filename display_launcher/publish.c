@@ -1,7 +1,11 @@
 /* publish.c -- DESIGN.md steps 2, 8 and 12: the display launcher's side of
  * KCM.  The publisher holds its own private D-Bus connection: KCM ties the
- * publications to it, so they vanish with the launcher even if it dies. */
+ * publications to it, so they vanish with the launcher even if it dies.
+ * A watcher thread, on a second connection that does nothing else, waits
+ * for KCM to leave the bus (crash, restart) and publishes again at once,
+ * which starts a new KCM by D-Bus activation. */
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +21,106 @@ struct publisher {
 	char *vnc_name;           /* the VNC export's name, while published */
 	int ifindex;
 	unsigned rpc_port;
+	unsigned vnc_port;        /* to publish again after a KCM restart */
+	int vnc_ifindex;
+	DBusConnection *watch;    /* the watcher's own connection */
+	pthread_t watcher;
+	bool watching, kcm_gone, stopping;
 };
+
+#define STOP_IFACE "org.kimberley.Publisher"
+
+static DBusHandlerResult
+watch_filter(DBusConnection *c, DBusMessage *m, void *data)
+{
+	struct publisher *p = data;
+	const char *name, *old, *new;
+	(void)c;
+	if (dbus_message_is_signal(m, DBUS_INTERFACE_DBUS, "NameOwnerChanged") &&
+	    dbus_message_get_args(m, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old,
+	    DBUS_TYPE_STRING, &new, DBUS_TYPE_INVALID) &&
+	    strcmp(name, "org.kimberley.KCM") == 0 && *new == '\0')
+		p->kcm_gone = true;
+	else if (dbus_message_is_signal(m, STOP_IFACE, "Stop") ||
+	    dbus_message_is_signal(m, DBUS_INTERFACE_LOCAL, "Disconnected"))
+		p->stopping = true;
+	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
+}
+
+static void
+republish(struct publisher *p)
+{
+	char *name = NULL, *err = NULL;
+	pthread_mutex_lock(&p->lock);
+	if (kcm_publish(p->bus, "publish", p->wanted, p->ifindex, p->rpc_port, &name,
+	    &err) == 0) {
+		free(p->name);
+		p->name = name;
+		fprintf(stderr, "display_launcher: KCM restarted; published again as '%s'\n", name);
+		if (p->vnc_name) {
+			free(p->vnc_name);
+			p->vnc_name = NULL;
+			if (kcm_publish(p->bus, "publish_vnc", p->name, p->vnc_ifindex,
+			    p->vnc_port, &p->vnc_name, &err) != 0) {
+				fprintf(stderr, "display_launcher: publishing the VNC export "
+				    "again: %s\n", err);
+				free(err);
+			}
+		}
+	} else {
+		fprintf(stderr, "display_launcher: KCM went away and publishing again "
+		    "failed: %s\n", err);
+		free(err);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *
+watcher(void *arg)
+{
+	struct publisher *p = arg;
+	while (!p->stopping && dbus_connection_read_write_dispatch(p->watch, -1)) {
+		if (p->kcm_gone && !p->stopping) {
+			p->kcm_gone = false;
+			republish(p);
+		}
+	}
+	return NULL;
+}
+
+static void
+watch_start(struct publisher *p)
+{
+	char *err = NULL;
+	if ((p->watch = kcm_connect(&err)) == NULL) {
+		fprintf(stderr, "display_launcher: not watching KCM: %s\n", err);
+		free(err);
+		return;
+	}
+	dbus_bus_add_match(p->watch, "type='signal',sender='" DBUS_SERVICE_DBUS "',"
+	    "member='NameOwnerChanged',arg0='org.kimberley.KCM'", NULL);
+	dbus_bus_add_match(p->watch, "type='signal',interface='" STOP_IFACE "'", NULL);
+	dbus_connection_add_filter(p->watch, watch_filter, p, NULL);
+	p->watching = pthread_create(&p->watcher, NULL, watcher, p) == 0;
+}
+
+static void
+watch_stop(struct publisher *p)
+{
+	DBusMessage *m;
+	if (p->watching &&
+	    (m = dbus_message_new_signal("/org/kimberley/Publisher", STOP_IFACE, "Stop"))) {
+		dbus_message_set_destination(m, dbus_bus_get_unique_name(p->watch));
+		dbus_connection_send(p->bus, m, NULL);
+		dbus_connection_flush(p->bus);
+		dbus_message_unref(m);
+		pthread_join(p->watcher, NULL);
+	}
+	if (p->watch) {
+		dbus_connection_close(p->watch);
+		dbus_connection_unref(p->watch);
+	}
+}
 
 struct publisher *
 publisher_start(const char *display_name, int ifindex, unsigned rpc_port, char **err)
@@ -41,6 +144,7 @@ publisher_start(const char *display_name, int ifindex, unsigned rpc_port, char *
 		free(p);
 		return NULL;
 	}
+	watch_start(p);
 	return p;
 }
 
@@ -57,6 +161,8 @@ publisher_vnc(struct publisher *p, unsigned vnc_port, int ifindex, char **err)
 	pthread_mutex_lock(&p->lock);
 	free(p->vnc_name);
 	p->vnc_name = NULL;
+	p->vnc_port = vnc_port;
+	p->vnc_ifindex = ifindex;
 	r = kcm_publish(p->bus, "publish_vnc", p->name, ifindex, vnc_port, &p->vnc_name, err);
 	pthread_mutex_unlock(&p->lock);
 	return r;
@@ -100,6 +206,7 @@ publisher_stop(struct publisher *p)
 	char *err = NULL;
 	if (p == NULL)
 		return;
+	watch_stop(p);
 	publisher_vnc_stop(p);
 	if (kcm_unpublish(p->bus, "unpublish", p->name, &err) != 0)
 		free(err);

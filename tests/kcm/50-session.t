@@ -2,12 +2,13 @@
 # A whole session across the two test hosts through KCM: display_launcher
 # on disp publishes itself, mobile_launcher on mob finds it by name, the
 # session runs through the TLS tunnel (fixture setup script and viewer, as
-# in tests/e2e), and a second session runs after the mobile's KCM restarts.
+# in tests/e2e), and more sessions run after the mobile's and then the
+# display's KCM restart.
 . "$(dirname "$0")/lib.sh"
 DL=$ROOT/display_launcher/display_launcher
 ML=$ROOT/mobile_launcher/mobile_launcher
 FIX=$ROOT/tests/fixtures
-tap_plan 9
+tap_plan 12
 kcm_up
 [ -x "$DL" ] && [ -x "$ML" ] || { echo "Bail out! build the launchers first"; exit 1; }
 
@@ -46,5 +47,13 @@ kill_kcm mob; tap_ok $? "the mobile's KCM is stopped between sessions"
 out=$(mobile second -f "$W/app.patch" demo 2>&1)
 rc=$?
 tap_is "$rc" 0 "a second session (no name: the only display) works with a fresh KCM"
+[ "$rc" = 0 ] || tap_diag "$out"
+kill_kcm disp; tap_ok $? "the display's KCM is stopped between sessions"
+for i in $(seq 200); do grep -q "published again as" "$W/display.out" && break; sleep 0.05; done
+tap_like "KCM restarted; published again as 'Room S'" "$(cat "$W/display.out")" \
+	"display_launcher notices and publishes again (KCM activated anew)"
+out=$(mobile third -n "Room S" -f "$W/app.patch" demo 2>&1)
+rc=$?
+tap_is "$rc" 0 "a third session works through the restarted display KCM"
 [ "$rc" = 0 ] || tap_diag "$out"
 exit $_tap_failed
