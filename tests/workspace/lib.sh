@@ -59,23 +59,25 @@ make_base() {
 	"$ROOT/scripts/make_base_workspace" -v "$T/vms" -a "$x" "$1" >/dev/null || bail "make_base_workspace failed"
 }
 
-# make_patch BASE OUT: the kimnote app, plus the region fixtures' changes.
+# make_patch BASE OUT: the kimnote app, plus the region fixtures' changes,
+# made through scripts/kimberlize (which hands workspace bases to
+# kimberlize_workspace with the same arguments).
 make_patch() {
-	mkdir -p "$T/src"
-	cp "$KIMNOTE" "$T/src/kimnote"
-	cat > "$T/install.sh" <<'SH'
+	local inst=$T/install-$1
+	mkdir -p "$inst"
+	cp "$KIMNOTE" "$inst/kimnote"
+	cat > "$inst/install.sh" <<'SH'
 set -e
 mkdir -p /usr/local/bin
-cp /mnt/kimnote /usr/local/bin/kimnote
+cp "$1/kimnote" /usr/local/bin/kimnote
 rm /srv/gone.txt
 rm -rf /srv/opaque
 mkdir /srv/opaque
 echo patch > /srv/opaque/p
 echo patch > /srv/merge/from-patch
 SH
-	"$ROOT/scripts/kimberlize_workspace" -n -v "$T/vms" -i "$T/install.sh" -m "$T/src" \
-		-c /usr/local/bin/kimnote -o "$2" "$1" kimnote >/dev/null 2>"$T/kimberlize.log" ||
-		{ cat "$T/kimberlize.log" >&2; bail "kimberlize_workspace failed"; }
+	"$ROOT/scripts/kimberlize" -n -v "$T/vms" -i "$inst" -o "$2" "$1" kimnote >/dev/null 2>"$T/kimberlize.log" ||
+		{ cat "$T/kimberlize.log" >&2; bail "kimberlize (workspace) failed"; }
 }
 
 # make_floppy FILE: a FAT floppy with a note and a directory.
