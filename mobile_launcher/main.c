@@ -10,8 +10,10 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <signal.h>
 #include <unistd.h>
 
+#include "config.h"
 #include "connect.h"
 #include "delta.h"
 #include "discover.h"
@@ -22,6 +24,7 @@
 #include "names.h"
 #include "progress.h"
 #include "transfer.h"
+#include "usb.h"
 #include "viewer.h"
 
 struct mobile {
@@ -29,13 +32,16 @@ struct mobile {
 	const char *floppy, *patch_file, *patch_url, *direct, *display, *vm;
 	const char *viewer;
 	int pings;
-	double threshold_ms;
-	int quiet;
+	struct usb_opts usb;
+	int quiet, verbose;
+	const char *log_file;
 	/* state */
 	CLIENT *c;
 	char host[256];		/* where the display was reached */
 	char *display_name;
 	int floppy_sent;
+	struct latency link;
+	int over_usb;		/* the screen goes over the USB link */
 	FILE *say;		/* user-facing lines; NULL when quiet */
 };
 
@@ -57,6 +63,12 @@ usage(FILE *f)
 "                   (default: \"" VIEWER_DEFAULT "\")\n"
 "  --pings N        latency probe length (default 10)\n"
 "  --threshold MS   link considered slow above this mean (default 100)\n"
+"  --usb=MODE       USB cable on a slow link: ask, never, auto, always\n"
+"                   (default ask; without a terminal, ask means never)\n"
+"  --usb-if NAME    the USB-network interface (default usb0)\n"
+"  --usb-wait S     seconds to wait for the cable (default 20)\n"
+"  --config FILE    settings, one 'option = value' per line, long option\n"
+"                   names (default ~/.config/kimberley/mobile.conf)\n"
 "  --log FILE       complete log of the session\n"
 "  -q, --quiet      only errors\n"
 "  -v, --verbose    copy the log to stderr\n"
@@ -229,7 +241,9 @@ step_latency(struct mobile *m)
 		die(m, KIM_E_LINK, "during the latency probe");
 	say(m, "Link to '%s': %d pings, min %.1f / mean %.1f / max %.1f ms%s.",
 	    m->display_name, l.count, l.min_ms, l.mean_ms, l.max_ms,
-	    l.mean_ms > m->threshold_ms ? " (slow)" : "");
+	    l.mean_ms > m->usb.threshold_ms ? " (slow)" : "");
+	m->link = l;
+	m->over_usb = usb_offer(m->c, &l, &m->usb, m->display_name, m->say);
 }
 
 /* ---- steps 6-8 ----------------------------------------------------------- */
@@ -379,51 +393,123 @@ step_end(struct mobile *m)
 	xdr_free((xdrproc_t)xdr_end_res, (char *)&e);
 }
 
+static const struct option opts[] = {
+	{ "viewer", required_argument, NULL, 'V' },
+	{ "pings", required_argument, NULL, 'p' },
+	{ "threshold", required_argument, NULL, 't' },
+	{ "usb", required_argument, NULL, 'u' },
+	{ "usb-if", required_argument, NULL, 'U' },
+	{ "usb-wait", required_argument, NULL, 'w' },
+	{ "log", required_argument, NULL, 'L' },
+	{ "config", required_argument, NULL, 'C' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One setting from the command line or the config file; 0, or -1 with the
+ * reason in why. */
+static int
+set_option(struct mobile *m, int code, const char *v, char *why, size_t whylen)
+{
+	char *end, *copy = strdup(v);
+	long n;
+
+	switch (code) {
+	case 'd': m->floppy = copy; return 0;
+	case 'f': m->patch_file = copy; return 0;
+	case 'i': m->patch_url = copy; return 0;
+	case 'c': m->direct = copy; return 0;
+	case 'n': m->display = copy; return 0;
+	case 'V': m->viewer = copy; return 0;
+	case 'U': m->usb.ifname = copy; return 0;
+	case 'L': m->log_file = copy; return 0;
+	case 'C': return 0;	/* read first */
+	case 'p':
+		n = strtol(v, &end, 10);
+		if (*end || end == v || n < 0 || n > 10000)
+			break;
+		m->pings = (int)n;
+		return 0;
+	case 'w':
+		n = strtol(v, &end, 10);
+		if (*end || end == v || n < 0 || n > 3600)
+			break;
+		m->usb.wait_s = (int)n;
+		return 0;
+	case 't':
+		m->usb.threshold_ms = strtod(v, &end);
+		if (*end || end == v || m->usb.threshold_ms <= 0)
+			break;
+		return 0;
+	case 'u':
+		if (usb_parse_mode(v, &m->usb.mode) == 0)
+			return 0;
+		break;
+	}
+	free(copy);
+	for (const struct option *o = opts; o->name; o++)
+		if (o->val == code)
+			snprintf(why, whylen, "bad value '%s' for --%s", v, o->name);
+	return -1;
+}
+
+static int
+config_setting(void *arg, const char *key, const char *value)
+{
+	char why[256];
+	int code = kim_config_option(opts, key);
+
+	return code < 0 || code == 'C' ? -1 :
+	    set_option(arg, code, value, why, sizeof(why));
+}
+
+static void
+load_config(struct mobile *m, int argc, char **argv)
+{
+	char path[PATH_MAX], why[600];
+	const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+	int c, required = 0;
+
+	if (xdg && *xdg)
+		snprintf(path, sizeof(path), "%s/kimberley/mobile.conf", xdg);
+	else
+		snprintf(path, sizeof(path), "%s/.config/kimberley/mobile.conf",
+		    home ? home : "/");
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "d:f:i:c:n:qvh", opts, NULL)) != -1)
+		if (c == 'C') {
+			snprintf(path, sizeof(path), "%s", optarg);
+			required = 1;
+		}
+	opterr = 1;
+	optind = 1;
+	if (kim_config_load(path, required, config_setting, m, why, sizeof(why)) < 0)
+		die(m, 0, "%s", why);
+}
+
 int
 main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "viewer", required_argument, NULL, 'V' },
-		{ "pings", required_argument, NULL, 'p' },
-		{ "threshold", required_argument, NULL, 't' },
-		{ "log", required_argument, NULL, 'L' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct mobile m;
-	const char *log_file = NULL;
-	int o, verbose = 0;
-	char *end;
+	char why[256];
+	int c;
 
 	memset(&m, 0, sizeof(m));
 	m.viewer = VIEWER_DEFAULT;
 	m.pings = 10;
-	m.threshold_ms = 100;
-	while ((o = getopt_long(argc, argv, "d:f:i:c:n:qvh", opts, NULL)) != -1) {
-		switch (o) {
-		case 'd': m.floppy = optarg; break;
-		case 'f': m.patch_file = optarg; break;
-		case 'i': m.patch_url = optarg; break;
-		case 'c': m.direct = optarg; break;
-		case 'n': m.display = optarg; break;
-		case 'V': m.viewer = optarg; break;
-		case 'p':
-			m.pings = (int)strtol(optarg, &end, 10);
-			if (*end || m.pings < 0 || m.pings > 10000)
-				die(&m, 0, "--pings wants a number from 0 to 10000");
-			break;
-		case 't':
-			m.threshold_ms = strtod(optarg, &end);
-			if (*end || m.threshold_ms <= 0)
-				die(&m, 0, "--threshold wants milliseconds above 0");
-			break;
-		case 'L': log_file = optarg; break;
+	m.usb = (struct usb_opts){ USB_ASK, "usb0", 20, 100.0 };
+	load_config(&m, argc, argv);
+	while ((c = getopt_long(argc, argv, "d:f:i:c:n:qvh", opts, NULL)) != -1) {
+		switch (c) {
 		case 'q': m.quiet = 1; break;
-		case 'v': verbose = 1; break;
+		case 'v': m.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
-		default: usage(stderr); return 2;
+		case '?': usage(stderr); return 2;
+		default:
+			if (set_option(&m, c, optarg, why, sizeof(why)) != 0)
+				die(&m, 0, "%s (see -h)", why);
 		}
 	}
 	if (argc - optind != 1) {
@@ -432,8 +518,9 @@ main(int argc, char **argv)
 	}
 	m.vm = argv[optind];
 	m.say = m.quiet ? NULL : stdout;
-	if (kim_log_open("mobile_launcher", log_file ? log_file : "/dev/null", verbose) != 0)
-		die(&m, 0, "cannot open the log %s: %s", log_file, strerror(errno));
+	if (kim_log_open("mobile_launcher", m.log_file ? m.log_file : "/dev/null",
+	    m.verbose) != 0)
+		die(&m, 0, "cannot open the log %s: %s", m.log_file, strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
 
 	check_inputs(&m);
