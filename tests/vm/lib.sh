@@ -1,0 +1,77 @@
+# tests/vm/lib.sh -- helpers for the VM backend's tests (bash).
+# One base VM and one demo patch are built once per set of inputs into
+# tests/vm/.cache/<key>/ (gitignored) and shared by the tests of a run.
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+. "$ROOT/tests/hosts/tap.sh"
+S=$ROOT/scripts
+VNCGRAB=$ROOT/tests/tools/vncgrab
+DL=$ROOT/display_launcher/display_launcher
+ML=$ROOT/mobile_launcher/mobile_launcher
+ACCEL=${KIMBERLEY_TEST_ACCEL:-tcg}
+W= XVFB_PID= XDISPLAY=
+_VM_PIDS=()
+
+vm_teardown() {
+	local p
+	for p in "${_VM_PIDS[@]}" $XVFB_PID; do kill -TERM "$p" 2>/dev/null; done
+	for p in "${_VM_PIDS[@]}" $XVFB_PID; do wait "$p" 2>/dev/null; done
+	[ -z "$W" ] || rm -rf -- "$W"
+}
+
+vm_setup() {
+	W=$(mktemp -d /tmp/kim-vmtest.XXXXXX)
+	trap vm_teardown EXIT
+}
+
+vm_bg() { _VM_PIDS+=("$1"); }
+
+# the cache: CACHE/vms/b1 (base), CACHE/demo.kim (demo app's patch),
+# CACHE/other/b1 + CACHE/other.kim (another base of the same name and a patch for it)
+vm_cache() {
+	local key
+	key=$( { cat "$S/make_base_vm" "$S/vm_lib.sh" "$S/kimberlize" "$S/kim_patch" \
+		"$S"/guest/* "$ROOT"/tests/vm/demo_app/*; ls /lib/modules;
+		qemu-system-x86_64 --version; } | sha256sum | cut -c1-16)
+	CACHE=$ROOT/tests/vm/.cache/$key
+	mkdir -p "$ROOT/tests/vm/.cache"
+	exec {_lock}> "$ROOT/tests/vm/.cache/lock"
+	flock "$_lock"
+	if [ ! -e "$CACHE/done" ]; then
+		rm -rf -- "$CACHE"
+		mkdir -p "$CACHE"
+		"$S/make_base_vm" -A "$ACCEL" -v "$CACHE/vms" b1 >&2 &&
+		"$S/kimberlize" -n -A "$ACCEL" -v "$CACHE/vms" -i "$ROOT/tests/vm/demo_app" \
+			-o "$CACHE/demo.kim" b1 demo > "$CACHE/kimberlize.out" &&
+		"$S/make_base_vm" -A "$ACCEL" -v "$CACHE/other" b1 >&2 &&
+		"$S/kimberlize" -n -A "$ACCEL" -v "$CACHE/other" -i "$ROOT/tests/vm/demo_app" \
+			-o "$CACHE/other.kim" b1 demo >&2 &&
+		touch "$CACHE/done"
+	fi
+	exec {_lock}>&-
+	[ -e "$CACHE/done" ]
+}
+
+# start_xvfb: sets XDISPLAY (a free display number, via -displayfd)
+start_xvfb() {
+	local i
+	exec {_dfd}> "$W/displayfd"
+	Xvfb -displayfd "$_dfd" -screen 0 1024x768x24 -nolisten tcp > "$W/xvfb.log" 2>&1 &
+	XVFB_PID=$!
+	exec {_dfd}>&-
+	for i in $(seq 100); do [ -s "$W/displayfd" ] && break; sleep 0.05; done
+	XDISPLAY=:$(cat "$W/displayfd")
+	[ "$XDISPLAY" != : ]
+}
+
+# processes (QEMU, x11vnc, scripts) whose command line points into DIR
+procs_in() { pgrep -a -f -- "$1" | grep -v "pgrep" || true; }
+
+base_hash() { (cd "$1" && sha256sum -- *) | sha256sum | cut -d' ' -f1; }
+
+tap_is() {
+	if [ "$1" = "$2" ]; then tap_ok 0 "$3"; else tap_ok 1 "$3"; tap_diag "got:  '$1'" "want: '$2'"; fi
+}
+tap_like() {
+	if printf '%s' "$2" | grep -Eq -- "$1"; then tap_ok 0 "$3"
+	else tap_ok 1 "$3"; tap_diag "got:  '$2'" "want: /$1/"; fi
+}
