@@ -231,6 +231,8 @@ _hosts_link() {
 }
 
 hosts_up() {
+    local -
+    set +e  # callers may run under set -e: teardown must not stop halfway
     local delay=0 h usb=up
     _HOSTS_SERVICE_DIRS=()
     _HOSTS_AVAHI_PIDS=()
@@ -330,6 +332,8 @@ _hosts_nfqueue() {
 }
 
 hosts_delay_ms() {
+    local -
+    set +e  # callers may run under set -e: teardown must not stop halfway
     local ms=$1
     case $ms in
         '' | *[!0-9]*) _hosts_err "hosts_delay_ms: wants a number of ms, not '$ms'"; return 1 ;;
@@ -377,6 +381,8 @@ _hosts_pstate() {
 }
 
 hosts_down() {
+    local -
+    set +e  # callers may run under set -e: teardown must not stop halfway
     local ns p pids=() others=()
     [ -n "$HOSTS_DIR" ] || return 0
     # Users of the daemons first, then the daemons, then the buses.
@@ -407,6 +413,8 @@ hosts_down() {
 
 _hosts_on_exit() {
     local rc=$?
+    local -
+    set +e  # callers may run under set -e: teardown must not stop halfway
     hosts_down
     if [ -n "$_HOSTS_PREV_EXIT_TRAP" ]; then
         eval "$_HOSTS_PREV_EXIT_TRAP"
