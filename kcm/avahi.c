@@ -4,7 +4,8 @@
  * callback that handles every state including FAILURE.  The client is made
  * with AVAHI_CLIENT_NO_FAIL, so KCM starts (and answers sense()) even when
  * avahi-daemon is not running yet; publications are (re)registered each
- * time the client reaches RUNNING. */
+ * time the client reaches RUNNING.  If even the client cannot be made (no
+ * system bus), the next publish or browse tries again. */
 #include <stdio.h>
 #include <avahi-common/error.h>
 #include "kcm/kcm.h"
@@ -62,6 +63,10 @@ int avahi_start(struct kcm *k)
 const char *avahi_problem(struct kcm *k)
 {
 	static char msg[256];
+	/* No client at all (e.g. no system bus when KCM started): try again
+	 * now, on demand, rather than on a timer. */
+	if (!k->avahi)
+		client_new(k);
 	if (k->avahi && k->avahi_state == AVAHI_CLIENT_S_RUNNING)
 		return NULL;
 	if (!k->avahi || k->avahi_state == AVAHI_CLIENT_CONNECTING ||

@@ -158,12 +158,13 @@ int main(int argc, char **argv)
 	if ((sfd = signalfd(-1, &ss, SFD_CLOEXEC)) < 0 ||
 	    !k.api->watch_new(k.api, sfd, AVAHI_WATCH_IN, signal_cb, &k))
 		return 1;
+	/* The bus name first: a second KCM on the same bus stops here. */
+	if (bus_start(&k) < 0)
+		return 1;
 	if (tls_init(&k) < 0 || loop_epoll_attach(&k) < 0)
 		return 1;
 	if (avahi_start(&k) < 0)
 		kcm_log("continuing without Avahi for now");
-	if (bus_start(&k) < 0)
-		return 1;
 	kcm_log("ready on the session bus as %s; identity %s; state %s; known displays %s",
 	    KCM_BUS_NAME, k.fingerprint, k.state_dir, k.known_file);
 	while (!k.quit && avahi_simple_poll_iterate(k.sp, -1) == 0)
