@@ -11,3 +11,11 @@ scripts/kim_qmp: scripts/kim_qmp.c
 VM_SCRIPTS := scripts/kim_patch scripts/kim_qmp scripts/vm_lib.sh scripts/make_base_vm \
 	scripts/make_floppy scripts/kimberlize scripts/dekimberlize scripts/display_setup
 INSTALL_LIBEXEC += $(VM_SCRIPTS)
+
+# the guest's files sit beside make_base_vm when installed
+install: install-vm-guest
+install-vm-guest:
+	install -d $(DESTDIR)$(LIBEXECDIR)/kimberley/guest
+	install -m 755 scripts/guest/init scripts/guest/rcS scripts/guest/tty1 scripts/guest/kim-agent $(DESTDIR)$(LIBEXECDIR)/kimberley/guest
+	install -m 644 scripts/guest/inittab $(DESTDIR)$(LIBEXECDIR)/kimberley/guest
+.PHONY: install-vm-guest
