@@ -1,0 +1,65 @@
+#!/bin/bash
+# kiosk/idle_screen on a real X server (Xvfb): the display's name is spelled
+# big in its own colour, the connect command under it; SIGTERM ends it and
+# gives the screen back; bad arguments and a missing X server are clear
+# one-line errors.
+. "$(dirname "$0")/lib.sh"
+for f in "$IDLE" "$SC"; do [ -x "$f" ] || bail "$f not built (make)"; done
+
+start_xvfb
+"$IDLE" -display "$XDISPLAY" -name "Room B" -hint "Patches: ask at the front desk" 2>"$T/idle.err" &
+ipid=$!
+PIDS+=($ipid)
+check "the name 'Room B' is on the screen, big, in the name colour" wait_text $IDLE_NAME "Room B"
+scale=$(sed -n 's/^scale=\([0-9]*\).*/\1/p' "$T/sc.out")
+sed 's/^/# /' "$T/sc.out"
+check "... magnified at least 6 times (readable across a room)" test "${scale:-0}" -ge 6
+check "the connect command is under it" wait_text $IDLE_CMD "Run: mobile_launcher -n 'Room B' -f app.patch <vm>" 10
+"$SC" -display "$XDISPLAY" shot "$T/idle.png" && cp "$T/idle.png" "${KIOSK_SHOTS:-$T}/idle-room-b.png" 2>/dev/null
+total=$((1024 * 768))
+bg=$("$SC" -display "$XDISPLAY" count $IDLE_BG)
+check "the background colour fills most of the screen ($bg of $total)" test "$bg" -gt $((total * 8 / 10))
+text=$("$SC" -display "$XDISPLAY" count f0f0f0)
+check "the sentence for passers-by and the hint are drawn ($text pixels)" test "$text" -gt 2000
+
+kill -TERM "$ipid"
+check "SIGTERM ends it within 2 s" wait_gone "$ipid" 20
+is "$gone_rc" 0 "... with status 0"
+is "$("$SC" -display "$XDISPLAY" count $IDLE_NAME)" 0 "... and the screen no longer shows it"
+is "$(cat "$T/idle.err")" "" "... and it printed nothing on stderr"
+
+# A long name is fitted to the screen; a name with a quote is quoted right.
+"$IDLE" -display "$XDISPLAY" -name "Conference room 4.12, east wing, fourth floor (by the lifts)" &
+ipid=$!
+PIDS+=($ipid)
+check "a 60-character name still fits the screen and spells right" wait_text $IDLE_NAME "Conference room 4.12, east wing, fourth floor (by the lifts)"
+kill -TERM "$ipid"; wait_gone "$ipid" 20
+"$IDLE" -display "$XDISPLAY" -name "Joe's bar" &
+ipid=$!
+PIDS+=($ipid)
+check "a name with a quote: the command quotes it for a shell" \
+	wait_text $IDLE_CMD "Run: mobile_launcher -n \"Joe's bar\" -f app.patch <vm>"
+kill -TERM "$ipid"; wait_gone "$ipid" 20
+
+# Another screen size: still full screen.
+start_xvfb 640x480
+"$IDLE" -display "$XDISPLAY" -name "Small" &
+ipid=$!
+PIDS+=($ipid)
+check "on a 640x480 screen the name shows too" wait_text $IDLE_NAME "Small"
+bg=$("$SC" -display "$XDISPLAY" count $IDLE_BG)
+check "... and the background fills it ($bg of $((640 * 480)))" test "$bg" -gt $((640 * 480 * 8 / 10))
+kill -TERM "$XPID"
+check "when the X server goes away, idle_screen exits (no spinning)" wait_gone "$ipid" 50
+is "$gone_rc" 1 "... with status 1"
+
+err=$("$IDLE" -display "$XDISPLAY" 2>&1); rc=$?
+is "$rc" 2 "no -name: exit status 2"
+like "$err" "idle_screen: -name is required" "... and a one-line reason"
+err=$("$IDLE" -display :9999 -name x 2>&1); rc=$?
+is "$rc" 1 "an X display that is not there: exit status 1"
+is "$err" "idle_screen: cannot open X display ':9999'" "... and a one-line reason"
+err=$("$IDLE" -name x -bogus 2>&1); rc=$?
+is "$rc" 2 "an unknown argument: exit status 2"
+like "$err" "idle_screen: unknown argument '-bogus'" "... named in the error"
+done_testing
