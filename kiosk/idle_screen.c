@@ -66,7 +66,8 @@ usage(FILE *f)
 {
 	fprintf(f, "usage: " PROG " -display :N -name \"Display name\" [-hint \"text\"]\n"
 	    "Show a Kimberley display's idle screen (its name and how to connect)\n"
-	    "full screen until SIGTERM.\n");
+	    "full screen until SIGTERM.  A hint that starts with \"mobile_launcher \"\n"
+	    "replaces the connect command shown; any other hint is an extra line.\n");
 }
 
 /* UTF-8 to the font's ISO 8859-1; what it cannot show becomes '?'. */
@@ -100,7 +101,7 @@ static void
 make_command(const char *name, char *out, size_t outlen)
 {
 	if (strchr(name, '\'') == NULL) {
-		snprintf(out, outlen, "Run: mobile_launcher -n '%s' -f app.patch <vm>", name);
+		snprintf(out, outlen, "Run: mobile_launcher -n '%s' -d floppy.img -f app.patch <vm>", name);
 		return;
 	}
 	char q[MAX_TEXT];
@@ -111,7 +112,7 @@ make_command(const char *name, char *out, size_t outlen)
 		q[n++] = *s;
 	}
 	q[n] = '\0';
-	snprintf(out, outlen, "Run: mobile_launcher -n \"%s\" -f app.patch <vm>", q);
+	snprintf(out, outlen, "Run: mobile_launcher -n \"%s\" -d floppy.img -f app.patch <vm>", q);
 }
 
 /* Draw TEXT magnified SCALE times with its top-left at (x, y), in colour C:
@@ -292,8 +293,14 @@ main(int argc, char **argv)
 		return 2;
 	}
 	to_latin1(name, lname, sizeof(lname));
-	make_command(lname, lcmd, sizeof(lcmd));
 	to_latin1(hint, lhint, sizeof(lhint));
+	/* A hint that is a mobile_launcher command (display_launcher passes
+	 * the exact one, e.g. with -c for a direct link) replaces ours. */
+	if (strncmp(lhint, "mobile_launcher ", 16) == 0) {
+		snprintf(lcmd, sizeof(lcmd), "Run: %s", lhint);
+		lhint[0] = '\0';
+	} else
+		make_command(lname, lcmd, sizeof(lcmd));
 	s.name = lname;
 	s.command = lcmd;
 	s.hint = lhint;

@@ -14,7 +14,7 @@ check "the name 'Room B' is on the screen, big, in the name colour" wait_text $I
 scale=$(sed -n 's/^scale=\([0-9]*\).*/\1/p' "$T/sc.out")
 sed 's/^/# /' "$T/sc.out"
 check "... magnified at least 6 times (readable across a room)" test "${scale:-0}" -ge 6
-check "the connect command is under it" wait_text $IDLE_CMD "Run: mobile_launcher -n 'Room B' -f app.patch <vm>" 10
+check "the connect command is under it" wait_text $IDLE_CMD "Run: mobile_launcher -n 'Room B' -d floppy.img -f app.patch <vm>" 10
 "$SC" -display "$XDISPLAY" shot "$T/idle.png" && cp "$T/idle.png" "${KIOSK_SHOTS:-$T}/idle-room-b.png" 2>/dev/null
 total=$((1024 * 768))
 bg=$("$SC" -display "$XDISPLAY" count $IDLE_BG)
@@ -38,12 +38,19 @@ kill -TERM "$ipid"; wait_gone "$ipid" 20
 ipid=$!
 PIDS+=($ipid)
 check "a name with a quote: the command quotes it for a shell" \
-	wait_text $IDLE_CMD "Run: mobile_launcher -n \"Joe's bar\" -f app.patch <vm>"
+	wait_text $IDLE_CMD "Run: mobile_launcher -n \"Joe's bar\" -d floppy.img -f app.patch <vm>"
+kill -TERM "$ipid"; wait_gone "$ipid" 20
+# display_launcher passes its exact connect command (a direct link here).
+"$IDLE" -display "$XDISPLAY" -name "Lab" -hint "mobile_launcher -c 10.0.0.5:7070 -d floppy.img -f app.patch <vm>" &
+ipid=$!
+PIDS+=($ipid)
+check "a hint that is a mobile_launcher command replaces the default one" \
+	wait_text $IDLE_CMD "Run: mobile_launcher -c 10.0.0.5:7070 -d floppy.img -f app.patch <vm>"
 kill -TERM "$ipid"; wait_gone "$ipid" 20
 
 # Another screen size: still full screen.
 start_xvfb 640x480
-"$IDLE" -display "$XDISPLAY" -name "Small" &
+"$IDLE" -display "$XDISPLAY" -name "Small" 2>"$T/lost.err" &
 ipid=$!
 PIDS+=($ipid)
 check "on a 640x480 screen the name shows too" wait_text $IDLE_NAME "Small"
@@ -52,6 +59,7 @@ check "... and the background fills it ($bg of $((640 * 480)))" test "$bg" -gt $
 kill -TERM "$XPID"
 check "when the X server goes away, idle_screen exits (no spinning)" wait_gone "$ipid" 50
 is "$gone_rc" 1 "... with status 1"
+is "$(cat "$T/lost.err")" "idle_screen: lost the X display" "... saying why in one line"
 
 err=$("$IDLE" -display "$XDISPLAY" 2>&1); rc=$?
 is "$rc" 2 "no -name: exit status 2"
