@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "cleanup.h"
 #include "config.h"
 #include "errors.h"
 #include "log.h"
@@ -46,30 +47,34 @@ usage(FILE *f)
 "      --url-timeout S       seconds for a patch download (default 120)\n"
 "      --log FILE            complete log (default: syslog)\n"
 "      --name NAME           the display's name (as the argument)\n"
+"      --idle-screen PATH    shown between sessions (default: idle_screen;\n"
+"                            'none' for no idle screen)\n"
 "      --config FILE         settings file, one 'option = value' per line,\n"
 "                            long option names (default " KIM_SYSCONFDIR "/kimberley/display.conf)\n"
 "  -v, --verbose             copy the log to stderr\n"
 "  -h, --help                this help\n");
 }
 
+/* A helper program: beside the binary in a source tree (../<in_tree>), else
+ * installed in LIBEXECDIR; NULL when neither is there. */
 static const char *
-default_setup_script(void)
+default_program(const char *in_tree, const char *installed)
 {
-	static char path[PATH_MAX];
-	char exe[PATH_MAX - 32];
+	char exe[PATH_MAX - 64], *path = malloc(PATH_MAX);
 	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
 
-	if (n > 0) {
+	if (n > 0 && path) {
 		exe[n] = '\0';
 		char *slash = strrchr(exe, '/');
 		if (slash) {
 			*slash = '\0';
-			snprintf(path, sizeof(path), "%s/../scripts/display_setup", exe);
+			snprintf(path, PATH_MAX, "%s/../%s", exe, in_tree);
 			if (access(path, X_OK) == 0)
 				return path;
 		}
 	}
-	return KIM_LIBEXECDIR "/display_setup";
+	free(path);
+	return access(installed, X_OK) == 0 ? installed : NULL;
 }
 
 static int
@@ -95,7 +100,7 @@ parse_listen(const char *arg, struct sockaddr_in *sa)
 
 struct options {
 	struct display_config cfg;
-	const char *listen_arg, *port_file, *log_file;
+	const char *listen_arg, *port_file, *log_file, *idle_screen;
 	int verbose;
 };
 
@@ -117,6 +122,7 @@ static const struct option opts[] = {
 	{ "log", required_argument, NULL, 'L' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "config", required_argument, NULL, 'C' },
+	{ "idle-screen", required_argument, NULL, 'i' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -156,6 +162,7 @@ set_option(struct options *o, int code, const char *v)
 	case 'u': c->usb_if = copy; return 0;
 	case 'L': o->log_file = copy; return 0;
 	case 'n': c->name = copy; return 0;
+	case 'i': o->idle_screen = copy; return 0;
 	case 'C': return 0;	/* read before everything else */
 	case 'M':
 		if (positive(v, &n) != 0)
@@ -242,7 +249,15 @@ main(int argc, char **argv)
 	if (optind < argc)
 		cfg->name = argv[optind];
 	if (cfg->setup_script == NULL)
-		cfg->setup_script = default_setup_script();
+		cfg->setup_script = default_program("scripts/display_setup",
+		    KIM_LIBEXECDIR "/display_setup");
+	if (cfg->setup_script == NULL)
+		cfg->setup_script = KIM_LIBEXECDIR "/display_setup";
+	if (o.idle_screen == NULL)
+		o.idle_screen = default_program("kiosk/idle_screen",
+		    KIM_LIBEXECDIR "/idle_screen");
+	else if (strcmp(o.idle_screen, "none") == 0)
+		o.idle_screen = NULL;
 	if (access(cfg->setup_script, X_OK) != 0) {
 		fprintf(stderr, "display_launcher: setup script %s: %s\n",
 		    cfg->setup_script, strerror(errno));
@@ -278,6 +293,17 @@ main(int argc, char **argv)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	/* Mark every process of our sessions, and end what a crashed earlier
+	 * run on this spool left behind. */
+	char spool_abs[PATH_MAX];
+	if (realpath(cfg->spool, spool_abs) == NULL) {
+		fprintf(stderr, "display_launcher: spool %s: %s\n", cfg->spool,
+		    strerror(errno));
+		return 1;
+	}
+	cfg->spool = spool_abs;
+	cleanup_leftovers(spool_abs);
+	setenv(KIM_SESSION_ENV, spool_abs, 1);
 	display_init(&d, cfg);
 	display_clean_spool(&d);
 	kim_log("start", "name=\"%s\" spool=%s vm_dir=%s setup=%s x=%s accel=%s",
@@ -305,6 +331,17 @@ main(int argc, char **argv)
 		    server_port(srv));
 	}
 	fflush(stdout);
+	d.idle.program = o.idle_screen;
+	d.idle.x_display = cfg->x_display;
+	snprintf(d.idle.name, sizeof(d.idle.name), "%s",
+	    d.pub ? publisher_name(d.pub) : cfg->name);
+	if (o.listen_arg)
+		snprintf(d.idle.hint, sizeof(d.idle.hint), "mobile_launcher -c %s "
+		    "-d floppy.img -f app.patch <vm>", o.listen_arg);
+	else
+		snprintf(d.idle.hint, sizeof(d.idle.hint), "mobile_launcher -n '%s' "
+		    "-d floppy.img -f app.patch <vm>", d.idle.name);
+	idle_show(&d.idle);
 	if (o.port_file) {
 		char tmp[PATH_MAX];
 		snprintf(tmp, sizeof(tmp), "%s.tmp", o.port_file);
@@ -323,6 +360,7 @@ main(int argc, char **argv)
 	kim_log("stop", "signal %d: stopping", sig);
 	server_stop(srv);
 	session_shutdown(&d);
+	idle_hide(&d.idle);
 	if (d.pub)
 		publisher_stop(d.pub);
 	display_clean_spool(&d);

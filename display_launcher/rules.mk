@@ -2,7 +2,7 @@
 CURL_CFLAGS := $(shell $(PKG) --cflags libcurl)
 CURL_LIBS   := $(shell $(PKG) --libs libcurl)
 
-DL_SRCS := main.c server.c svc.c session.c setup.c fetch.c publish.c
+DL_SRCS := main.c server.c svc.c session.c setup.c fetch.c idle.c cleanup.c publish.c
 DL_OBJS := $(addprefix display_launcher/,$(DL_SRCS:.c=.o)) rpc/kimberley_svc.o
 
 # KCM's client library (kcm/rules.mk sets KCM_CLIENT_LIBS and its deps).
@@ -10,7 +10,8 @@ display_launcher/display_launcher: $(DL_OBJS) $(RPC_LIB) $(KCM_CLIENT_DEPS)
 	$(CC) $(LDFLAGS) -o $@ $(DL_OBJS) $(KCM_CLIENT_LIBS) $(RPC_LIBS) $(CURL_LIBS)
 
 $(DL_OBJS): rpc/kimberley.h rpc/errors.h rpc/transfer.h display_launcher/session.h \
-	display_launcher/setup.h display_launcher/server.h display_launcher/publish.h
+	display_launcher/setup.h display_launcher/server.h display_launcher/publish.h \
+	display_launcher/idle.h display_launcher/cleanup.h
 display_launcher/fetch.o: CFLAGS += $(CURL_CFLAGS)
 
 PROGRAMS += display_launcher/display_launcher

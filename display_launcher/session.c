@@ -176,6 +176,7 @@ session_close(struct conn *c, const char *why)
 	} else {
 		kim_log("republish", "direct link: ready for the next person");
 	}
+	idle_show(&d->idle);
 	pthread_mutex_lock(&d->lock);
 	d->owner = NULL;
 	d->state = S_IDLE;
@@ -416,6 +417,7 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 	argv[n] = NULL;
 
 	double t0 = kim_now();
+	idle_hide(&d->idle);
 	kim_log("kimberlize", "conn=%u vm=%s patch=%s floppy=%s", c->id, vm,
 	    kim_basename(patch), d->floppy[0] ? kim_basename(d->floppy) : "-");
 	if ((rc = setup_start(&d->setup, argv, cfg->log_fd)) != 0)
@@ -426,6 +428,7 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 		setup_finish(&d->setup, 0, cfg->end_timeout, detail, sizeof(detail));
 		rm_tree(d->session_dir);
 		d->session_dir[0] = '\0';
+		idle_show(&d->idle);
 		return refuse(c, rc, "%s", why);
 	}
 	d->state = S_RUNNING;

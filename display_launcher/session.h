@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "idle.h"
 #include "kimberley.h"
 #include "setup.h"
 #include "transfer.h"
@@ -47,6 +48,7 @@ struct conn {
 struct display {
 	const struct display_config *cfg;
 	struct publisher *pub;		/* NULL on the direct link */
+	struct idle idle;		/* the screen between sessions */
 	pthread_mutex_t lock;		/* guards owner */
 	struct conn *owner;
 	/* below: touched by the owner's thread only */

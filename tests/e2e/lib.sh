@@ -35,7 +35,8 @@ start_display() {
 	rm -f "$W/port"
 	"$DL" -l 127.0.0.1:0 --port-file "$W/port" --spool "$W/spool" \
 		--vm-dir "$W/vms" --setup-script "$FIX/fake_display_setup" \
-		--log "$W/display.log" "$@" "Test display" > "$W/display.out" 2>&1 &
+		--log "$W/display.log" --idle-screen none "$@" "Test display" \
+		> "$W/display.out" 2>&1 &
 	DPID=$!
 	local i
 	for i in $(seq 100); do

@@ -1,0 +1,82 @@
+/* cleanup.c -- find and end processes marked with our spool. */
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cleanup.h"
+#include "log.h"
+
+/* 1 if /proc/pid/environ holds mark exactly. */
+static int
+marked(pid_t pid, const char *mark)
+{
+	char path[64], *buf;
+	size_t cap = 1 << 16, n = 0;
+	ssize_t r;
+	int fd, hit = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+		return 0;
+	buf = malloc(cap + 1);
+	while (buf && n < cap && (r = read(fd, buf + n, cap - n)) > 0)
+		n += (size_t)r;
+	close(fd);
+	if (buf == NULL)
+		return 0;
+	buf[n] = '\0';
+	for (size_t i = 0; i < n; i += strlen(buf + i) + 1)
+		if (strcmp(buf + i, mark) == 0) {
+			hit = 1;
+			break;
+		}
+	free(buf);
+	return hit;
+}
+
+/* Signal every marked process; how many. */
+static int
+signal_marked(const char *mark, int sig)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int n = 0;
+	pid_t self = getpid();
+
+	while (d && (e = readdir(d))) {
+		char *end;
+		long pid = strtol(e->d_name, &end, 10);
+		if (*end || pid <= 1 || pid == self || !marked((pid_t)pid, mark))
+			continue;
+		if (kill((pid_t)pid, sig) == 0)
+			n++;
+	}
+	if (d)
+		closedir(d);
+	return n;
+}
+
+int
+cleanup_leftovers(const char *spool)
+{
+	char mark[4200];
+	int n, left;
+
+	snprintf(mark, sizeof(mark), "%s=%s", KIM_SESSION_ENV, spool);
+	if ((n = signal_marked(mark, SIGTERM)) == 0)
+		return 0;
+	kim_log("start", "ending %d process(es) left by an earlier run", n);
+	for (int i = 0; i < 50; i++) {	/* up to 5 s to go quietly */
+		struct timespec ts = { 0, 100 * 1000 * 1000 };
+		nanosleep(&ts, NULL);
+		if ((left = signal_marked(mark, 0)) == 0)
+			return n;
+	}
+	signal_marked(mark, SIGKILL);
+	return n;
+}
