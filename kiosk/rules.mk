@@ -9,18 +9,19 @@ kiosk/idle_screen: kiosk/idle_screen.c
 	$(CC) $(CFLAGS) $(KIOSK_X11_CFLAGS) -o $@ $< $(LDFLAGS) $(KIOSK_X11_LIBS)
 
 # The unit names the installed display_launcher (SBINDIR).
-kiosk/kimberley-display.service: kiosk/kimberley-display.service.in
+kiosk/kimberley-display.service: kiosk/kimberley-display.service.in man/paths.stamp
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< > $@
 
 PROGRAMS        += kiosk/idle_screen kiosk/kimberley-display.service
 INSTALL_LIBEXEC += kiosk/idle_screen
 CLEAN           += kiosk/idle_screen kiosk/kimberley-display.service
 
-KIOSK_MAN1 := man/mobile_launcher.1 man/kimberlize.1
-KIOSK_MAN8 := man/display_launcher.8 man/dekimberlize.8
+# man/rules.mk makes MAN_PAGES.
+KIOSK_MAN1 = $(filter %.1,$(MAN_PAGES))
+KIOSK_MAN8 = $(filter %.8,$(MAN_PAGES))
 
 install: install-kiosk
-install-kiosk: kiosk/kimberley-display.service
+install-kiosk: kiosk/kimberley-display.service $(MAN_PAGES)
 	install -d $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(DATADIR)/doc/kimberley \
 		$(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man8
 	install -m 644 kiosk/kimberley-display.service $(DESTDIR)$(SYSTEMDUNITDIR)/
