@@ -314,6 +314,14 @@ main(int argc, char **argv)
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
+	/* A parent that blocks these (display_launcher takes them with
+	 * sigwait) passes its mask on through exec: unblock them. */
+	sigset_t ours;
+	sigemptyset(&ours);
+	sigaddset(&ours, SIGTERM);
+	sigaddset(&ours, SIGINT);
+	sigaddset(&ours, SIGHUP);
+	sigprocmask(SIG_UNBLOCK, &ours, NULL);
 
 	XSetIOErrorHandler(on_io_error);
 	if (open_screen(&s, display) != 0)

@@ -28,6 +28,17 @@ is "$gone_rc" 0 "... with status 0"
 is "$("$SC" -display "$XDISPLAY" count $IDLE_NAME)" 0 "... and the screen no longer shows it"
 is "$(cat "$T/idle.err")" "" "... and it printed nothing on stderr"
 
+# Started with SIGTERM blocked (display_launcher blocks it for sigwait and
+# the mask survives exec): SIGTERM still ends it.
+python3 -c 'import os, signal, sys
+signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGTERM, signal.SIGINT, signal.SIGHUP})
+os.execv(sys.argv[1], sys.argv[1:])' "$IDLE" -display "$XDISPLAY" -name "Blocked" &
+ipid=$!
+PIDS+=($ipid)
+wait_text $IDLE_NAME "Blocked" >/dev/null
+kill -TERM "$ipid"
+check "started with SIGTERM blocked by its parent, SIGTERM still ends it" wait_gone "$ipid" 20
+
 # A long name is fitted to the screen; a name with a quote is quoted right.
 "$IDLE" -display "$XDISPLAY" -name "Conference room 4.12, east wing, fourth floor (by the lifts)" &
 ipid=$!
