@@ -5,7 +5,7 @@ BENCH_PROGRAMS := bench/tcp_blast
 bench/tcp_blast: bench/tcp_blast.c
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
-bench-programs: $(BENCH_PROGRAMS) $(HOSTS_DELAYER)
+bench-programs: $(BENCH_PROGRAMS) tests/hosts/delayer
 
 # BENCH_ARGS, e.g.: make bench BENCH_ARGS="-r 5 -s 64"
 bench: all bench-programs
