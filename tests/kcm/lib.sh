@@ -78,14 +78,15 @@ kcm_pid() {
 		string:org.kimberley.KCM 2>/dev/null | awk '/uint32/ { print $2 }'
 }
 
-# kill_kcm HOST: end that host's KCM (activated by its bus, not our child).
+# kill_kcm HOST: end that host's KCM (activated by its bus, not our child);
+# done when that process no longer owns the name (a new one may already).
 kill_kcm() {
 	local p n
 	p=$(kcm_pid "$1")
 	[ -n "$p" ] || return 1
 	kill -TERM "$p"
 	for n in $(seq 100); do
-		[ -z "$(kcm_pid "$1")" ] && return 0
+		[ "$(kcm_pid "$1")" != "$p" ] && return 0
 		sleep 0.05
 	done
 	return 1
