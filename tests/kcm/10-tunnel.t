@@ -3,7 +3,7 @@
 # tunnel carries bytes both ways with half-closes; per-interface publishing;
 # bad calls get readable D-Bus errors.
 . "$(dirname "$0")/lib.sh"
-tap_plan 16
+tap_plan 17
 kcm_up
 
 tap_is "$(kcm_pid disp)" "" "no KCM runs on the display host before the first call"
@@ -30,6 +30,20 @@ tap_is "$(head -n 1 "$W/back")" "HELLO A" "the display's bytes reach the mobile 
 tap_is "$(tail -c +9 "$W/back" | head -c 3000000 | sha256sum)" "$(sha256sum < "$W/data")" \
 	"3 MB sent by the mobile come back intact"
 tap_is "$(tail -c 9 "$W/back")" "EOF-SEEN" "the mobile's half-close reaches the server, which can still answer"
+
+# many connections at once through one tunnel port
+head -c 500000 /dev/urandom > "$W/small"
+pids=()
+for i in $(seq 24); do
+	through "$BR_PORT" mob "$W/small" > "$W/par.$i" & pids+=($!)
+done
+for p in "${pids[@]}"; do wait "$p"; done
+good=0
+for i in $(seq 24); do
+	[ "$(tail -c +9 "$W/par.$i" | head -c 500000 | sha256sum)" = "$(sha256sum < "$W/small")" ] &&
+		good=$((good + 1))
+done
+tap_is "$good" 24 "24 concurrent connections through one tunnel all come back intact"
 
 browse mob; tap_is "$BR_NAME" "Room A" "with no name and one display, that display is found"
 pins=$(cat "$HOSTS_DIR/mob/home/.config/kimberley/known_displays")
