@@ -143,8 +143,9 @@ ask(CLIENT *c, const struct latency *l, const char *display_name, FILE *say)
 	char buf[64];
 	ssize_t n;
 
-	fprintf(q, "The link to '%s' is slow (mean %.0f ms). Connect a USB cable "
-	    "to the display for a smoother screen? [y/N] ", display_name, l->mean_ms);
+	fprintf(q, "The link to '%s' is slow (mean %.*f ms). Connect a USB cable "
+	    "to the display for a smoother screen? [y/N] ", display_name,
+	    l->mean_ms < 10 ? 1 : 0, l->mean_ms);
 	fflush(q);
 	for (;;) {
 		struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
@@ -234,7 +235,7 @@ usb_offer(CLIENT *c, const struct latency *l, const struct usb_opts *o,
 	struct usb_opts eff = *o;
 
 	eff.ifname = ifname;
-	kim_log("usb", "mode=%d mean_ms=%.3f threshold_ms=%.1f slow=%d", (int)o->mode,
+	kim_log("usb", "mode=%d mean_ms=%.3f threshold_ms=%g slow=%d", (int)o->mode,
 	    l->mean_ms, o->threshold_ms, slow);
 	switch (o->mode) {
 	case USB_NEVER:
@@ -244,17 +245,18 @@ usb_offer(CLIENT *c, const struct latency *l, const struct usb_opts *o,
 	case USB_AUTO:
 		if (!slow)
 			return 0;
-		tell(say, "The link to '%s' is slow (mean %.0f ms); looking for a USB "
-		    "cable (--usb=auto).", display_name, l->mean_ms);
+		tell(say, "The link to '%s' is slow (mean %.*f ms); looking for a USB "
+		    "cable (--usb=auto).", display_name, l->mean_ms < 10 ? 1 : 0,
+		    l->mean_ms);
 		break;
 	case USB_ASK:
 		if (!slow)
 			return 0;
 		if (!isatty(STDIN_FILENO)) {
-			tell(say, "The link to '%s' is slow (mean %.0f ms), but there is "
+			tell(say, "The link to '%s' is slow (mean %.*f ms), but there is "
 			    "no terminal to ask on: staying on the wireless link "
 			    "(--usb=auto or always takes a USB cable without asking).",
-			    display_name, l->mean_ms);
+			    display_name, l->mean_ms < 10 ? 1 : 0, l->mean_ms);
 			kim_log("usb", "ask without a terminal: never");
 			return 0;
 		}
