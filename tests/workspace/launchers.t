@@ -28,7 +28,7 @@ check "display_launcher listens on the direct link" test -n "$port"
 
 viewer="$VNCGRAB -H {host} -P {port} -p {password_file} -t 30 --expect 1b998b:0.12 --expect f46036:0.12"
 viewer+=" --type typed\\sthrough\\sboth\\slaunchers --wait 300 --shot $T/shot.png"
-"$ML" -c "127.0.0.1:$port" -d "$T/floppy.img" -f "$T/app.kim" --viewer "$viewer" wsdemo >"$T/mobile.out" 2>&1
+timeout -k 5 120 "$ML" -c "127.0.0.1:$port" -d "$T/floppy.img" -f "$T/app.kim" --viewer "$viewer" wsdemo >"$T/mobile.out" 2>&1
 rc=$?
 is "$rc" 0 "mobile_launcher completes a workspace session"
 [ "$rc" = 0 ] || sed 's/^/# /' "$T/mobile.out" "$T/display.log" | tail -40
@@ -52,7 +52,7 @@ echo qcow2 > "$T/vmpayload/overlay.qcow2"
 	-H "base-name: debian-vm" -H "app: someapp" -H "qemu-version: 7.2.0" -H "machine: pc-i440fx-7.2" \
 	"$T/vmpayload" || bail "kim_patch pack"
 before=$(sha256sum < "$T/floppy.img")
-out=$("$ML" -c "127.0.0.1:$port" -d "$T/floppy.img" -f "$T/vm.kim" --viewer "$viewer" wsdemo 2>&1)
+out=$(timeout -k 5 60 "$ML" -c "127.0.0.1:$port" -d "$T/floppy.img" -f "$T/vm.kim" --viewer "$viewer" wsdemo 2>&1)
 rc=$?
 check "a VM patch for the workspace base is refused" test "$rc" != 0
 like "$out" "is for a 'vm' base, but 'wsdemo' here is a 'workspace' base" "... and the mobile user is told the kinds"
