@@ -5,7 +5,7 @@
 # and the session still works over wifi; plugged in during the countdown,
 # the cable is taken and the screen goes over usb0.
 . "$(dirname "$0")/lib.sh"
-tap_plan 18
+tap_plan 20
 usb_up --kcm --delay-ms 150 --usb-down
 display_kcm; tap_ok $? "display_launcher on disp is published through KCM"
 
@@ -27,6 +27,11 @@ tap_like "slow \(mean [0-9]+ ms\), but there is no terminal to ask on: staying o
 tap_unlike "Waiting for the USB|USB cable \(" "$out" "it does not wait for a cable"
 tap_unlike "step=usb " "$(cat "$W/display.log")" "the display was not asked for the USB link"
 tap_is "$(note_on "$W/a.img")" "asked-no-tty" "the floppy holds the note"
+
+# --- never: not even a word about the cable ---
+out=$(mobile never-asked --usb=never)
+tap_is "$?" 0 "--usb=never on the slow link: the session completes"
+tap_unlike "USB|cable" "$out" "nothing is offered or said about a cable"
 
 # --- always, the cable never comes ---
 new_floppy b.img
