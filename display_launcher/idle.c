@@ -4,6 +4,7 @@
 #include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "idle.h"
 #include "log.h"
@@ -15,11 +16,23 @@ idle_show(struct idle *i)
 {
 	char *argv[] = { (char *)i->program, "-display", (char *)i->x_display,
 	    "-name", i->name, "-hint", i->hint, NULL };
+	posix_spawnattr_t at;
+	sigset_t none, def;
 	int rc;
 
 	if (i->program == NULL || i->pid > 0)
 		return;
-	rc = posix_spawn(&i->pid, i->program, NULL, NULL, argv, environ);
+	/* the launcher blocks its signals (sigwait) and ignores SIGPIPE: the
+	 * child gets neither */
+	posix_spawnattr_init(&at);
+	sigemptyset(&none);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);
+	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &def);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	rc = posix_spawn(&i->pid, i->program, NULL, &at, argv, environ);
+	posix_spawnattr_destroy(&at);
 	if (rc != 0) {
 		i->pid = 0;
 		kim_log("idle", "cannot show the idle screen %s: %s", i->program,
@@ -35,7 +48,14 @@ idle_hide(struct idle *i)
 	if (i->pid <= 0)
 		return;
 	kill(i->pid, SIGTERM);
-	while (waitpid(i->pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	/* never wait on it for long: a session is about to start */
+	for (int tries = 0; waitpid(i->pid, NULL, WNOHANG) == 0; tries++) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		if (tries == 100) {
+			kim_log("idle", "idle screen ignored SIGTERM: killed");
+			kill(i->pid, SIGKILL);
+		}
+		nanosleep(&ts, NULL);
+	}
 	i->pid = 0;
 }

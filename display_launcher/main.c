@@ -335,9 +335,12 @@ main(int argc, char **argv)
 	d.idle.x_display = cfg->x_display;
 	snprintf(d.idle.name, sizeof(d.idle.name), "%s",
 	    d.pub ? publisher_name(d.pub) : cfg->name);
-	if (o.listen_arg)
-		snprintf(d.idle.hint, sizeof(d.idle.hint), "mobile_launcher -c %s "
-		    "-d floppy.img -f app.patch <vm>", o.listen_arg);
+	if (o.listen_arg) {
+		char host[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &addr.sin_addr, host, sizeof(host));
+		snprintf(d.idle.hint, sizeof(d.idle.hint), "mobile_launcher -c %s:%u "
+		    "-d floppy.img -f app.patch <vm>", host, server_port(srv));
+	}
 	else
 		snprintf(d.idle.hint, sizeof(d.idle.hint), "mobile_launcher -n '%s' "
 		    "-d floppy.img -f app.patch <vm>", d.idle.name);

@@ -115,7 +115,7 @@ setup_start(struct setup *s, char *const argv[], int log_fd)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
-	sigset_t none;
+	sigset_t none, def;
 	int in[2], out[2], rc;
 	pthread_condattr_t ca;
 
@@ -140,9 +140,13 @@ setup_start(struct setup *s, char *const argv[], int log_fd)
 		posix_spawn_file_actions_adddup2(&fa, log_fd, 2);
 	posix_spawnattr_init(&at);
 	sigemptyset(&none);
+	sigemptyset(&def);
+	sigaddset(&def, SIGPIPE);	/* the launcher ignores it; the script must not */
 	posix_spawnattr_setsigmask(&at, &none);
+	posix_spawnattr_setsigdefault(&at, &def);
 	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
+	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+	    POSIX_SPAWN_SETSIGDEF);
 	rc = posix_spawn(&s->pid, argv[0], &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
