@@ -522,6 +522,9 @@ main(int argc, char **argv)
 	    m.verbose) != 0)
 		die(&m, 0, "cannot open the log %s: %s", m.log_file, strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
+	kim_log("start", "vm=%s patch=%s floppy=%s display=%s", m.vm,
+	    m.patch_file ? m.patch_file : m.patch_url, m.floppy ? m.floppy : "-",
+	    m.direct ? m.direct : m.display ? m.display : "(the one in range)");
 
 	check_inputs(&m);
 	lock_floppy(&m);

@@ -300,6 +300,7 @@ kim_client_retrieve(CLIENT *c, const char *name, const char *dir,
 		return rc == KIM_E_IO ? KIM_E_LOCAL_IO : rc;
 	if (progress)
 		progress(arg, 0, fr.size);
+	uint64_t got = 0;
 	while (kim_sink_active(&sink)) {
 		data piece;
 		memset(&piece, 0, sizeof(piece));
@@ -312,11 +313,12 @@ kim_client_retrieve(CLIENT *c, const char *name, const char *dir,
 			break;
 		}
 		rc = kim_sink_write(&sink, piece.data_val, piece.data_len);
+		got += piece.data_len;
 		xdr_free((xdrproc_t)xdr_data, (char *)&piece);
 		if (rc != 0)
 			break;
-		if (progress)
-			progress(arg, sink.got, sink.size);
+		if (progress)	/* the sink forgets its size once complete */
+			progress(arg, got, fr.size);
 	}
 	rc = kim_sink_close(&sink);
 	return rc == KIM_E_IO ? KIM_E_LOCAL_IO : rc;
