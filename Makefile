@@ -31,6 +31,14 @@ CLEAN           :=
 
 all: programs
 
+# Rebuilt when an install path changes, so `make install PREFIX=/usr` after a
+# plain `make` does not install programs that look in /usr/local.
+INSTALL_PATHS = $(PREFIX) $(BINDIR) $(SBINDIR) $(LIBEXECDIR) $(DATADIR) $(MANDIR) $(SYSCONFDIR)
+paths.stamp: FORCE
+	@echo '$(INSTALL_PATHS)' | cmp -s - $@ || echo '$(INSTALL_PATHS)' > $@
+FORCE:
+.PHONY: FORCE
+
 # rpc first (others use its variables), then every part's fragment.
 include rpc/rules.mk
 include $(sort $(filter-out rpc/rules.mk,$(wildcard */rules.mk tests/*/rules.mk)))
@@ -48,6 +56,6 @@ install: all
 	$(if $(INSTALL_LIBEXEC),install -m 755 $(INSTALL_LIBEXEC) $(DESTDIR)$(LIBEXECDIR)/kimberley)
 
 clean:
-	rm -f $(PROGRAMS) $(UNIT_TESTS) $(CLEAN) */*.o */*/*.o
+	rm -f $(PROGRAMS) $(UNIT_TESTS) $(CLEAN) paths.stamp */*.o */*/*.o
 
 .PHONY: all programs check install clean

@@ -16,3 +16,5 @@ display_launcher/fetch.o: CFLAGS += $(CURL_CFLAGS)
 
 PROGRAMS += display_launcher/display_launcher
 INSTALL_SBIN += display_launcher/display_launcher
+# main.o has LIBEXECDIR and SYSCONFDIR built in.
+display_launcher/main.o: paths.stamp

@@ -28,7 +28,7 @@ kcm/kcmctl: kcm/kcmctl.o kcm/kcm_client.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(shell $(PKG) --libs dbus-1)
 
 # D-Bus activation file for an installed KCM.
-kcm/org.kimberley.KCM.service: kcm/org.kimberley.KCM.service.in
+kcm/org.kimberley.KCM.service: kcm/org.kimberley.KCM.service.in paths.stamp
 	sed -e 's|@BINDIR@|$(BINDIR)|g' $< > $@
 
 PROGRAMS    += kcm/kcm kcm/kcmctl kcm/org.kimberley.KCM.service

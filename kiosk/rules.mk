@@ -9,7 +9,7 @@ kiosk/idle_screen: kiosk/idle_screen.c
 	$(CC) $(CFLAGS) $(KIOSK_X11_CFLAGS) -o $@ $< $(LDFLAGS) $(KIOSK_X11_LIBS)
 
 # The unit names the installed display_launcher (SBINDIR).
-kiosk/kimberley-display.service: kiosk/kimberley-display.service.in man/paths.stamp
+kiosk/kimberley-display.service: kiosk/kimberley-display.service.in paths.stamp
 	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< > $@
 
 PROGRAMS        += kiosk/idle_screen kiosk/kimberley-display.service

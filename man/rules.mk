@@ -3,17 +3,11 @@
 MAN_PAGES := man/mobile_launcher.1 man/kimberlize.1 man/display_launcher.8 man/dekimberlize.8
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
-# Rebuilt when an install path changes (make install PREFIX=/usr after make).
-MAN_PATHS := $(LIBEXECDIR) $(SYSCONFDIR) $(DATADIR) $(SBINDIR) $(SYSTEMDUNITDIR)
-man/paths.stamp: FORCE
-	@echo '$(MAN_PATHS)' | cmp -s - $@ || echo '$(MAN_PATHS)' > $@
-FORCE:
-.PHONY: FORCE
-
-man/%: man/%.in man/paths.stamp
+# Rebuilt when an install path changes (paths.stamp, top-level Makefile).
+man/%: man/%.in paths.stamp
 	sed -e 's|@LIBEXECDIR@|$(LIBEXECDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 	    -e 's|@DATADIR@|$(DATADIR)|g' -e 's|@SBINDIR@|$(SBINDIR)|g' \
 	    -e 's|@SYSTEMDUNITDIR@|$(SYSTEMDUNITDIR)|g' $< > $@
 
 PROGRAMS += $(MAN_PAGES)
-CLEAN    += $(MAN_PAGES) man/paths.stamp
+CLEAN    += $(MAN_PAGES)

@@ -19,3 +19,16 @@ install-vm-guest:
 	install -m 755 scripts/guest/init scripts/guest/rcS scripts/guest/tty1 scripts/guest/kim-agent $(DESTDIR)$(LIBEXECDIR)/kimberley/guest
 	install -m 644 scripts/guest/inittab $(DESTDIR)$(LIBEXECDIR)/kimberley/guest
 .PHONY: install-vm-guest
+
+# The publisher's and operator's commands on PATH: wrappers that run the
+# libexec copies (which find vm_lib.sh and guest/ beside themselves).
+install: install-vm-commands
+install-vm-commands:
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(SBINDIR)
+	for c in kimberlize make_floppy; do \
+		printf '#!/bin/sh\nexec %s/kimberley/%s "$$@"\n' '$(LIBEXECDIR)' $$c > $(DESTDIR)$(BINDIR)/$$c; \
+		chmod 755 $(DESTDIR)$(BINDIR)/$$c; done
+	for c in make_base_vm dekimberlize; do \
+		printf '#!/bin/sh\nexec %s/kimberley/%s "$$@"\n' '$(LIBEXECDIR)' $$c > $(DESTDIR)$(SBINDIR)/$$c; \
+		chmod 755 $(DESTDIR)$(SBINDIR)/$$c; done
+.PHONY: install-vm-commands
