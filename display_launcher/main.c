@@ -14,6 +14,7 @@
 
 #include <curl/curl.h>
 
+#include "access.h"
 #include "cleanup.h"
 #include "config.h"
 #include "errors.h"
@@ -47,6 +48,10 @@ usage(FILE *f)
 "      --url-timeout S       seconds for a patch download (default 120)\n"
 "      --log FILE            complete log (default: syslog)\n"
 "      --name NAME           the display's name (as the argument)\n"
+"      --access-code-file F  mobiles must prove they know the code on F's\n"
+"                            first line (challenge-response; default: none)\n"
+"      --latency-threshold MS  advise mobiles to offer the USB cable above\n"
+"                            this mean round trip (default 100)\n"
 "      --idle-screen PATH    shown between sessions (default: idle_screen;\n"
 "                            'none' for no idle screen)\n"
 "      --config FILE         settings file, one 'option = value' per line,\n"
@@ -123,6 +128,8 @@ static const struct option opts[] = {
 	{ "name", required_argument, NULL, 'n' },
 	{ "config", required_argument, NULL, 'C' },
 	{ "idle-screen", required_argument, NULL, 'i' },
+	{ "access-code-file", required_argument, NULL, 'a' },
+	{ "latency-threshold", required_argument, NULL, 'T' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -163,6 +170,19 @@ set_option(struct options *o, int code, const char *v)
 	case 'L': o->log_file = copy; return 0;
 	case 'n': c->name = copy; return 0;
 	case 'i': o->idle_screen = copy; return 0;
+	case 'a': {
+		char *code = malloc(KIM_AUTH_CODE_MAX);
+		if (code == NULL || kim_auth_read_code(v, code, KIM_AUTH_CODE_MAX) != 0) {
+			fprintf(stderr, "display_launcher: cannot read an access code "
+			    "from %s (first line)\n", v);
+			free(code);
+			break;
+		}
+		c->auth_code = code;
+		free(copy);
+		return 0;
+	}
+	case 'T': return positive(v, &c->usb_threshold_ms);
 	case 'C': return 0;	/* read before everything else */
 	case 'M':
 		if (positive(v, &n) != 0)
@@ -201,6 +221,7 @@ main(int argc, char **argv)
 		.end_timeout = 120,
 		.idle_timeout = 90,
 		.url_timeout = 120,
+		.usb_threshold_ms = 100,
 		.log_fd = -1,
 	} };
 	struct display_config *cfg = &o.cfg;

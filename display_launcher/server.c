@@ -145,7 +145,7 @@ accept_one(struct server *s)
 	c->id = ++s->next_id;
 	snprintf(c->peer, sizeof(c->peer), "%s:%u", inet_ntoa(peer.sin_addr),
 	    ntohs(peer.sin_port));
-	c->authed = 1;	/* no authentication mechanism is configured */
+	c->authed = s->d->cfg->auth_code == NULL;	/* no mechanism: no step needed */
 	c->fd = fd;
 	kim_log("connect", "conn=%u peer=%s", c->id, c->peer);
 	if (pthread_create(&t, NULL, conn_main, c) != 0) {

@@ -15,6 +15,10 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+
+#include "access.h"
 #include "errors.h"
 #include "fetch.h"
 #include "log.h"
@@ -214,7 +218,8 @@ session_hello(struct conn *c, const hello_arg *a, hello_res *r)
 {
 	r->proto = PROTO_VERSION;
 	r->display_name = strdup(c->d->cfg->name);
-	r->auth_mechs = strdup("");
+	r->auth_mechs = strdup(c->d->cfg->auth_code ? KIM_AUTH_MECH : "");
+	r->usb_threshold_ms = c->d->cfg->usb_threshold_ms;
 	kim_log("hello", "conn=%u client=\"%s\" proto=%d", c->id,
 	    a->client ? a->client : "", a->proto);
 	if (a->proto != PROTO_VERSION)
@@ -224,24 +229,56 @@ session_hello(struct conn *c, const hello_arg *a, hello_res *r)
 		r->status = claim(c) ? refuse(c, KIM_E_BUSY, NULL) : 0;
 }
 
+#define AUTH_TRIES 3
+
 void
 session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 {
+	const char *code = c->d->cfg->auth_code;
+	unsigned char mac[KIM_AUTH_MAC];
+
 	r->token.token_len = 0;
 	r->token.token_val = NULL;
 	if ((r->status = claim(c)) != 0) {
 		refuse(c, r->status, NULL);
 		return;
 	}
-	/* No mechanism is configured on this display: one step succeeds. */
-	if (a->mech[0] == '\0' || strcmp(a->mech, "none") == 0) {
+	if (code == NULL) {	/* no mechanism configured: one step succeeds */
 		c->authed = 1;
 		kim_log("auth", "conn=%u mechanism=none ok", c->id);
 		r->status = 0;
-	} else {
-		r->status = refuse(c, KIM_E_AUTH_MECH, "the display offers no "
-		    "mechanism named '%s'", a->mech);
+		return;
 	}
+	if (strcmp(a->mech, KIM_AUTH_MECH) != 0) {
+		r->status = refuse(c, KIM_E_AUTH_MECH, "this display asks for its "
+		    "access code (mechanism '%s'), not '%s'", KIM_AUTH_MECH, a->mech);
+		return;
+	}
+	if (!c->have_nonce) {	/* step 1: the challenge */
+		if (RAND_bytes(c->nonce, sizeof(c->nonce)) != 1) {
+			r->status = refuse(c, KIM_E_INTERNAL, NULL);
+			return;
+		}
+		c->have_nonce = 1;
+		r->token.token_val = malloc(sizeof(c->nonce));
+		memcpy(r->token.token_val, c->nonce, sizeof(c->nonce));
+		r->token.token_len = sizeof(c->nonce);
+		r->status = KIM_E_AUTH_CONTINUE;
+		return;
+	}
+	c->have_nonce = 0;	/* a challenge answers once */
+	if (a->token.token_len == KIM_AUTH_MAC &&
+	    kim_auth_mac(code, c->nonce, sizeof(c->nonce), mac) == 0 &&
+	    CRYPTO_memcmp(mac, a->token.token_val, KIM_AUTH_MAC) == 0) {
+		c->authed = 1;
+		kim_log("auth", "conn=%u mechanism=%s ok", c->id, KIM_AUTH_MECH);
+		r->status = 0;
+		return;
+	}
+	if (++c->auth_failures >= AUTH_TRIES)
+		c->close_after_reply = 1;
+	r->status = refuse(c, KIM_E_AUTH_FAILED, "wrong access code (%d of %d "
+	    "tries)", c->auth_failures, AUTH_TRIES);
 }
 
 /* ---- step 6: files in ---------------------------------------------------- */
@@ -293,12 +330,13 @@ session_send_piece(struct conn *c, const data *piece)
 	if (d->state != S_OPEN || (!kim_sink_active(&d->sink) && !d->sink.error &&
 	    !d->sink.done))
 		return refuse(c, KIM_E_NO_TRANSFER, NULL);
+	uint64_t size = d->sink.size;
 	rc = kim_sink_write(&d->sink, piece->data_val, piece->data_len);
 	if (rc)
 		return refuse(c, rc, NULL);
 	if (d->sink.done)
-		kim_log("transfer", "conn=%u complete size=%llu", c->id,
-		    (unsigned long long)d->sink.size);
+		kim_log("transfer", "conn=%u complete size=%llu sha256 verified",
+		    c->id, (unsigned long long)size);
 	return 0;
 }
 

@@ -22,6 +22,8 @@ struct display_config {
 	const char *accel;
 	const char *key_file;		/* for encrypted patches, or NULL */
 	const char *usb_if;		/* the USB-network interface's name */
+	const char *auth_code;		/* the access code, or NULL: no auth */
+	int usb_threshold_ms;		/* advice to mobiles for the USB offer */
 	uint64_t max_file;		/* largest file accepted, bytes */
 	int resume_timeout;		/* s, setup script to RESUMED */
 	int end_timeout;		/* s, "end" to the script's exit */
@@ -41,6 +43,9 @@ struct conn {
 	int fd;				/* the connection's socket */
 	char peer[64];
 	int authed;
+	unsigned char nonce[32];	/* the access-code challenge */
+	int have_nonce;
+	int auth_failures;
 	int close_after_reply;		/* the session is over: hang up */
 	char last_error[1024];		/* detail of the last refusal */
 };

@@ -11,8 +11,10 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <signal.h>
+#include <termios.h>
 #include <unistd.h>
 
+#include "access.h"
 #include "config.h"
 #include "connect.h"
 #include "delta.h"
@@ -35,6 +37,7 @@ struct mobile {
 	struct usb_opts usb;
 	int quiet, verbose;
 	const char *log_file;
+	const char *code_file;	/* --access-code-file */
 	/* state */
 	CLIENT *c;
 	char host[256];		/* where the display was reached */
@@ -62,7 +65,10 @@ usage(FILE *f)
 "                   {vncpasswd_file} {display}\n"
 "                   (default: \"" VIEWER_DEFAULT "\")\n"
 "  --pings N        latency probe length (default 10)\n"
-"  --threshold MS   link considered slow above this mean (default 100)\n"
+"  --threshold MS   link considered slow above this mean (default: the\n"
+"                   display's advice, else 100)\n"
+"  --access-code-file FILE  the display's access code, if it asks for one\n"
+"                   (asked for on the terminal otherwise)\n"
 "  --usb=MODE       USB cable on a slow link: ask, never, auto, always\n"
 "                   (default ask; without a terminal, ask means never)\n"
 "  --usb-if NAME    the USB-network interface (default usb0)\n"
@@ -203,13 +209,13 @@ step_connect(struct mobile *m)
 	kim_log("connect", "host=%s port=%s after %.3f s", m->host, port, kim_now() - t0);
 }
 
+static void step_auth(struct mobile *m, const char *mechs);
+
 static void
 step_hello(struct mobile *m)
 {
 	hello_arg a = { KIM_PROTO_VERSION, "mobile_launcher" };
 	hello_res r;
-	auth_arg aa;
-	auth_res ar;
 
 	memset(&r, 0, sizeof(r));
 	if (hello_1(a, &r, m->c) != RPC_SUCCESS)
@@ -219,15 +225,72 @@ step_hello(struct mobile *m)
 	if (r.status != 0)
 		die(m, r.status, "'%s'", m->display_name);
 	say(m, "Connected to '%s'.", m->display_name);
-	/* no mechanism configured on the display: one step succeeds */
-	memset(&aa, 0, sizeof(aa));
-	memset(&ar, 0, sizeof(ar));
-	aa.mech = "none";
-	if (auth_step_1(aa, &ar, m->c) != RPC_SUCCESS)
+	if (m->usb.threshold_ms <= 0)	/* not set here: the display's advice */
+		m->usb.threshold_ms = r.usb_threshold_ms > 0 ? r.usb_threshold_ms : 100;
+	step_auth(m, r.auth_mechs ? r.auth_mechs : "");
+	xdr_free((xdrproc_t)xdr_hello_res, (char *)&r);
+}
+
+/* The display's access code: from --access-code-file, or asked for on the
+ * terminal without echo. */
+static void
+access_code(struct mobile *m, char *code, size_t len)
+{
+	struct termios t, quiet;
+
+	if (m->code_file) {
+		if (kim_auth_read_code(m->code_file, code, len) != 0)
+			die(m, 0, "cannot read an access code from %s (its first line)",
+			    m->code_file);
+		return;
+	}
+	if (!isatty(STDIN_FILENO))
+		die(m, KIM_E_AUTH_REQUIRED, "'%s' asks for its access code; give it "
+		    "with --access-code-file FILE", m->display_name);
+	fprintf(stderr, "'%s' asks for its access code: ", m->display_name);
+	tcgetattr(STDIN_FILENO, &t);
+	quiet = t;
+	quiet.c_lflag &= ~(tcflag_t)ECHO;
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+	if (fgets(code, (int)len, stdin) == NULL)
+		code[0] = '\0';
+	tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
+	fputc('\n', stderr);
+	code[strcspn(code, "\r\n")] = '\0';
+}
+
+/* Step 4: one "none" step, or the access-code challenge and response. */
+static void
+step_auth(struct mobile *m, const char *mechs)
+{
+	char code[KIM_AUTH_CODE_MAX];
+	unsigned char mac[KIM_AUTH_MAC];
+	auth_arg a;
+	auth_res r;
+
+	memset(&a, 0, sizeof(a));
+	memset(&r, 0, sizeof(r));
+	a.mech = strstr(mechs, KIM_AUTH_MECH) ? KIM_AUTH_MECH : "none";
+	if (strcmp(a.mech, "none") != 0)
+		access_code(m, code, sizeof(code));
+	if (auth_step_1(a, &r, m->c) != RPC_SUCCESS)
 		die(m, KIM_E_LINK, "during authentication");
-	if (ar.status != 0)
-		die_display(m, ar.status, "authenticating");
-	kim_log("auth", "ok");
+	if (r.status == KIM_E_AUTH_CONTINUE) {
+		if (r.token.token_len != KIM_AUTH_NONCE ||
+		    kim_auth_mac(code, (unsigned char *)r.token.token_val,
+		    r.token.token_len, mac) != 0)
+			die(m, KIM_E_AUTH_FAILED, "the display's challenge was malformed");
+		xdr_free((xdrproc_t)xdr_auth_res, (char *)&r);
+		memset(&r, 0, sizeof(r));
+		a.token.token_val = (char *)mac;
+		a.token.token_len = sizeof(mac);
+		if (auth_step_1(a, &r, m->c) != RPC_SUCCESS)
+			die(m, KIM_E_LINK, "during authentication");
+	}
+	explicit_bzero(code, sizeof(code));
+	if (r.status != 0)
+		die_display(m, r.status, "authenticating");
+	kim_log("auth", "ok mechanism=%s", a.mech);
 }
 
 static void
@@ -402,6 +465,7 @@ static const struct option opts[] = {
 	{ "usb-wait", required_argument, NULL, 'w' },
 	{ "log", required_argument, NULL, 'L' },
 	{ "config", required_argument, NULL, 'C' },
+	{ "access-code-file", required_argument, NULL, 'a' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -425,6 +489,7 @@ set_option(struct mobile *m, int code, const char *v, char *why, size_t whylen)
 	case 'V': m->viewer = copy; return 0;
 	case 'U': m->usb.ifname = copy; return 0;
 	case 'L': m->log_file = copy; return 0;
+	case 'a': m->code_file = copy; return 0;
 	case 'C': return 0;	/* read first */
 	case 'p':
 		n = strtol(v, &end, 10);
@@ -499,7 +564,8 @@ main(int argc, char **argv)
 	memset(&m, 0, sizeof(m));
 	m.viewer = VIEWER_DEFAULT;
 	m.pings = 10;
-	m.usb = (struct usb_opts){ USB_ASK, "usb0", 20, 100.0 };
+	/* threshold 0: the display's advice, else 100 ms */
+	m.usb = (struct usb_opts){ USB_ASK, "usb0", 20, 0.0 };
 	load_config(&m, argc, argv);
 	while ((c = getopt_long(argc, argv, "d:f:i:c:n:qvh", opts, NULL)) != -1) {
 		switch (c) {

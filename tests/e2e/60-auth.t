@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# A display with an access code: nothing but a ping and hello before the
+# challenge is answered; a wrong code is refused; the right one works; the
+# code itself never crosses the link or reaches a log.  Also: the display's
+# latency-threshold advice reaches the mobile.
+. "$(dirname "$0")/lib.sh"
+tap_plan 9
+e2e_setup
+echo "4711-blue-heron" > "$W/code"
+echo "4711-red-heron" > "$W/wrong"
+start_display --access-code-file "$W/code" --latency-threshold 7; tap_ok $? "display up with an access code"
+P="127.0.0.1:$PORT"
+tap_like "^AUTH_REQUIRED:" "$("$POKE" "$P" name app.patch)" "sending a file before authenticating is refused"
+tap_like "^AUTH_REQUIRED:" "$("$POKE" "$P" start demo app.patch)" "starting a session before authenticating is refused"
+make_floppy "$W/f.img"
+echo data > "$W/app.patch"
+out=$(mobile x -d "$W/f.img" -f "$W/app.patch" demo 2>&1 < /dev/null)
+tap_like "asks for its access code; give it with --access-code-file" "$out" \
+	"without a code (and no terminal) the mobile says how to give one"
+out=$(mobile x -d "$W/f.img" -f "$W/app.patch" --access-code-file "$W/wrong" demo 2>&1)
+tap_like "authentication with the display failed: wrong access code" "$out" "a wrong code is refused"
+out=$(mobile with-code -d "$W/f.img" -f "$W/app.patch" --access-code-file "$W/code" \
+	--log "$W/mobile.log" demo 2>&1)
+tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "with-code" "with the right code the session completes"
+tap_like "step=auth ok mechanism=access-code" "$(cat "$W/mobile.log")" "... through the access-code mechanism"
+tap_ok "$(! grep -q heron "$W/display.log" "$W/mobile.log"; echo $?)" "the code appears in no log"
+tap_like "threshold_ms=7(\.0)? " "$(grep 'step=usb' "$W/mobile.log")" \
+	"the display's latency-threshold advice is the mobile's threshold"
+exit $_tap_failed
