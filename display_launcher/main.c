@@ -105,7 +105,7 @@ parse_listen(const char *arg, struct sockaddr_in *sa)
 
 struct options {
 	struct display_config cfg;
-	const char *listen_arg, *port_file, *log_file, *idle_screen;
+	const char *listen_arg, *port_file, *log_file, *idle_screen, *code_file;
 	int verbose;
 };
 
@@ -170,18 +170,7 @@ set_option(struct options *o, int code, const char *v)
 	case 'L': o->log_file = copy; return 0;
 	case 'n': c->name = copy; return 0;
 	case 'i': o->idle_screen = copy; return 0;
-	case 'a': {
-		char *code = malloc(KIM_AUTH_CODE_MAX);
-		if (code == NULL || kim_auth_read_code(v, code, KIM_AUTH_CODE_MAX) != 0) {
-			fprintf(stderr, "display_launcher: cannot read an access code "
-			    "from %s (first line)\n", v);
-			free(code);
-			break;
-		}
-		c->auth_code = code;
-		free(copy);
-		return 0;
-	}
+	case 'a': o->code_file = copy; return 0;
 	case 'T': return positive(v, &c->usb_threshold_ms);
 	case 'C': return 0;	/* read before everything else */
 	case 'M':
@@ -269,6 +258,15 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		cfg->name = argv[optind];
+	if (o.code_file) {
+		static char code[KIM_AUTH_CODE_MAX];
+		if (kim_auth_read_code(o.code_file, code, sizeof(code)) != 0) {
+			fprintf(stderr, "display_launcher: cannot read an access code "
+			    "from %s (its first line)\n", o.code_file);
+			return 1;
+		}
+		cfg->auth_code = code;
+	}
 	if (cfg->setup_script == NULL)
 		cfg->setup_script = default_program("scripts/display_setup",
 		    KIM_LIBEXECDIR "/display_setup");
