@@ -8,7 +8,16 @@ CLEAN += scripts/kim_qmp
 scripts/kim_qmp: scripts/kim_qmp.c
 	$(CC) $(CFLAGS) $(JSONC_CFLAGS) -o $@ $< $(LDFLAGS) $(JSONC_LIBS)
 
-VM_SCRIPTS := scripts/kim_patch scripts/kim_qmp scripts/vm_lib.sh scripts/make_base_vm \
+# kim_patch's check and unpack (one process instead of ~40)
+PATCH_LIBS := $(shell $(PKG) --libs libzstd liblzma libcrypto)
+PATCH_CFLAGS := $(shell $(PKG) --cflags libzstd liblzma libcrypto)
+PROGRAMS += scripts/kim_patch_unpack
+CLEAN += scripts/kim_patch_unpack
+
+scripts/kim_patch_unpack: scripts/kim_patch_unpack.c
+	$(CC) $(CFLAGS) $(PATCH_CFLAGS) -o $@ $< $(LDFLAGS) $(PATCH_LIBS)
+
+VM_SCRIPTS := scripts/kim_patch scripts/kim_patch_unpack scripts/kim_qmp scripts/vm_lib.sh scripts/make_base_vm \
 	scripts/make_floppy scripts/kimberlize scripts/dekimberlize scripts/display_setup
 INSTALL_LIBEXEC += $(VM_SCRIPTS)
 
