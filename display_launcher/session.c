@@ -27,6 +27,7 @@
 #include "session.h"
 
 #define PROTO_VERSION KIM_PROTO_VERSION
+#define SETUP_ABORT_GRACE 10	/* s for a failed start to clean up */
 
 void
 display_init(struct display *d, const struct display_config *cfg)
@@ -462,8 +463,10 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 		return refuse(c, rc, "cannot run the setup script %s", cfg->setup_script);
 	rc = setup_wait_resumed(&d->setup, cfg->resume_timeout, why, sizeof(why));
 	if (rc != 0) {
+		/* a script that failed to start the app gets a short grace to
+		 * clean up, not the end of a session's */
 		char detail[512];
-		setup_finish(&d->setup, 0, cfg->end_timeout, detail, sizeof(detail));
+		setup_finish(&d->setup, 0, SETUP_ABORT_GRACE, detail, sizeof(detail));
 		rm_tree(d->session_dir);
 		d->session_dir[0] = '\0';
 		idle_show(&d->idle);
