@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every bad input gets its own error, and the display keeps serving.
 . "$(dirname "$0")/lib.sh"
-tap_plan 30
+tap_plan 31
 e2e_setup
 start_display --max-file-size 2; tap_ok $? "display up"
 P="127.0.0.1:$PORT"
