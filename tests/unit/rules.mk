@@ -3,7 +3,7 @@ CMOCKA_LIBS := $(shell $(PKG) --libs cmocka)
 UNIT_NAMES := test_names test_errors test_transfer test_delta
 UNIT_BINS := $(addprefix tests/unit/bin/,$(UNIT_NAMES))
 
-tests/unit/bin/%: tests/unit/%.c $(RPC_LIB)
+tests/unit/bin/%: tests/unit/%.c tests/unit/scratch.h $(RPC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(RPC_LIBS) $(CMOCKA_LIBS)
 

@@ -13,6 +13,7 @@
 #include "../../mobile_launcher/delta.h"
 #include "../../mobile_launcher/spawn.h"
 #include "errors.h"
+#include "scratch.h"
 #include "sha256.h"
 
 static char dir[64], floppy[96], newimg[96], delta[96];
@@ -31,8 +32,7 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/kim-delta-XXXXXX");
-	if (!mkdtemp(dir))
+	if (scratch_make(dir, sizeof(dir)) != 0)
 		return -1;
 	snprintf(floppy, sizeof(floppy), "%s/floppy.img", dir);
 	snprintf(newimg, sizeof(newimg), "%s/new.img", dir);
@@ -46,32 +46,14 @@ setup(void **state)
 static int
 teardown(void **state)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	char path[512];
-
 	(void)state;
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, "..")) {
-			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
-			unlink(path);
-		}
-	closedir(d);
-	return rmdir(dir);
+	return scratch_remove(dir);
 }
 
 static int
 entries(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
+	return scratch_count(dir);
 }
 
 static void

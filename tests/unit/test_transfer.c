@@ -11,6 +11,7 @@
 #include <cmocka.h>
 
 #include "errors.h"
+#include "scratch.h"
 #include "sha256.h"
 #include "transfer.h"
 
@@ -44,41 +45,21 @@ static int
 setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/kim-unit-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
+	return scratch_make(dir, sizeof(dir));
 }
 
 static int
 teardown(void **state)
 {
-	char cmd[512];
-	DIR *d = opendir(dir);
-	struct dirent *e;
-
 	(void)state;
-	while (d && (e = readdir(d)))
-		if (e->d_name[0] != '.' || strncmp(e->d_name, ".partial", 8) == 0) {
-			snprintf(cmd, sizeof(cmd), "%s/%s", dir, e->d_name);
-			unlink(cmd);
-		}
-	if (d)
-		closedir(d);
-	return rmdir(dir);
+	return scratch_remove(dir);
 }
 
 /* number of entries in dir (partial files included) */
 static int
 entries(void)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int n = 0;
-
-	while ((e = readdir(d)))
-		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
-			n++;
-	closedir(d);
-	return n;
+	return scratch_count(dir);
 }
 
 static void
