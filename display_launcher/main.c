@@ -287,6 +287,11 @@ main(int argc, char **argv)
 		    "(e.g. 127.0.0.1:7070), not '%s'\n", o.listen_arg);
 		return 2;
 	}
+	if (o.listen_arg && ntohl(addr.sin_addr.s_addr) >> 24 != 127) {
+		static char direct[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &addr.sin_addr, direct, sizeof(direct));
+		cfg->direct_addr = direct;
+	}
 	if (!o.listen_arg) {
 		memset(&addr, 0, sizeof(addr));
 		addr.sin_family = AF_INET;

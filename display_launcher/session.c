@@ -415,6 +415,15 @@ vm_exists(const struct display *d, const char *vm)
 	    stat(path, &st) == 0 && S_ISDIR(st.st_mode);
 }
 
+/* Where the VNC export listens: the USB link when chosen, else the direct
+ * link's address (a mobile on the direct link reaches nothing else), else
+ * NULL: loopback, for KCM to tunnel. */
+static const char *
+vnc_addr(const struct display *d)
+{
+	return d->usb_addr[0] ? d->usb_addr : d->cfg->direct_addr;
+}
+
 static int
 run_setup(struct conn *c, const char *vm, const char *patch)
 {
@@ -443,9 +452,9 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 	argv[n++] = (char *)cfg->x_display;
 	argv[n++] = "-A";
 	argv[n++] = (char *)cfg->accel;
-	if (d->usb_addr[0]) {
+	if (vnc_addr(d)) {
 		argv[n++] = "-l";
-		argv[n++] = d->usb_addr;
+		argv[n++] = (char *)vnc_addr(d);
 	}
 	if (cfg->key_file) {
 		argv[n++] = "-k";
@@ -568,7 +577,9 @@ session_info(struct conn *c, session_res *r)
 	char path[PATH_MAX], pw[65] = "";
 	FILE *f;
 
-	r->vnc_host = strdup(d->usb_addr);
+	/* "" tells the mobile: the address you reached me on */
+	r->vnc_host = strdup(vnc_addr(d) && strcmp(vnc_addr(d), "0.0.0.0") != 0 ?
+	    vnc_addr(d) : "");
 	r->vnc_password = NULL;
 	r->display_name = strdup(d->cfg->name);
 	r->vnc_port = 0;

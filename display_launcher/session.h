@@ -23,6 +23,8 @@ struct display_config {
 	const char *key_file;		/* for encrypted patches, or NULL */
 	const char *usb_if;		/* the USB-network interface's name */
 	const char *auth_code;		/* the access code, or NULL: no auth */
+	const char *direct_addr;	/* -l's address when not loopback: the
+					   VNC export listens there too */
 	int usb_threshold_ms;		/* advice to mobiles for the USB offer */
 	uint64_t max_file;		/* largest file accepted, bytes */
 	int resume_timeout;		/* s, setup script to RESUMED */
