@@ -470,11 +470,27 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 	    kim_basename(patch), d->floppy[0] ? kim_basename(d->floppy) : "-");
 	if ((rc = setup_start(&d->setup, argv, cfg->log_fd)) != 0)
 		return refuse(c, rc, "cannot run the setup script %s", cfg->setup_script);
-	rc = setup_wait_resumed(&d->setup, cfg->resume_timeout, why, sizeof(why));
+	/* Publish the screen as soon as it exists: KCM's announcement (about a
+	 * second) then overlaps with the app's resume. */
+	rc = setup_wait(&d->setup, SETUP_VNC, cfg->resume_timeout, why, sizeof(why));
+	if (rc == 0 && d->pub && vnc_addr(d) == NULL) {
+		char *err = NULL;
+		if (publisher_vnc(d->pub, d->setup.vnc_port, -1, &err) != 0) {
+			kim_log("vnc", "publishing the VNC port failed: %s", err ? err : "?");
+			free(err);
+		}
+	}
+	if (rc == 0) {
+		int left = cfg->resume_timeout - (int)(kim_now() - t0);
+		rc = setup_wait(&d->setup, SETUP_RESUMED, left > 1 ? left : 1, why,
+		    sizeof(why));
+	}
 	if (rc != 0) {
 		/* a script that failed to start the app gets a short grace to
 		 * clean up, not the end of a session's */
 		char detail[512];
+		if (d->pub)
+			publisher_vnc_stop(d->pub);
 		setup_finish(&d->setup, 0, SETUP_ABORT_GRACE, detail, sizeof(detail));
 		rm_tree(d->session_dir);
 		d->session_dir[0] = '\0';
@@ -484,15 +500,6 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 	d->state = S_RUNNING;
 	kim_log("kimberlize", "conn=%u running vnc_port=%u after %.3f s", c->id,
 	    d->setup.vnc_port, kim_now() - t0);
-	if (d->pub) {
-		char *err = NULL;
-		int ifindex = -1;
-		if (d->usb_addr[0] == '\0' &&
-		    publisher_vnc(d->pub, d->setup.vnc_port, ifindex, &err) != 0) {
-			kim_log("vnc", "publishing the VNC port failed: %s", err ? err : "?");
-			free(err);
-		}
-	}
 	return 0;
 }
 

@@ -174,23 +174,38 @@ deadline_in(struct timespec *ts, int seconds)
 	ts->tv_sec += seconds;
 }
 
+/* Under lock: has the script reached what? */
+static int
+reached(const struct setup *s, enum setup_milestone what)
+{
+	return s->vnc_port && (what == SETUP_VNC || s->resumed);
+}
+
 int
-setup_wait_resumed(struct setup *s, int timeout_s, char *why, size_t whylen)
+setup_wait(struct setup *s, enum setup_milestone what, int timeout_s,
+    char *why, size_t whylen)
 {
 	struct timespec dl;
 	int rc = 0;
 
 	deadline_in(&dl, timeout_s);
 	pthread_mutex_lock(&s->lock);
-	while (!(s->resumed && s->vnc_port) && !s->error_code && !s->exited &&
-	    !s->stdout_eof) {
+	while (!reached(s, what) && !s->error_code && !s->exited && !s->stdout_eof) {
 		if (pthread_cond_timedwait(&s->cond, &s->lock, &dl) == ETIMEDOUT)
 			break;
+	}
+	/* It exited: let the reader take its last lines (its ERROR says why
+	 * better than we can), for a second at most. */
+	if (s->exited && !s->stdout_eof && !s->error_code) {
+		deadline_in(&dl, 1);
+		while (!s->stdout_eof)
+			if (pthread_cond_timedwait(&s->cond, &s->lock, &dl) == ETIMEDOUT)
+				break;
 	}
 	if (s->error_code) {
 		rc = s->error_code;
 		snprintf(why, whylen, "%s", s->error_msg);
-	} else if (s->resumed && s->vnc_port) {
+	} else if (reached(s, what)) {
 		rc = 0;
 	} else if (s->exited || s->stdout_eof) {
 		rc = KIM_E_SETUP_FAILED;

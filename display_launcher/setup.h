@@ -32,9 +32,12 @@ struct setup {
 
 /* Start argv[0] with argv; its stderr goes to log_fd.  0 or KIM_E_. */
 int setup_start(struct setup *s, char *const argv[], int log_fd);
-/* Wait for RESUMED (and VNC).  0, or the script's error / SETUP_FAILED /
+enum setup_milestone { SETUP_VNC, SETUP_RESUMED };
+/* Wait until the script reported VNC (SETUP_VNC), or RESUMED and VNC
+ * (SETUP_RESUMED).  0, or the script's error / SETUP_FAILED /
  * SETUP_TIMEOUT, with a sentence in why. */
-int setup_wait_resumed(struct setup *s, int timeout_s, char *why, size_t whylen);
+int setup_wait(struct setup *s, enum setup_milestone what, int timeout_s,
+    char *why, size_t whylen);
 /* Tell the script to end (keep: "end", else "abort"), wait up to timeout_s
  * for it to exit, then end its process group.  0 if it exited 0. */
 int setup_finish(struct setup *s, int keep, int timeout_s, char *why, size_t whylen);
