@@ -178,9 +178,7 @@ kim_source_open(struct kim_source *src, const char *path, unsigned char *sha)
 		return -1;
 	if (fstat(src->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (sha && kim_sha256_file(path, sha) != 0)) {
-		if (errno == 0 || S_ISDIR(st.st_mode))
-			errno = EISDIR;
-		kim_source_close(src);
+		kim_source_close(src);	/* a directory or device: not a file to send */
 		return -1;
 	}
 	src->size = (uint64_t)st.st_size;
