@@ -465,7 +465,6 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 	argv[n] = NULL;
 
 	double t0 = kim_now();
-	idle_hide(&d->idle);
 	kim_log("kimberlize", "conn=%u vm=%s patch=%s floppy=%s", c->id, vm,
 	    kim_basename(patch), d->floppy[0] ? kim_basename(d->floppy) : "-");
 	if ((rc = setup_start(&d->setup, argv, cfg->log_fd)) != 0)
@@ -494,9 +493,10 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 		setup_finish(&d->setup, 0, SETUP_ABORT_GRACE, detail, sizeof(detail));
 		rm_tree(d->session_dir);
 		d->session_dir[0] = '\0';
-		idle_show(&d->idle);
 		return refuse(c, rc, "%s", why);
 	}
+	/* the idle screen stays until the app is up: no blank screen between */
+	idle_hide(&d->idle);
 	d->state = S_RUNNING;
 	kim_log("kimberlize", "conn=%u running vnc_port=%u after %.3f s", c->id,
 	    d->setup.vnc_port, kim_now() - t0);
