@@ -286,7 +286,7 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 
 int
 session_send_begin(struct conn *c, const char *name, size_t len, int64_t size,
-    const unsigned char *sha)
+    int verify)
 {
 	struct display *d = c->d;
 	struct statvfs vfs;
@@ -313,10 +313,10 @@ session_send_begin(struct conn *c, const char *name, size_t len, int64_t size,
 	if (kim_sink_active(&d->sink))
 		kim_log("transfer", "conn=%u abandoned an unfinished file", c->id);
 	if ((rc = kim_sink_open(&d->sink, d->cfg->spool, name, (uint64_t)size,
-	    sha)) != 0)
+	    verify)) != 0)
 		return refuse(c, rc, NULL);
 	kim_log("transfer", "conn=%u receiving name=%s size=%lld checksum=%s",
-	    c->id, name, (long long)size, sha ? "sha256" : "none");
+	    c->id, name, (long long)size, verify ? "sha256" : "none");
 	return 0;
 }
 
@@ -329,28 +329,29 @@ session_send_piece(struct conn *c, const data *piece)
 	if ((rc = may(c)) != 0)
 		return rc;
 	if (d->state != S_OPEN || (!kim_sink_active(&d->sink) && !d->sink.error &&
-	    !d->sink.done))
+	    !d->sink.done && !d->sink.complete))
 		return refuse(c, KIM_E_NO_TRANSFER, NULL);
 	uint64_t size = d->sink.size;
 	rc = kim_sink_write(&d->sink, piece->data_val, piece->data_len);
 	if (rc)
 		return refuse(c, rc, NULL);
-	if (d->sink.done)
-		kim_log("transfer", "conn=%u complete size=%llu sha256 verified",
-		    c->id, (unsigned long long)size);
+	if (d->sink.done || d->sink.complete)
+		kim_log("transfer", "conn=%u complete size=%llu", c->id,
+		    (unsigned long long)size);
 	return 0;
 }
 
 int
-session_send_sync(struct conn *c)
+session_send_end(struct conn *c, const unsigned char *sha)
 {
 	struct display *d = c->d;
 	int rc;
 
 	if ((rc = may(c)) != 0)
 		return rc;
-	if ((rc = kim_sink_close(&d->sink)) != 0)
+	if ((rc = kim_sink_end(&d->sink, sha)) != 0)
 		return refuse(c, rc, NULL);
+	kim_log("transfer", "conn=%u sha256 verified, file in the spool", c->id);
 	return 0;
 }
 

@@ -79,9 +79,9 @@ void display_clean_spool(const struct display *d);
 void session_hello(struct conn *c, const hello_arg *a, hello_res *r);
 void session_auth(struct conn *c, const auth_arg *a, auth_res *r);
 int session_send_begin(struct conn *c, const char *name, size_t len,
-    int64_t size, const unsigned char *sha);
+    int64_t size, int verify);
 int session_send_piece(struct conn *c, const data *piece);
-int session_send_sync(struct conn *c);
+int session_send_end(struct conn *c, const unsigned char *sha);
 int session_use_floppy(struct conn *c, const char *name);
 int session_start(struct conn *c, const char *vm, const char *patch, int is_url);
 int session_use_usb(struct conn *c);

@@ -27,7 +27,7 @@ bool_t
 send_file_1_svc(char *filename, int size, int *r, struct svc_req *rq)
 {
 	(void)rq;
-	*r = session_send_begin(server_conn(), filename, strlen(filename), size, NULL);
+	*r = session_send_begin(server_conn(), filename, strlen(filename), size, 0);
 	return TRUE;
 }
 
@@ -38,7 +38,7 @@ send_file64_1_svc(file_arg a, int *r, struct svc_req *rq)
 	if (a.size > INT64_MAX)
 		a.size = (u_quad_t)-1 >> 1;	/* refused as too big */
 	*r = session_send_begin(server_conn(), a.name.name_val, a.name.name_len,
-	    (int64_t)a.size, (unsigned char *)a.sha256);
+	    (int64_t)a.size, 1);
 	return TRUE;
 }
 
@@ -50,7 +50,7 @@ send_file_partial_1_svc(data part, int *r, struct svc_req *rq)
 	return TRUE;
 }
 
-/* Batched: never answered; a refusal is kept for SEND_FILE_SYNC. */
+/* Batched: never answered; a refusal is kept for SEND_FILE_END. */
 bool_t
 send_file_batch_1_svc(data part, void *r, struct svc_req *rq)
 {
@@ -61,10 +61,10 @@ send_file_batch_1_svc(data part, void *r, struct svc_req *rq)
 }
 
 bool_t
-send_file_sync_1_svc(int *r, struct svc_req *rq)
+send_file_end_1_svc(file_end e, int *r, struct svc_req *rq)
 {
 	(void)rq;
-	*r = session_send_sync(server_conn());
+	*r = session_send_end(server_conn(), (unsigned char *)e.sha256);
 	return TRUE;
 }
 

@@ -52,18 +52,18 @@ sink_release(struct kim_sink *s, int keep)
 	free(s->part_path);
 	free(s->final_path);
 	EVP_MD_CTX_free(s->md);
-	int error = s->error, done = s->done;
+	int error = s->error, done = s->done, verify = s->verify;
 	kim_sink_init(s);
 	s->error = error;
 	s->done = done;
+	s->verify = verify;
 }
 
 void
 kim_sink_abort(struct kim_sink *s)
 {
 	sink_release(s, 0);
-	s->error = 0;
-	s->done = 0;
+	kim_sink_init(s);
 }
 
 static int
@@ -71,14 +71,14 @@ sink_fail(struct kim_sink *s, int code)
 {
 	if (s->error == 0)
 		s->error = code;
-	if (s->fd >= 0)
+	if (s->fd >= 0 || s->complete)
 		sink_release(s, 0);
 	return s->error;
 }
 
 int
 kim_sink_open(struct kim_sink *s, const char *dir, const char *name,
-    uint64_t size, const unsigned char *sha)
+    uint64_t size, int verify)
 {
 	kim_sink_abort(s);
 	if (asprintf(&s->final_path, "%s/%s", dir, name) < 0 ||
@@ -96,21 +96,25 @@ kim_sink_open(struct kim_sink *s, const char *dir, const char *name,
 	if (s->md == NULL || !EVP_DigestInit_ex(s->md, EVP_sha256(), NULL))
 		return sink_fail(s, KIM_E_INTERNAL);
 	s->size = size;
-	s->check = sha != NULL;
-	if (sha)
-		memcpy(s->want, sha, KIM_SHA256_BYTES);
+	s->verify = verify;
 	if (size == 0)
 		return kim_sink_write(s, NULL, 0);
 	return 0;
 }
 
+/* Every byte arrived: into place now, or (verify) when the checksum comes. */
 static int
-sink_finish(struct kim_sink *s)
+sink_complete(struct kim_sink *s)
 {
 	if (!EVP_DigestFinal_ex(s->md, s->have, NULL))
 		return sink_fail(s, KIM_E_INTERNAL);
-	if (s->check && memcmp(s->have, s->want, KIM_SHA256_BYTES) != 0)
-		return sink_fail(s, KIM_E_CHECKSUM);
+	close(s->fd);
+	s->fd = -1;
+	s->complete = 1;
+	if (s->verify)
+		return 0;
+	/* the seed's send_file has no checksum: into place now; kim_sink_end
+	 * later finds it done */
 	if (rename(s->part_path, s->final_path) != 0)
 		return sink_fail(s, KIM_E_IO);
 	s->done = 1;
@@ -126,7 +130,8 @@ kim_sink_write(struct kim_sink *s, const void *buf, size_t len)
 	if (s->error)
 		return s->error;
 	if (s->fd < 0)
-		return s->done ? KIM_E_TOO_MANY_BYTES : KIM_E_NO_TRANSFER;
+		return s->done || s->complete ? sink_fail(s, KIM_E_TOO_MANY_BYTES) :
+		    KIM_E_NO_TRANSFER;
 	if (len > KIM_CHUNK)
 		return sink_fail(s, KIM_E_CHUNK_TOO_BIG);
 	if (len > s->size - s->got)
@@ -143,26 +148,31 @@ kim_sink_write(struct kim_sink *s, const void *buf, size_t len)
 		s->got += (uint64_t)n;
 	}
 	if (s->got == s->size)
-		return sink_finish(s);
+		return sink_complete(s);
 	return 0;
 }
 
 int
-kim_sink_close(struct kim_sink *s)
+kim_sink_end(struct kim_sink *s, const unsigned char *sha)
 {
 	int rc;
 
 	if (s->error)
 		rc = s->error;
 	else if (s->done)
-		rc = 0;
+		rc = 0;			/* in place already: no checksum was awaited */
 	else if (s->fd >= 0)
 		rc = KIM_E_TRUNCATED;
-	else
+	else if (!s->complete)
 		rc = KIM_E_NO_TRANSFER;
-	sink_release(s, s->done);
-	s->error = 0;
-	s->done = 0;
+	else if (s->verify && (sha == NULL || memcmp(s->have, sha, KIM_SHA256_BYTES)))
+		rc = KIM_E_CHECKSUM;
+	else if (rename(s->part_path, s->final_path) != 0)
+		rc = KIM_E_IO;
+	else
+		rc = 0, s->done = 1;
+	sink_release(s, rc == 0);
+	kim_sink_init(s);
 	return rc;
 }
 
@@ -223,39 +233,38 @@ kim_client_send(CLIENT *c, const char *path, const char *name,
     kim_progress_fn progress, void *arg)
 {
 	static const struct timeval batch = { 0, 0 };	/* no reply: batched */
+	file_end fe = { { 0 } };
 	struct kim_source src;
+	EVP_MD_CTX *md;
 	file_arg fa;
 	data piece;
-	int status = 0, rc;
+	int status = 0, rc = 0;
 	char *buf;
 
-	memset(&fa, 0, sizeof(fa));
-	if (kim_source_open(&src, path, (unsigned char *)fa.sha256) != 0)
+	if (kim_source_open(&src, path, NULL) != 0)
 		return KIM_E_LOCAL_IO;
+	memset(&fa, 0, sizeof(fa));
 	fa.name.name_val = (char *)name;
 	fa.name.name_len = (u_int)strlen(name);
 	fa.size = src.size;
-	if (send_file64_1(fa, &status, c) != RPC_SUCCESS) {
+	if (send_file64_1(fa, &status, c) != RPC_SUCCESS || status != 0) {
 		kim_source_close(&src);
-		return KIM_E_LINK;
+		return status ? status : KIM_E_LINK;
 	}
-	if (status != 0) {
-		kim_source_close(&src);
-		return status;
-	}
-	if ((buf = malloc(KIM_CHUNK)) == NULL) {
-		kim_source_close(&src);
-		return KIM_E_LOCAL_IO;
-	}
-	rc = 0;
+	buf = malloc(KIM_CHUNK);
+	md = EVP_MD_CTX_new();
+	if (buf == NULL || md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+		rc = KIM_E_LOCAL_IO;
 	if (progress)
 		progress(arg, 0, src.size);
-	while (src.off < src.size) {
+	/* read once: hash what goes out */
+	while (rc == 0 && src.off < src.size) {
 		ssize_t n = kim_source_next(&src, buf);
 		if (n <= 0) {
 			rc = KIM_E_LOCAL_IO;
 			break;
 		}
+		EVP_DigestUpdate(md, buf, (size_t)n);
 		piece.data_val = buf;
 		piece.data_len = (u_int)n;
 		enum clnt_stat st = clnt_call(c, SEND_FILE_BATCH,
@@ -268,11 +277,15 @@ kim_client_send(CLIENT *c, const char *path, const char *name,
 		if (progress)
 			progress(arg, src.off, src.size);
 	}
+	if (rc == 0 && !EVP_DigestFinal_ex(md, (unsigned char *)fe.sha256, NULL))
+		rc = KIM_E_LOCAL_IO;
+	EVP_MD_CTX_free(md);
 	free(buf);
 	kim_source_close(&src);
 	/* One replying call flushes the batch and returns the verdict; it is
-	 * also what tells the display to drop a transfer we gave up on. */
-	if (send_file_sync_1(&status, c) != RPC_SUCCESS)
+	 * also what tells the display to drop a transfer we gave up on (the
+	 * all-zero hash then never matches). */
+	if (send_file_end_1(fe, &status, c) != RPC_SUCCESS)
 		return KIM_E_LINK;
 	return rc ? rc : status;
 }
@@ -293,8 +306,7 @@ kim_client_retrieve(CLIENT *c, const char *name, const char *dir,
 		return fr.status;
 	memcpy(sha_out, fr.sha256, KIM_SHA256_BYTES);
 	kim_sink_init(&sink);
-	if ((rc = kim_sink_open(&sink, dir, local_name, fr.size,
-	    (unsigned char *)fr.sha256)) != 0)
+	if ((rc = kim_sink_open(&sink, dir, local_name, fr.size, 1)) != 0)
 		return rc == KIM_E_IO ? KIM_E_LOCAL_IO : rc;
 	if (progress)
 		progress(arg, 0, fr.size);
@@ -318,6 +330,6 @@ kim_client_retrieve(CLIENT *c, const char *name, const char *dir,
 		if (progress)	/* the sink forgets its size once complete */
 			progress(arg, got, fr.size);
 	}
-	rc = kim_sink_close(&sink);
+	rc = kim_sink_end(&sink, (unsigned char *)fr.sha256);
 	return rc == KIM_E_IO ? KIM_E_LOCAL_IO : rc;
 }

@@ -1,13 +1,14 @@
 /* transfer.h -- chunked file transfer, written once and used by both sides
  * (DESIGN.md steps 6 and 11).
  *
- * A file travels as a header (name, 64-bit size, SHA-256) and pieces of at
- * most KIM_CHUNK bytes.  The receiving side (struct kim_sink) writes into a
- * hidden partial file, hashes as it goes, and renames the file into place
- * only when every byte arrived and the checksum matches; anything else
- * removes the partial file.  The sending client does not wait a round trip
- * per piece: pieces go as batched ONC RPC calls (no reply), and one replying
- * call at the end flushes the stream and collects the verdict. */
+ * A file travels as a header (name, 64-bit size), pieces of at most
+ * KIM_CHUNK bytes, and an end that carries its SHA-256 (so the sender reads
+ * the file once, hashing as it sends).  The receiving side (struct kim_sink)
+ * writes into a hidden partial file, hashes as it goes, and renames the file
+ * into place only when every byte arrived and the checksum matches; anything
+ * else removes the partial file.  The sending client does not wait a round
+ * trip per piece: pieces go as batched ONC RPC calls (no reply), and the one
+ * replying call at the end flushes the stream and collects the verdict. */
 #ifndef KIM_TRANSFER_H
 #define KIM_TRANSFER_H
 
@@ -31,8 +32,8 @@ struct kim_sink {
 	char *final_path;
 	uint64_t size;
 	uint64_t got;
-	int check;		/* compare against want at the end */
-	unsigned char want[KIM_SHA256_BYTES];
+	int verify;		/* wait for kim_sink_end's checksum */
+	int complete;		/* every byte arrived (verify: not yet renamed) */
 	unsigned char have[KIM_SHA256_BYTES];
 	void *md;		/* EVP_MD_CTX */
 	int error;		/* sticky: first error, 0 if none */
@@ -40,16 +41,20 @@ struct kim_sink {
 };
 
 void kim_sink_init(struct kim_sink *s);
-/* Start receiving dir/name (name already checked).  sha NULL: no checksum
- * (the seed's send_file).  0 or a KIM_E_ code. */
+/* Start receiving dir/name (name already checked).  verify: the file is
+ * renamed into place only by kim_sink_end with the right checksum; else (the
+ * seed's send_file, which has none) as soon as the last byte arrives.
+ * 0 or a KIM_E_ code. */
 int kim_sink_open(struct kim_sink *s, const char *dir, const char *name,
-    uint64_t size, const unsigned char *sha);
-/* Append a piece.  Finishes by itself when the last byte arrives.  Returns 0
- * or the sticky error (after which the partial file is gone). */
+    uint64_t size, int verify);
+/* Append a piece.  Returns 0 or the sticky error (after which the partial
+ * file is gone). */
 int kim_sink_write(struct kim_sink *s, const void *buf, size_t len);
-/* End of the sender's stream: 0 if the file is complete and verified, else
- * the error (KIM_E_TRUNCATED if bytes are missing). Leaves the sink idle. */
-int kim_sink_close(struct kim_sink *s);
+/* End of the sender's stream, with the file's SHA-256 (NULL: none to check):
+ * 0 if the file is complete, verified and in place, else the error
+ * (KIM_E_TRUNCATED if bytes are missing, KIM_E_CHECKSUM).  Leaves the sink
+ * idle. */
+int kim_sink_end(struct kim_sink *s, const unsigned char *sha);
 /* Drop any partial file; leaves the sink idle. */
 void kim_sink_abort(struct kim_sink *s);
 int kim_sink_active(const struct kim_sink *s);

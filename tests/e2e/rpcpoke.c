@@ -33,7 +33,7 @@ link_fail(void)
 }
 
 static int
-begin(const char *name, size_t len, uint64_t size, const unsigned char *sha)
+begin(const char *name, size_t len, uint64_t size)
 {
 	file_arg fa;
 	int r;
@@ -42,8 +42,6 @@ begin(const char *name, size_t len, uint64_t size, const unsigned char *sha)
 	fa.name.name_val = (char *)name;
 	fa.name.name_len = (u_int)len;
 	fa.size = size;
-	if (sha)
-		memcpy(fa.sha256, sha, 32);
 	if (send_file64_1(fa, &r, c) != RPC_SUCCESS)
 		link_fail();
 	return r;
@@ -64,12 +62,15 @@ piece(size_t len, int fill)
 	return r;
 }
 
+/* the end of a transfer, with the SHA-256 the sender claims */
 static int
-sync_(void)
+end_(const unsigned char sha[32])
 {
+	file_end e;
 	int r;
 
-	if (send_file_sync_1(&r, c) != RPC_SUCCESS)
+	memcpy(e.sha256, sha, sizeof(e.sha256));
+	if (send_file_end_1(e, &r, c) != RPC_SUCCESS)
 		link_fail();
 	return r;
 }
@@ -119,46 +120,47 @@ main(int argc, char **argv)
 				buf[n++] = *p;
 			}
 		}
-		return report(begin(buf, n, 1, NULL));
+		return report(begin(buf, n, 1));
 	}
 	if (strcmp(cmd, "long-name") == 0) {
 		char buf[1026];
 		memset(buf, 'a', sizeof(buf));
-		return report(begin(buf, sizeof(buf), 1, NULL));
+		return report(begin(buf, sizeof(buf), 1));
 	}
 	if (strcmp(cmd, "chunk-too-big") == 0) {
-		if ((r = begin("big.bin", 7, 2 << 20, NULL)) != 0)
+		if ((r = begin("big.bin", 7, 2 << 20)) != 0)
 			return report(r);
 		return report(piece((1 << 20) + 1, 'x'));
 	}
 	if (strcmp(cmd, "chunk-exactly-1mib") == 0) {
 		sha_of(1 << 20, 'x', sha);
-		if ((r = begin("one.bin", 7, 1 << 20, sha)) != 0)
+		if ((r = begin("one.bin", 7, 1 << 20)) != 0)
 			return report(r);
 		if ((r = piece(1 << 20, 'x')) != 0)
 			return report(r);
-		return report(sync_());
+		return report(end_(sha));
 	}
 	if (strcmp(cmd, "too-many-bytes") == 0) {
-		if ((r = begin("ten.bin", 7, 10, NULL)) != 0)
+		if ((r = begin("ten.bin", 7, 10)) != 0)
 			return report(r);
 		return report(piece(11, 'x'));
 	}
 	if (strcmp(cmd, "checksum") == 0) {
-		sha_of(1000, 'y', sha);		/* announce the hash of other bytes */
-		if ((r = begin("sum.bin", 7, 1000, sha)) != 0)
+		sha_of(1000, 'y', sha);		/* claim the hash of other bytes */
+		if ((r = begin("sum.bin", 7, 1000)) != 0)
 			return report(r);
 		piece(1000, 'x');
-		return report(sync_());
+		return report(end_(sha));
 	}
 	if (strcmp(cmd, "truncated") == 0) {
-		if ((r = begin("half.bin", 8, 2000, NULL)) != 0)
+		sha_of(2000, 'x', sha);
+		if ((r = begin("half.bin", 8, 2000)) != 0)
 			return report(r);
 		piece(1000, 'x');
-		return report(sync_());
+		return report(end_(sha));
 	}
 	if (strcmp(cmd, "half-then-hang-up") == 0) {
-		if ((r = begin("gone.bin", 8, 3 << 20, NULL)) != 0)
+		if ((r = begin("gone.bin", 8, 3 << 20)) != 0)
 			return report(r);
 		piece(1 << 20, 'x');
 		clnt_destroy(c);

@@ -87,12 +87,14 @@ sink_exact_file_with_checksum(void **state)
 	memset(buf, 'k', MiB + 10);
 	sha_of(buf, MiB + 10, sha);
 	kim_sink_init(&s);
-	assert_int_equal(kim_sink_open(&s, dir, "f.bin", MiB + 10, sha), 0);
+	assert_int_equal(kim_sink_open(&s, dir, "f.bin", MiB + 10, 1), 0);
 	assert_int_equal(kim_sink_write(&s, buf, MiB), 0);	/* exactly 1 MiB */
 	assert_true(kim_sink_active(&s));
 	assert_int_equal(kim_sink_write(&s, buf, 10), 0);
-	assert_false(kim_sink_active(&s));	/* done by itself */
-	assert_int_equal(kim_sink_close(&s), 0);
+	assert_false(kim_sink_active(&s));	/* every byte is there ... */
+	assert_true(s.complete);
+	assert_false(s.done);			/* ... but not in place unverified */
+	assert_int_equal(kim_sink_end(&s, sha), 0);
 	assert_int_equal(entries(), 1);		/* f.bin, no partial left */
 	free(buf);
 }
@@ -107,31 +109,65 @@ sink_refusals_remove_the_partial_file(void **state)
 	(void)state;
 	kim_sink_init(&s);
 	/* a piece over 1 MiB */
-	assert_int_equal(kim_sink_open(&s, dir, "a", 4 * MiB, NULL), 0);
+	assert_int_equal(kim_sink_open(&s, dir, "a", 4 * MiB, 1), 0);
 	assert_int_equal(entries(), 1);		/* the partial file */
 	assert_int_equal(kim_sink_write(&s, buf, MiB + 1), KIM_E_CHUNK_TOO_BIG);
 	assert_int_equal(entries(), 0);
 	assert_int_equal(kim_sink_write(&s, buf, 1), KIM_E_CHUNK_TOO_BIG); /* sticky */
-	assert_int_equal(kim_sink_close(&s), KIM_E_CHUNK_TOO_BIG);
+	assert_int_equal(kim_sink_end(&s, sha), KIM_E_CHUNK_TOO_BIG);
 	/* more bytes than announced */
-	assert_int_equal(kim_sink_open(&s, dir, "b", 10, NULL), 0);
+	assert_int_equal(kim_sink_open(&s, dir, "b", 10, 1), 0);
 	assert_int_equal(kim_sink_write(&s, buf, 11), KIM_E_TOO_MANY_BYTES);
+	assert_int_equal(entries(), 0);
+	kim_sink_abort(&s);
+	/* ... also after the last byte */
+	assert_int_equal(kim_sink_open(&s, dir, "b2", 5, 1), 0);
+	assert_int_equal(kim_sink_write(&s, "bytes", 5), 0);
+	assert_int_equal(kim_sink_write(&s, "x", 1), KIM_E_TOO_MANY_BYTES);
 	assert_int_equal(entries(), 0);
 	kim_sink_abort(&s);
 	/* the wrong checksum */
 	sha_of("other", 5, sha);
-	assert_int_equal(kim_sink_open(&s, dir, "c", 5, sha), 0);
-	assert_int_equal(kim_sink_write(&s, "bytes", 5), KIM_E_CHECKSUM);
+	assert_int_equal(kim_sink_open(&s, dir, "c", 5, 1), 0);
+	assert_int_equal(kim_sink_write(&s, "bytes", 5), 0);
+	assert_int_equal(kim_sink_end(&s, sha), KIM_E_CHECKSUM);
 	assert_int_equal(entries(), 0);
-	assert_int_equal(kim_sink_close(&s), KIM_E_CHECKSUM);
+	/* no checksum where one is awaited */
+	assert_int_equal(kim_sink_open(&s, dir, "c2", 5, 1), 0);
+	assert_int_equal(kim_sink_write(&s, "bytes", 5), 0);
+	assert_int_equal(kim_sink_end(&s, NULL), KIM_E_CHECKSUM);
+	assert_int_equal(entries(), 0);
 	/* ends early */
-	assert_int_equal(kim_sink_open(&s, dir, "d", 100, NULL), 0);
+	assert_int_equal(kim_sink_open(&s, dir, "d", 100, 1), 0);
 	assert_int_equal(kim_sink_write(&s, buf, 50), 0);
-	assert_int_equal(kim_sink_close(&s), KIM_E_TRUNCATED);
+	assert_int_equal(kim_sink_end(&s, sha), KIM_E_TRUNCATED);
 	assert_int_equal(entries(), 0);
 	/* a piece with no transfer */
 	assert_int_equal(kim_sink_write(&s, buf, 1), KIM_E_NO_TRANSFER);
+	assert_int_equal(kim_sink_end(&s, sha), KIM_E_NO_TRANSFER);
+	/* a new file drops an unverified one */
+	assert_int_equal(kim_sink_open(&s, dir, "e", 5, 1), 0);
+	assert_int_equal(kim_sink_write(&s, "bytes", 5), 0);
+	assert_int_equal(kim_sink_open(&s, dir, "f", 5, 1), 0);
+	assert_int_equal(entries(), 1);		/* f's partial only */
+	kim_sink_abort(&s);
+	assert_int_equal(entries(), 0);
 	free(buf);
+}
+
+static void
+sink_seed_file_without_checksum(void **state)
+{
+	struct kim_sink s;
+
+	(void)state;
+	kim_sink_init(&s);
+	assert_int_equal(kim_sink_open(&s, dir, "seed", 5, 0), 0);
+	assert_int_equal(kim_sink_write(&s, "bytes", 5), 0);
+	assert_true(s.done);			/* in place at the last byte */
+	assert_int_equal(entries(), 1);
+	assert_int_equal(kim_sink_end(&s, NULL), 0);
+	assert_int_equal(entries(), 1);
 }
 
 static void
@@ -143,9 +179,9 @@ sink_empty_file(void **state)
 	(void)state;
 	sha_of("", 0, sha);
 	kim_sink_init(&s);
-	assert_int_equal(kim_sink_open(&s, dir, "empty", 0, sha), 0);
+	assert_int_equal(kim_sink_open(&s, dir, "empty", 0, 1), 0);
 	assert_false(kim_sink_active(&s));
-	assert_int_equal(kim_sink_close(&s), 0);
+	assert_int_equal(kim_sink_end(&s, sha), 0);
 	assert_int_equal(entries(), 1);
 }
 
@@ -202,6 +238,7 @@ main(void)
 		cmocka_unit_test(chunk_arithmetic),
 		cmocka_unit_test_setup_teardown(sink_exact_file_with_checksum, setup, teardown),
 		cmocka_unit_test_setup_teardown(sink_refusals_remove_the_partial_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(sink_seed_file_without_checksum, setup, teardown),
 		cmocka_unit_test_setup_teardown(sink_empty_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(source_reads_in_pieces, setup, teardown),
 		cmocka_unit_test_setup_teardown(sha256_hex, setup, teardown),
