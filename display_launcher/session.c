@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ftw.h>
 #include <ifaddrs.h>
+#include <net/if.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
 #include <stdarg.h>
@@ -560,17 +561,19 @@ session_use_usb(struct conn *c)
 	if (getifaddrs(&ifs) != 0)
 		return refuse(c, KIM_E_INTERNAL, NULL);
 	d->usb_addr[0] = '\0';
+	/* up, with a carrier (a cable at the other end), and an address */
 	for (i = ifs; i; i = i->ifa_next)
 		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-		    strcmp(i->ifa_name, d->cfg->usb_if) == 0) {
+		    strcmp(i->ifa_name, d->cfg->usb_if) == 0 &&
+		    (i->ifa_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING)) {
 			inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
 			    d->usb_addr, sizeof(d->usb_addr));
 			break;
 		}
 	freeifaddrs(ifs);
 	if (d->usb_addr[0] == '\0')
-		return refuse(c, KIM_E_NO_USB, "the display has no address on "
-		    "its USB interface '%s'", d->cfg->usb_if);
+		return refuse(c, KIM_E_NO_USB, "the display's USB interface '%s' "
+		    "is not connected (no carrier or no address)", d->cfg->usb_if);
 	kim_log("usb", "conn=%u vnc will listen on %s (%s)", c->id, d->usb_addr,
 	    d->cfg->usb_if);
 	return 0;

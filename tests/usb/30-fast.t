@@ -28,7 +28,7 @@ tap_is "$(note_on "$W/a.img")" "fast-link" "the floppy holds the note"
 new_floppy b.img
 out=$(mobile display-no-usb --usb=always --usb-wait 2 -d "$W/b.img")
 tap_is "$?" 0 "--usb=always, display without a USB link: the session completes over wifi"
-tap_like "USB cable not used: the display has no USB network link \(the display has no address on its USB interface 'nosuch0'\); continuing on the wireless link" \
+tap_like "USB cable not used: the display has no USB network link \(the display's USB interface 'nosuch0' is not connected \(no carrier or no address\)\); continuing on the wireless link" \
 	"$out" "it says the display has no USB link, and continues on wifi"
 tap_like "step=refuse .*code=NO_USB" "$(cat "$W/display.log")" "the display refused with NO_USB"
 tap_is "$(note_on "$W/b.img")" "display-no-usb" "the floppy holds the note"
