@@ -75,6 +75,8 @@ fetch_url(const char *url, const char *path, uint64_t max_bytes,
 	if (fclose(k.out) != 0 && cc == CURLE_OK)
 		cc = CURLE_WRITE_ERROR;
 
+	if (k.too_big)		/* our own limit, when there was no Content-Length */
+		cc = CURLE_FILESIZE_EXCEEDED;
 	switch (cc) {
 	case CURLE_OK:
 		kim_log("fetch", "url=%s bytes=%llu", url, (unsigned long long)k.got);
@@ -102,15 +104,9 @@ fetch_url(const char *url, const char *path, uint64_t max_bytes,
 		snprintf(why, whylen, "only http:// and https:// patch URLs are accepted");
 		break;
 	default:
-		if (k.too_big) {
-			rc = KIM_E_URL_TOO_BIG;
-			snprintf(why, whylen, "the patch at %s is larger than %llu bytes",
-			    url, (unsigned long long)max_bytes);
-		} else {
-			rc = KIM_E_URL_FAILED;
-			snprintf(why, whylen, "downloading %s failed: %s", url,
-			    errbuf[0] ? errbuf : curl_easy_strerror(cc));
-		}
+		rc = KIM_E_URL_FAILED;
+		snprintf(why, whylen, "downloading %s failed: %s", url,
+		    errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		break;
 	}
 	kim_log("fetch", "url=%s failed code=%d: %s", url, rc, why);
