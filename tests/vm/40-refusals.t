@@ -11,13 +11,8 @@ vm_cache; tap_ok $? "base VM and patches built (or taken from the cache)"
 base=$CACHE/vms/b1
 before=$(base_hash "$base")
 start_xvfb; tap_ok $? "Xvfb is the display's screen"
-mkdir "$W/spool" "$W/mobile"
-"$DL" -l 127.0.0.1:0 --port-file "$W/port" --spool "$W/spool" --vm-dir "$CACHE/vms" \
-	--setup-script "$S/display_setup" --x-display "$XDISPLAY" --accel "$ACCEL" \
-	--log "$W/display.log" "VM test display" > "$W/display.out" 2>&1 &
-DPID=$!; vm_bg $DPID
-for i in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
-PORT=$(cat "$W/port" 2>/dev/null)
+mkdir "$W/mobile"
+start_display
 "$S/make_floppy" -o "$W/mobile/floppy.img" 2>/dev/null
 fl_before=$(sha256sum < "$W/mobile/floppy.img")
 viewer="$VNCGRAB -H {host} -P {port} -p {password_file} -t 20 --expect aa00aa:0.25"

@@ -75,3 +75,18 @@ tap_like() {
 	if printf '%s' "$2" | grep -Eq -- "$1"; then tap_ok 0 "$3"
 	else tap_ok 1 "$3"; tap_diag "got:  '$2'" "want: /$1/"; fi
 }
+
+# start_display: display_launcher on the direct link (127.0.0.1, ephemeral
+# port) with the real setup script, the cache's VM directory and the Xvfb
+# screen; sets DPID and PORT (empty if it did not come up).
+start_display() {
+	local i
+	mkdir -p "$W/spool"
+	"$DL" -l 127.0.0.1:0 --port-file "$W/port" --spool "$W/spool" --vm-dir "$CACHE/vms" \
+		--setup-script "$S/display_setup" --x-display "$XDISPLAY" --accel "$ACCEL" \
+		--log "$W/display.log" "VM test display" > "$W/display.out" 2>&1 &
+	DPID=$!
+	vm_bg $DPID
+	for i in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
+	PORT=$(cat "$W/port" 2>/dev/null)
+}
