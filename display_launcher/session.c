@@ -37,7 +37,7 @@ display_init(struct display *d, const struct display_config *cfg)
 	d->cfg = cfg;
 	pthread_mutex_init(&d->lock, NULL);
 	kim_sink_init(&d->sink);
-	d->retr_fd = -1;
+	d->retr.fd = -1;
 }
 
 /* Remember why the last call of this connection was refused. */
@@ -163,9 +163,7 @@ session_close(struct conn *c, const char *why)
 			kim_log("end", "setup script: %s", detail);
 	}
 	kim_sink_abort(&d->sink);
-	if (d->retr_fd >= 0)
-		close(d->retr_fd);
-	d->retr_fd = -1;
+	kim_source_close(&d->retr);
 	if (d->session_dir[0])
 		rm_tree(d->session_dir);
 	d->session_dir[0] = '\0';
@@ -691,11 +689,9 @@ session_retrieve_open(struct conn *c, const char *name, file_res *r)
 	if (path_join(path, sizeof(path), d->session_dir, d->delta_name) != 0 ||
 	    kim_source_open(&src, path, (unsigned char *)r->sha256) != 0)
 		return r->status = refuse(c, KIM_E_IO, NULL);
-	if (d->retr_fd >= 0)
-		close(d->retr_fd);
-	d->retr_fd = src.fd;
-	d->retr_size = r->size = src.size;
-	d->retr_off = 0;
+	kim_source_close(&d->retr);
+	d->retr = src;
+	r->size = src.size;
 	kim_log("retrieve", "conn=%u name=%s size=%llu", c->id, name,
 	    (unsigned long long)src.size);
 	return r->status = 0;
@@ -705,27 +701,22 @@ int
 session_retrieve_piece(struct conn *c, data *piece)
 {
 	struct display *d = c->d;
-	struct kim_source src;
 	ssize_t n;
 
 	piece->data_len = 0;
 	piece->data_val = NULL;
-	if (may(c) != 0 || d->state != S_ENDED || d->retr_fd < 0)
+	if (may(c) != 0 || d->state != S_ENDED || d->retr.fd < 0)
 		return -1;
-	src.fd = d->retr_fd;
-	src.size = d->retr_size;
-	src.off = d->retr_off;
 	if ((piece->data_val = malloc(KIM_CHUNK)) == NULL)
 		return -1;
-	n = kim_source_next(&src, piece->data_val);
+	n = kim_source_next(&d->retr, piece->data_val);
 	if (n < 0) {
 		free(piece->data_val);
 		piece->data_val = NULL;
 		return -1;
 	}
 	piece->data_len = (u_int)n;
-	d->retr_off = src.off;
-	if (d->retr_off >= d->retr_size) {
+	if (d->retr.off >= d->retr.size) {
 		kim_log("retrieve", "conn=%u delta sent", c->id);
 		c->close_after_reply = 1;
 		session_close(c, "the delta went back to the mobile");

@@ -66,8 +66,7 @@ struct display {
 	char session_dir[PATH_MAX];
 	char usb_addr[64];		/* VNC on the USB link, "" if not */
 	struct setup setup;
-	int retr_fd;
-	uint64_t retr_size, retr_off;
+	struct kim_source retr;		/* the delta being served (fd -1: none) */
 	char delta_name[256];
 	unsigned char floppy_sha[KIM_SHA256_BYTES];
 };
