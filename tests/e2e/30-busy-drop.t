@@ -11,12 +11,8 @@ make_floppy "$W/b.img"
 head -c 200000 /dev/urandom > "$W/app.patch"
 
 # first mobile: its viewer holds the session until $W/release exists
-"$ML" -c "127.0.0.1:$PORT" --pings 2 -d "$W/a.img" -f "$W/app.patch" \
-	--viewer "$FIX/fake_viewer {host} {port} {password_file} first-user $W/release" \
-	demo > "$W/first.out" 2>&1 &
-first=$!
-e2e_bg $first
-for i in $(seq 100); do grep -q "close the viewer" "$W/first.out" && break; sleep 0.1; done
+mobile_held first-user "$W/release" "$W/first.out" -d "$W/a.img" -f "$W/app.patch" demo
+first=$MPID
 
 t0=$(date +%s.%N)
 out=$(mobile second-user -d "$W/b.img" -f "$W/app.patch" demo 2>&1); rc=$?
@@ -34,12 +30,8 @@ tap_is "$(mtype -i "$W/a.img" ::NOTE.TXT | tr -d '\r')" "first-user" "the first 
 
 # a mobile that vanishes in the middle of a session
 before=$(sha256sum < "$W/b.img")
-"$ML" -c "127.0.0.1:$PORT" --pings 2 -d "$W/b.img" -f "$W/app.patch" \
-	--viewer "$FIX/fake_viewer {host} {port} {password_file} lost $W/never" \
-	demo > "$W/lost.out" 2>&1 &
-lost=$!
-e2e_bg $lost
-for i in $(seq 100); do grep -q "close the viewer" "$W/lost.out" && break; sleep 0.1; done
+mobile_held lost "$W/never" "$W/lost.out" -d "$W/b.img" -f "$W/app.patch" demo
+lost=$MPID
 kill -KILL $lost; wait $lost 2>/dev/null
 for i in $(seq 50); do spool_empty && break; sleep 0.1; done
 spool_empty; tap_ok $? "a dropped connection empties the spool"

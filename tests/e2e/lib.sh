@@ -73,6 +73,20 @@ mobile() {
 		--viewer "$FIX/fake_viewer {host} {port} {password_file} $note" "$@"
 }
 
+# mobile_held NOTE HOLD_FILE OUT [mobile_launcher options...] -- a session in
+# the background whose viewer stays until HOLD_FILE exists; returns once the
+# app is on the screen; sets MPID
+mobile_held() {
+	local note=$1 hold=$2 out=$3 i
+	shift 3
+	"$ML" -c "127.0.0.1:$PORT" --pings 2 \
+		--viewer "$FIX/fake_viewer {host} {port} {password_file} $note $hold" \
+		"$@" > "$out" 2>&1 &
+	MPID=$!
+	e2e_bg $MPID
+	for i in $(seq 100); do grep -q "close the viewer" "$out" && break; sleep 0.1; done
+}
+
 # is GOT WANT DESCRIPTION
 tap_is() {
 	if [ "$1" = "$2" ]; then
