@@ -43,8 +43,6 @@ struct mobile {
 	char host[256];		/* where the display was reached */
 	char *display_name;
 	int floppy_sent;
-	struct latency link;
-	int over_usb;		/* the screen goes over the USB link */
 	FILE *say;		/* user-facing lines; NULL when quiet */
 };
 
@@ -305,8 +303,9 @@ step_latency(struct mobile *m)
 	say(m, "Link to '%s': %d pings, min %.1f / mean %.1f / max %.1f ms%s.",
 	    m->display_name, l.count, l.min_ms, l.mean_ms, l.max_ms,
 	    l.mean_ms > m->usb.threshold_ms ? " (slow)" : "");
-	m->link = l;
-	m->over_usb = usb_offer(m->c, &l, &m->usb, m->display_name, m->say);
+	/* when the cable is taken, the display names its USB address in
+	 * session_info, and step_view goes there */
+	usb_offer(m->c, &l, &m->usb, m->display_name, m->say);
 }
 
 /* ---- steps 6-8 ----------------------------------------------------------- */
