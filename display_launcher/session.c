@@ -284,10 +284,11 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 /* ---- step 6: files in ---------------------------------------------------- */
 
 int
-session_send_begin(struct conn *c, const char *name, size_t len, int64_t size,
+session_send_begin(struct conn *c, const char *bytes, size_t len, int64_t size,
     int verify)
 {
 	struct display *d = c->d;
+	char name[KIM_NAME_LIMIT + 1];	/* the opaque name as a C string */
 	struct statvfs vfs;
 	int rc;
 
@@ -296,7 +297,7 @@ session_send_begin(struct conn *c, const char *name, size_t len, int64_t size,
 	if (d->state != S_OPEN)
 		return refuse(c, KIM_E_OUT_OF_ORDER, "files can only be sent "
 		    "before the application starts");
-	if ((rc = kim_check_name(name, len)) != 0)
+	if ((rc = kim_name_copy(name, sizeof(name), bytes, len)) != 0)
 		return refuse(c, rc, NULL);
 	if (size < 0)
 		return refuse(c, KIM_E_SIZE_BAD, NULL);

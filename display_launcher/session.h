@@ -77,7 +77,8 @@ void display_clean_spool(const struct display *d);
 
 void session_hello(struct conn *c, const hello_arg *a, hello_res *r);
 void session_auth(struct conn *c, const auth_arg *a, auth_res *r);
-int session_send_begin(struct conn *c, const char *name, size_t len,
+/* bytes: the name as received, len bytes, not NUL-terminated */
+int session_send_begin(struct conn *c, const char *bytes, size_t len,
     int64_t size, int verify);
 int session_send_piece(struct conn *c, const data *piece);
 int session_send_end(struct conn *c, const unsigned char *sha);

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every bad input gets its own error, and the display keeps serving.
 . "$(dirname "$0")/lib.sh"
-tap_plan 31
+tap_plan 35
 e2e_setup
 start_display --max-file-size 2; tap_ok $? "display up"
 P="127.0.0.1:$PORT"
@@ -51,6 +51,19 @@ out=$(mobile x -d "$W/f.img" -f "$W/bad.patch" demo 2>&1)
 tap_like "different base VM.*for base abc, the display has def" "$out" \
 	"the setup script's refusal reaches the user with its detail"
 tap_is "$(sha256sum < "$W/f.img")" "$before" "the floppy is unchanged after a refused session"
+
+# issue 10 item 1: a name travels as opaque bytes without a NUL; the display
+# must use exactly those bytes (24 and 40 bytes broke it: heap bytes after)
+for n in 24 40; do
+	q=$(printf 'q%.0s' $(seq $n))
+	tap_like "^detail: '$q' is 3000000 bytes;" "$(poke name-size "$q" 3000000)" \
+		"a refusal echoes a $n-byte name exactly, nothing after it"
+	nm=$(printf 'p%.0s' $(seq $((n - 6)))).patch
+	cp "$W/app.patch" "$W/$nm"
+	out=$(mobile len$n -d "$W/f.img" -f "$W/$nm" demo 2>&1)
+	tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "len$n" \
+		"mobile_launcher sends a patch whose name has $n bytes"
+done
 
 # still serving: a whole session works after all that
 out=$(mobile after-refusals -d "$W/f.img" -f "$W/app.patch" demo 2>&1)
