@@ -114,13 +114,17 @@ spool_path(const struct display *d, const char *name, char *out, size_t len)
 
 /* ---- ownership ----------------------------------------------------------- */
 
-/* 0 if c owns (or now owns) the session, else KIM_E_BUSY. */
+/* 0 if c owns (or now owns) the session, else KIM_E_BUSY.  Only a fully
+ * authenticated connection may own the display (issue 10 item 4): a stranger
+ * who merely said hello must not make the real user BUSY. */
 static int
 claim(struct conn *c)
 {
 	struct display *d = c->d;
 	int rc = 0;
 
+	if (!c->authed)
+		return KIM_E_AUTH_REQUIRED;
 	pthread_mutex_lock(&d->lock);
 	if (d->owner == NULL) {
 		d->owner = c;
@@ -136,16 +140,30 @@ claim(struct conn *c)
 	return rc;
 }
 
-/* The checks every session call starts with. */
+/* Someone else owns the display (asked without claiming it). */
+static int
+busy_for(struct conn *c)
+{
+	struct display *d = c->d;
+	int busy;
+
+	pthread_mutex_lock(&d->lock);
+	busy = d->owner != NULL && d->owner != c;
+	pthread_mutex_unlock(&d->lock);
+	return busy;
+}
+
+/* The checks every session call starts with: authenticated first, then
+ * the display is claimed (or already ours). */
 static int
 may(struct conn *c)
 {
-	int rc = claim(c);
+	int rc;
 
-	if (rc)
-		return refuse(c, rc, NULL);
 	if (!c->authed)
 		return refuse(c, KIM_E_AUTH_REQUIRED, NULL);
+	if ((rc = claim(c)) != 0)
+		return refuse(c, rc, NULL);
 	return 0;
 }
 
@@ -225,8 +243,10 @@ session_hello(struct conn *c, const hello_arg *a, hello_res *r)
 	if (a->proto != PROTO_VERSION)
 		r->status = refuse(c, KIM_E_VERSION, "the display speaks protocol "
 		    "version %d, the mobile %d", PROTO_VERSION, a->proto);
-	else
+	else if (c->authed)	/* no access code: hello claims, as always */
 		r->status = claim(c) ? refuse(c, KIM_E_BUSY, NULL) : 0;
+	else			/* busy or free; the claim waits for the code */
+		r->status = busy_for(c) ? refuse(c, KIM_E_BUSY, NULL) : 0;
 }
 
 #define AUTH_TRIES 3
@@ -239,14 +259,14 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 
 	r->token.token_len = 0;
 	r->token.token_val = NULL;
-	if ((r->status = claim(c)) != 0) {
-		refuse(c, r->status, NULL);
+	if (busy_for(c)) {
+		r->status = refuse(c, KIM_E_BUSY, NULL);
 		return;
 	}
 	if (code == NULL) {	/* no mechanism configured: one step succeeds */
 		c->authed = 1;
 		kim_log("auth", "conn=%u mechanism=none ok", c->id);
-		r->status = 0;
+		r->status = claim(c) ? refuse(c, KIM_E_BUSY, NULL) : 0;
 		return;
 	}
 	if (strcmp(a->mech, KIM_AUTH_MECH) != 0) {
@@ -272,7 +292,8 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 	    CRYPTO_memcmp(mac, a->token.token_val, KIM_AUTH_MAC) == 0) {
 		c->authed = 1;
 		kim_log("auth", "conn=%u mechanism=%s ok", c->id, KIM_AUTH_MECH);
-		r->status = 0;
+		/* only now may this connection own the display */
+		r->status = claim(c) ? refuse(c, KIM_E_BUSY, NULL) : 0;
 		return;
 	}
 	if (++c->auth_failures >= AUTH_TRIES)

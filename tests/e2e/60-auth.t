@@ -4,7 +4,7 @@
 # code itself never crosses the link or reaches a log.  Also: the display's
 # latency-threshold advice reaches the mobile.
 . "$(dirname "$0")/lib.sh"
-tap_plan 9
+tap_plan 12
 e2e_setup
 echo "4711-blue-heron" > "$W/code"
 echo "4711-red-heron" > "$W/wrong"
@@ -24,6 +24,19 @@ out=$(mobile with-code -d "$W/f.img" -f "$W/app.patch" --access-code-file "$W/co
 tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "with-code" "with the right code the session completes"
 tap_like "step=auth ok mechanism=access-code" "$(cat "$W/mobile.log")" "... through the access-code mechanism"
 tap_ok "$(! grep -q heron "$W/display.log" "$W/mobile.log"; echo $?)" "the code appears in no log"
+# issue 10 item 4: a stranger's hello (no code) must not take the display
+"$POKE" "$P" hold 20 > "$W/stranger.out" 2>&1 &
+SPID=$!; e2e_bg $SPID
+for i in $(seq 50); do [ -s "$W/stranger.out" ] && break; sleep 0.1; done
+tap_like "^OK:" "$(cat "$W/stranger.out")" "a stranger's hello is answered (the display is free)"
+out=$(mobile after-stranger -d "$W/f.img" -f "$W/app.patch" --access-code-file "$W/code" 2>&1 demo)
+tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "after-stranger" \
+	"... but the person with the code still gets the display (not BUSY)"
+mobile_held held "$W/hold" "$W/held.out" -d "$W/f.img" -f "$W/app.patch" \
+	--access-code-file "$W/code" demo
+tap_like "^BUSY:" "$("$POKE" "$P" hello)" "while an authenticated person owns it, hello says BUSY"
+touch "$W/hold"; wait $MPID
+kill $SPID 2>/dev/null
 tap_like "threshold_ms=7(\.0)? " "$(grep 'step=usb' "$W/mobile.log")" \
 	"the display's latency-threshold advice is the mobile's threshold"
 exit $_tap_failed
