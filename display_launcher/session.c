@@ -106,6 +106,15 @@ display_clean_spool(const struct display *d)
 	closedir(dir);
 }
 
+/* The longest file name the spool's file system takes. */
+static long
+spool_name_max(const struct display *d)
+{
+	long n = pathconf(d->cfg->spool, _PC_NAME_MAX);
+
+	return n > 0 ? n : NAME_MAX;
+}
+
 static int
 spool_path(const struct display *d, const char *name, char *out, size_t len)
 {
@@ -130,6 +139,8 @@ claim(struct conn *c)
 		d->owner = c;
 		d->state = S_OPEN;
 		d->serial++;
+		d->files = 0;
+		d->bytes = 0;
 		d->floppy[0] = d->usb_addr[0] = d->delta_name[0] = '\0';
 		kim_log("connect", "session=%u conn=%u peer=%s owns the display",
 		    d->serial, c->id, c->peer);
@@ -311,6 +322,7 @@ session_send_begin(struct conn *c, const char *bytes, size_t len, int64_t size,
 	struct display *d = c->d;
 	char name[KIM_NAME_LIMIT + 1];	/* the opaque name as a C string */
 	struct statvfs vfs;
+	long name_max;
 	int rc;
 
 	if ((rc = may(c)) != 0)
@@ -320,12 +332,26 @@ session_send_begin(struct conn *c, const char *bytes, size_t len, int64_t size,
 		    "before the application starts");
 	if ((rc = kim_name_copy(name, sizeof(name), bytes, len)) != 0)
 		return refuse(c, rc, NULL);
+	if (len > (size_t)(name_max = spool_name_max(d)) ||
+	    strlen(d->cfg->spool) + 1 + len >= PATH_MAX)
+		return refuse(c, KIM_E_NAME_FS_LONG, "the name has %zu bytes; the "
+		    "display's file system takes names of at most %ld bytes",
+		    len, name_max);
 	if (size < 0)
 		return refuse(c, KIM_E_SIZE_BAD, NULL);
 	if ((uint64_t)size > d->cfg->max_file)
 		return refuse(c, KIM_E_FILE_TOO_BIG, "'%s' is %lld bytes; this "
 		    "display accepts at most %llu", name, (long long)size,
 		    (unsigned long long)d->cfg->max_file);
+	/* every file begun counts, finished or not: the caps bound the work
+	 * one session can cause, not only what stays in the spool */
+	if (d->files >= (unsigned)d->cfg->max_files)
+		return refuse(c, KIM_E_TOO_MANY_FILES, "this display accepts at "
+		    "most %d files per session", d->cfg->max_files);
+	if ((uint64_t)size > d->cfg->max_session - d->bytes)
+		return refuse(c, KIM_E_SESSION_TOO_BIG, "'%s' (%lld bytes) would "
+		    "take the session over %llu bytes in all, this display's limit",
+		    name, (long long)size, (unsigned long long)d->cfg->max_session);
 	if (statvfs(d->cfg->spool, &vfs) == 0 &&
 	    (uint64_t)vfs.f_bavail * vfs.f_frsize < (uint64_t)size)
 		return refuse(c, KIM_E_FILE_TOO_BIG, "the display has only "
@@ -336,6 +362,8 @@ session_send_begin(struct conn *c, const char *bytes, size_t len, int64_t size,
 	if ((rc = kim_sink_open(&d->sink, d->cfg->spool, name, (uint64_t)size,
 	    verify)) != 0)
 		return refuse(c, rc, NULL);
+	d->files++;
+	d->bytes += (uint64_t)size;
 	kim_log("transfer", "conn=%u receiving name=%s size=%lld checksum=%s",
 	    c->id, name, (long long)size, verify ? "sha256" : "none");
 	return 0;

@@ -27,6 +27,8 @@ struct display_config {
 					   VNC export listens there too */
 	int usb_threshold_ms;		/* advice to mobiles for the USB offer */
 	uint64_t max_file;		/* largest file accepted, bytes */
+	int max_files;			/* files begun per session */
+	uint64_t max_session;		/* bytes announced per session, in all */
 	int resume_timeout;		/* s, setup script to RESUMED */
 	int end_timeout;		/* s, "end" to the script's exit */
 	int idle_timeout;		/* s without a call before a client is dropped */
@@ -61,6 +63,8 @@ struct display {
 	/* below: touched by the owner's thread only */
 	enum session_state state;
 	unsigned serial;
+	unsigned files;			/* files begun in this session */
+	uint64_t bytes;			/* their announced sizes, in all */
 	struct kim_sink sink;
 	char floppy[PATH_MAX];		/* spooled floppy, "" if none */
 	char session_dir[PATH_MAX];

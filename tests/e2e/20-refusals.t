@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every bad input gets its own error, and the display keeps serving.
 . "$(dirname "$0")/lib.sh"
-tap_plan 35
+tap_plan 45
 e2e_setup
 start_display --max-file-size 2; tap_ok $? "display up"
 P="127.0.0.1:$PORT"
@@ -65,8 +65,31 @@ for n in 24 40; do
 		"mobile_launcher sends a patch whose name has $n bytes"
 done
 
+# issue 10 item 7: a name the spool's file system cannot hold is refused up
+# front, with its own error (not "disk full" after the whole upload)
+tap_like "^OK:"            "$(poke name-len 255)"        "a name of 255 bytes is accepted"
+tap_like "^NAME_FS_LONG:"  "$(poke name-len 256)"        "a name of 256 bytes is refused up front"
+tap_like "^detail: .*at most 255 bytes" "$(poke name-len 1024)" "... saying the file system's limit"
+
+# issue 10 item 8: files and bytes per session are capped (defaults: 16
+# files, twice --max-file-size in all)
+tap_like "^after 16 files: TOO_MANY_FILES:" "$(poke many-files 20 10)" \
+	"the 17th file of a session is refused"
+tap_like "^after 2 files: SESSION_TOO_BIG:" "$(poke many-files 3 2000000)" \
+	"a file that takes the session over 2 x max-file-size is refused"
+tap_like "^after 16 files: TOO_MANY_FILES:" "$(poke many-files 17 0)" \
+	"... empty files count too"
+
 # still serving: a whole session works after all that
 out=$(mobile after-refusals -d "$W/f.img" -f "$W/app.patch" demo 2>&1)
 tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "after-refusals" \
 	"after every refusal the display still serves a whole session"
+
+# the caps are options
+stop_display
+start_display --max-files 2 --max-session-size 1; tap_ok $? "display up with --max-files 2 --max-session-size 1"
+P="127.0.0.1:$PORT"
+tap_like "^after 2 files: TOO_MANY_FILES:" "$(poke many-files 3 10)" "--max-files 2 takes two files"
+tap_like "^detail: .*at most 2 files" "$(poke many-files 3 10)" "... and says so"
+tap_like "^after 1 files: SESSION_TOO_BIG:" "$(poke many-files 2 600000)" "--max-session-size 1 takes 1 MiB in all"
 exit $_tap_failed

@@ -151,8 +151,10 @@ main(int argc, char **argv)
 		sha_of(size, 'm', sha);
 		for (int i = 0; i < n; i++) {
 			snprintf(name, sizeof(name), "file%d.bin", i);
-			if ((r = begin(name, strlen(name), size)) == 0 &&
-			    (size == 0 || (r = piece(size, 'm')) == 0))
+			r = begin(name, strlen(name), size);
+			for (size_t off = 0; r == 0 && off < size; off += 1 << 20)
+				r = piece(size - off < (1 << 20) ? size - off : 1 << 20, 'm');
+			if (r == 0)
 				r = end_(sha);
 			if (r != 0) {
 				printf("after %d files: ", i);
