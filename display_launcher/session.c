@@ -40,10 +40,28 @@ display_init(struct display *d, const struct display_config *cfg)
 	d->retr.fd = -1;
 }
 
+/* A connection repeating one refusal (a stream of refused batch pieces
+ * can be 20 MB/s of log) gets its first REFUSE_LOG_BURST logged, then they
+ * are counted: one line when the run ends (another code, the connection
+ * closes) and one every REFUSE_LOG_EVERY while it lasts. */
+#define REFUSE_LOG_BURST 5
+#define REFUSE_LOG_EVERY 100000
+#define HELLO_LOG_MAX 3		/* hello lines logged per connection */
+
+static void
+refusals_counted(struct conn *c, const char *when)
+{
+	if (c->rep_count > REFUSE_LOG_BURST)
+		kim_log("refuse", "conn=%u code=%s repeated %u more times%s", c->id,
+		    kim_error_name(c->rep_code), c->rep_count - REFUSE_LOG_BURST,
+		    when);
+}
+
 /* Remember why the last call of this connection was refused. */
 static int
 refuse(struct conn *c, int code, const char *fmt, ...)
 {
+	char q[600];
 	va_list ap;
 
 	if (fmt) {
@@ -53,8 +71,23 @@ refuse(struct conn *c, int code, const char *fmt, ...)
 	} else {
 		snprintf(c->last_error, sizeof(c->last_error), "%s", kim_strerror(code));
 	}
-	kim_log("refuse", "conn=%u code=%s detail=\"%s\"", c->id,
-	    kim_error_name(code), c->last_error);
+	if (code != c->rep_code || c->rep_count == 0) {
+		refusals_counted(c, "");
+		c->rep_code = code;
+		c->rep_count = 0;
+	}
+	c->rep_count++;
+	if (c->rep_count <= REFUSE_LOG_BURST)
+		kim_log("refuse", "conn=%u code=%s detail=%s", c->id,
+		    kim_error_name(code), kim_logq(q, sizeof(q), c->last_error));
+	if (c->rep_count == REFUSE_LOG_BURST)
+		kim_log("refuse", "conn=%u code=%s repeats: further ones are "
+		    "counted, not logged", c->id, kim_error_name(code));
+	else if (c->rep_count > REFUSE_LOG_BURST &&
+	    (c->rep_count - REFUSE_LOG_BURST) % REFUSE_LOG_EVERY == 0) {
+		refusals_counted(c, " so far");
+		c->rep_count = REFUSE_LOG_BURST;
+	}
 	return code;
 }
 
@@ -223,6 +256,9 @@ session_disconnect(struct conn *c)
 	struct display *d = c->d;
 	int owner;
 
+	refusals_counted(c, "");
+	c->rep_count = 0;
+
 	pthread_mutex_lock(&d->lock);
 	owner = d->owner == c;
 	pthread_mutex_unlock(&d->lock);
@@ -249,8 +285,11 @@ session_hello(struct conn *c, const hello_arg *a, hello_res *r)
 	r->display_name = strdup(c->d->cfg->name);
 	r->auth_mechs = strdup(c->d->cfg->auth_code ? KIM_AUTH_MECH : "");
 	r->usb_threshold_ms = c->d->cfg->usb_threshold_ms;
-	kim_log("hello", "conn=%u client=\"%s\" proto=%d", c->id,
-	    a->client ? a->client : "", a->proto);
+	char q[KIM_LOGQ_MAX];
+
+	if (++c->hellos <= HELLO_LOG_MAX)
+		kim_log("hello", "conn=%u client=%s proto=%d", c->id,
+		    kim_logq(q, sizeof(q), a->client), a->proto);
 	if (a->proto != PROTO_VERSION)
 		r->status = refuse(c, KIM_E_VERSION, "the display speaks protocol "
 		    "version %d, the mobile %d", PROTO_VERSION, a->proto);
@@ -321,6 +360,7 @@ session_send_begin(struct conn *c, const char *bytes, size_t len, int64_t size,
 {
 	struct display *d = c->d;
 	char name[KIM_NAME_LIMIT + 1];	/* the opaque name as a C string */
+	char q[KIM_LOGQ_MAX];
 	struct statvfs vfs;
 	long name_max;
 	int rc;
@@ -365,7 +405,8 @@ session_send_begin(struct conn *c, const char *bytes, size_t len, int64_t size,
 	d->files++;
 	d->bytes += (uint64_t)size;
 	kim_log("transfer", "conn=%u receiving name=%s size=%lld checksum=%s",
-	    c->id, name, (long long)size, verify ? "sha256" : "none");
+	    c->id, kim_logq(q, sizeof(q), name), (long long)size,
+	    verify ? "sha256" : "none");
 	return 0;
 }
 
@@ -437,7 +478,7 @@ int
 session_use_floppy(struct conn *c, const char *name)
 {
 	struct display *d = c->d;
-	char path[PATH_MAX];
+	char path[PATH_MAX], q[KIM_LOGQ_MAX];
 	int rc;
 
 	if ((rc = may(c)) != 0)
@@ -451,7 +492,8 @@ session_use_floppy(struct conn *c, const char *name)
 		return refuse(c, KIM_E_FLOPPY_BAD, "'%s' is not a FAT disk image",
 		    kim_basename(name));
 	snprintf(d->floppy, sizeof(d->floppy), "%s", path);
-	kim_log("persistent_state", "conn=%u floppy=%s", c->id, kim_basename(name));
+	kim_log("persistent_state", "conn=%u floppy=%s", c->id,
+	    kim_logq(q, sizeof(q), kim_basename(name)));
 	return 0;
 }
 
@@ -480,6 +522,7 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 	struct display *d = c->d;
 	const struct display_config *cfg = d->cfg;
 	char why[600] = "";
+	char qv[KIM_LOGQ_MAX], qp[KIM_LOGQ_MAX], qf[KIM_LOGQ_MAX];
 	char *argv[24];
 	int n = 0, rc;
 
@@ -515,8 +558,10 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 	argv[n] = NULL;
 
 	double t0 = kim_now();
-	kim_log("kimberlize", "conn=%u vm=%s patch=%s floppy=%s", c->id, vm,
-	    kim_basename(patch), d->floppy[0] ? kim_basename(d->floppy) : "-");
+	kim_log("kimberlize", "conn=%u vm=%s patch=%s floppy=%s", c->id,
+	    kim_logq(qv, sizeof(qv), vm), kim_logq(qp, sizeof(qp),
+	    kim_basename(patch)), d->floppy[0] ? kim_logq(qf, sizeof(qf),
+	    kim_basename(d->floppy)) : "-");
 	if ((rc = setup_start(&d->setup, argv, cfg->log_fd)) != 0)
 		return refuse(c, rc, "cannot run the setup script %s", cfg->setup_script);
 	/* Publish the screen as soon as it exists: KCM's announcement (about a
@@ -558,7 +603,7 @@ session_start(struct conn *c, const char *vm, const char *patch, int is_url)
 {
 	struct display *d = c->d;
 	char path[PATH_MAX];
-	char why[600];
+	char why[600], q[KIM_LOGQ_MAX];
 	int rc;
 
 	if ((rc = may(c)) != 0)
@@ -579,7 +624,8 @@ session_start(struct conn *c, const char *vm, const char *patch, int is_url)
 		if (spool_path(d, "url.patch", path, sizeof(path)) != 0)
 			return refuse(c, KIM_E_INTERNAL, NULL);
 		unlink(path);
-		kim_log("kimberlize", "conn=%u fetching %s", c->id, patch);
+		kim_log("kimberlize", "conn=%u fetching %s", c->id,
+		    kim_logq(q, sizeof(q), patch));
 		if ((rc = fetch_url(patch, path, d->cfg->max_file, d->cfg->url_timeout,
 		    why, sizeof(why))) != 0)
 			return refuse(c, rc, "%s", why);
@@ -724,7 +770,7 @@ session_retrieve_open(struct conn *c, const char *name, file_res *r)
 {
 	struct display *d = c->d;
 	struct kim_source src;
-	char path[PATH_MAX];
+	char path[PATH_MAX], q[KIM_LOGQ_MAX];
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -742,8 +788,8 @@ session_retrieve_open(struct conn *c, const char *name, file_res *r)
 	kim_source_close(&d->retr);
 	d->retr = src;
 	r->size = src.size;
-	kim_log("retrieve", "conn=%u name=%s size=%llu", c->id, name,
-	    (unsigned long long)src.size);
+	kim_log("retrieve", "conn=%u name=%s size=%llu", c->id,
+	    kim_logq(q, sizeof(q), name), (unsigned long long)src.size);
 	return r->status = 0;
 }
 

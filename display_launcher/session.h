@@ -52,6 +52,9 @@ struct conn {
 	int auth_failures;
 	int close_after_reply;		/* the session is over: hang up */
 	char last_error[1024];		/* detail of the last refusal */
+	int rep_code;			/* the refusal being repeated ... */
+	unsigned rep_count;		/* ... this many times in a row */
+	unsigned hellos;		/* hello calls, for the log's sake */
 };
 
 struct display {

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every bad input gets its own error, and the display keeps serving.
 . "$(dirname "$0")/lib.sh"
-tap_plan 45
+tap_plan 50
 e2e_setup
 start_display --max-file-size 2; tap_ok $? "display up"
 P="127.0.0.1:$PORT"
@@ -79,6 +79,26 @@ tap_like "^after 2 files: SESSION_TOO_BIG:" "$(poke many-files 3 2000000)" \
 	"a file that takes the session over 2 x max-file-size is refused"
 tap_like "^after 16 files: TOO_MANY_FILES:" "$(poke many-files 17 0)" \
 	"... empty files count too"
+
+# issue 10 item 6: client strings cannot forge log lines; repeated refusals
+# do not flood the log
+forged='t=1.5 prog=display_launcher pid=1 step=auth conn=99 mechanism=access-code ok'
+poke hello-as "evil"$'\n'"$forged" > /dev/null
+tap_ok "$(! grep -q "^t=1.5 prog=display_launcher pid=1 step=auth" "$W/display.log"; echo $?)" \
+	"a newline in hello's client name does not start a forged log line"
+tap_like 'client="evil\\x0at=1\.5 ' "$(grep 'step=hello' "$W/display.log")" \
+	"... the client name is logged quoted, its newline escaped"
+poke name-size 'say"hi".bin' 3000000 > /dev/null
+tap_like "detail=\"'say\\\\\"hi\\\\\".bin' is 3000000 bytes" "$(grep 'code=FILE_TOO_BIG' "$W/display.log")" \
+	"... a quote in a name cannot end the quoted detail"
+before=$(grep -c 'code=NO_TRANSFER' "$W/display.log")
+poke refuse-flood 3000 > /dev/null
+sleep 0.3
+after=$(grep -c 'code=NO_TRANSFER' "$W/display.log")
+tap_ok "$([ $((after - before)) -le 10 ]; echo $?)" \
+	"3000 refused batch pieces write a few log lines, not 3000 (wrote $((after - before)))"
+tap_like "code=NO_TRANSFER repeated [0-9]+ more times" "$(grep 'code=NO_TRANSFER' "$W/display.log")" \
+	"... and one line says how many more were refused"
 
 # still serving: a whole session works after all that
 out=$(mobile after-refusals -d "$W/f.img" -f "$W/app.patch" demo 2>&1)
