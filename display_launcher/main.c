@@ -279,6 +279,13 @@ main(int argc, char **argv)
 			    "from %s (its first line)\n", o.code_file);
 			return 1;
 		}
+		if (strlen(code) < KIM_AUTH_CODE_MIN) {
+			fprintf(stderr, "display_launcher: the access code in %s has "
+			    "%zu characters; at least %d are needed to withstand "
+			    "guessing (see display_launcher(8))\n", o.code_file,
+			    strlen(code), KIM_AUTH_CODE_MIN);
+			return 2;
+		}
 		cfg->auth_code = code;
 	}
 	if (cfg->setup_script == NULL)

@@ -301,6 +301,58 @@ session_hello(struct conn *c, const hello_arg *a, hello_res *r)
 
 #define AUTH_TRIES 3
 
+/* The connection's source address (its peer without the port). */
+static void
+source_of(const struct conn *c, char *out, size_t len)
+{
+	const char *colon = strrchr(c->peer, ':');
+	size_t n = colon ? (size_t)(colon - c->peer) : strlen(c->peer);
+
+	snprintf(out, len, "%.*s", (int)n, c->peer);
+}
+
+/* 0 if a code from c may be tried now, else the AUTH_WAIT refusal. */
+static int
+auth_wait(struct conn *c)
+{
+	struct display *d = c->d;
+	char src[64];
+	int global, wait;
+
+	source_of(c, src, sizeof(src));
+	pthread_mutex_lock(&d->lock);
+	wait = kim_guard_wait(&d->guard, src, kim_now(), &global);
+	pthread_mutex_unlock(&d->lock);
+	if (wait == 0)
+		return 0;
+	return refuse(c, KIM_E_AUTH_WAIT, "too many wrong access codes %s: try "
+	    "again in %d s", global ? "tried on this display" :
+	    "from your address", wait);
+}
+
+/* A wrong code from c: counted across connections. */
+static void
+auth_failed(struct conn *c)
+{
+	struct display *d = c->d;
+	unsigned long fails;
+	char src[64];
+	int alarm, global, wait;
+	double now = kim_now();
+
+	source_of(c, src, sizeof(src));
+	pthread_mutex_lock(&d->lock);
+	alarm = kim_guard_fail(&d->guard, src, now);
+	wait = kim_guard_wait(&d->guard, src, now, &global);
+	fails = d->guard.fails;
+	pthread_mutex_unlock(&d->lock);
+	if (alarm)
+		kim_log("auth", "under attack? %lu wrong access codes since start, "
+		    "the last from %s; it now waits %d s (%s) before its next "
+		    "code is tried", fails, src, wait, global ?
+		    "the display-wide limit" : "its own backoff");
+}
+
 void
 session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 {
@@ -324,6 +376,10 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 		    "access code (mechanism '%s'), not '%s'", KIM_AUTH_MECH, a->mech);
 		return;
 	}
+	if ((r->status = auth_wait(c)) != 0) {
+		c->have_nonce = 0;
+		return;
+	}
 	if (!c->have_nonce) {	/* step 1: the challenge */
 		if (RAND_bytes(c->nonce, sizeof(c->nonce)) != 1) {
 			r->status = refuse(c, KIM_E_INTERNAL, NULL);
@@ -340,12 +396,18 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 	if (a->token.token_len == KIM_AUTH_MAC &&
 	    kim_auth_mac(code, c->nonce, sizeof(c->nonce), mac) == 0 &&
 	    CRYPTO_memcmp(mac, a->token.token_val, KIM_AUTH_MAC) == 0) {
+		char src[64];
+		source_of(c, src, sizeof(src));
+		pthread_mutex_lock(&c->d->lock);
+		kim_guard_ok(&c->d->guard, src);
+		pthread_mutex_unlock(&c->d->lock);
 		c->authed = 1;
 		kim_log("auth", "conn=%u mechanism=%s ok", c->id, KIM_AUTH_MECH);
 		/* only now may this connection own the display */
 		r->status = claim(c) ? refuse(c, KIM_E_BUSY, NULL) : 0;
 		return;
 	}
+	auth_failed(c);
 	if (++c->auth_failures >= AUTH_TRIES)
 		c->close_after_reply = 1;
 	r->status = refuse(c, KIM_E_AUTH_FAILED, "wrong access code (%d of %d "

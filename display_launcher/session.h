@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "access.h"
 #include "idle.h"
 #include "kimberley.h"
 #include "setup.h"
@@ -61,8 +62,9 @@ struct display {
 	const struct display_config *cfg;
 	struct publisher *pub;		/* NULL on the direct link */
 	struct idle idle;		/* the screen between sessions */
-	pthread_mutex_t lock;		/* guards owner */
+	pthread_mutex_t lock;		/* guards owner and guard */
 	struct conn *owner;
+	struct kim_guard guard;		/* wrong access codes, all connections */
 	/* below: touched by the owner's thread only */
 	enum session_state state;
 	unsigned serial;
