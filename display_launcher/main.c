@@ -42,6 +42,9 @@ usage(FILE *f)
 "      --key-file FILE       key for encrypted patches\n"
 "      --usb-if NAME         the USB-network interface (default usb0)\n"
 "      --max-file-size MiB   largest file accepted (default 8192)\n"
+"      --max-files N         files one session may send (default 16)\n"
+"      --max-session-size MiB  bytes one session may send in all\n"
+"                            (default: twice --max-file-size)\n"
 "      --resume-timeout S    seconds for the app to come up (default 180)\n"
 "      --end-timeout S       seconds for the end of a session (default 120)\n"
 "      --idle-timeout S      drop a client silent this long (default 90)\n"
@@ -120,6 +123,8 @@ static const struct option opts[] = {
 	{ "key-file", required_argument, NULL, 'k' },
 	{ "usb-if", required_argument, NULL, 'u' },
 	{ "max-file-size", required_argument, NULL, 'M' },
+	{ "max-files", required_argument, NULL, 'F' },
+	{ "max-session-size", required_argument, NULL, 'Z' },
 	{ "resume-timeout", required_argument, NULL, 'R' },
 	{ "end-timeout", required_argument, NULL, 'E' },
 	{ "idle-timeout", required_argument, NULL, 'I' },
@@ -178,6 +183,12 @@ set_option(struct options *o, int code, const char *v)
 			return -1;
 		c->max_file = (uint64_t)n << 20;
 		return 0;
+	case 'F': return positive(v, &c->max_files);
+	case 'Z':
+		if (positive(v, &n) != 0)
+			return -1;
+		c->max_session = (uint64_t)n << 20;
+		return 0;
 	case 'R': return positive(v, &c->resume_timeout);
 	case 'E': return positive(v, &c->end_timeout);
 	case 'I': return positive(v, &c->idle_timeout);
@@ -206,6 +217,7 @@ main(int argc, char **argv)
 		.accel = "tcg",
 		.usb_if = "usb0",
 		.max_file = (uint64_t)8192 << 20,
+		.max_files = 16,
 		.resume_timeout = 180,
 		.end_timeout = 120,
 		.idle_timeout = 90,
@@ -258,12 +270,21 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		cfg->name = argv[optind];
+	if (cfg->max_session == 0)	/* a patch and a floppy of the largest size */
+		cfg->max_session = 2 * cfg->max_file;
 	if (o.code_file) {
 		static char code[KIM_AUTH_CODE_MAX];
 		if (kim_auth_read_code(o.code_file, code, sizeof(code)) != 0) {
 			fprintf(stderr, "display_launcher: cannot read an access code "
 			    "from %s (its first line)\n", o.code_file);
 			return 1;
+		}
+		if (strlen(code) < KIM_AUTH_CODE_MIN) {
+			fprintf(stderr, "display_launcher: the access code in %s has "
+			    "%zu characters; at least %d are needed to withstand "
+			    "guessing (see display_launcher(8))\n", o.code_file,
+			    strlen(code), KIM_AUTH_CODE_MIN);
+			return 2;
 		}
 		cfg->auth_code = code;
 	}

@@ -40,10 +40,28 @@ display_init(struct display *d, const struct display_config *cfg)
 	d->retr.fd = -1;
 }
 
+/* A connection repeating one refusal (a stream of refused batch pieces
+ * can be 20 MB/s of log) gets its first REFUSE_LOG_BURST logged, then they
+ * are counted: one line when the run ends (another code, the connection
+ * closes) and one every REFUSE_LOG_EVERY while it lasts. */
+#define REFUSE_LOG_BURST 5
+#define REFUSE_LOG_EVERY 100000
+#define HELLO_LOG_MAX 3		/* hello lines logged per connection */
+
+static void
+refusals_counted(struct conn *c, const char *when)
+{
+	if (c->rep_count > REFUSE_LOG_BURST)
+		kim_log("refuse", "conn=%u code=%s repeated %u more times%s", c->id,
+		    kim_error_name(c->rep_code), c->rep_count - REFUSE_LOG_BURST,
+		    when);
+}
+
 /* Remember why the last call of this connection was refused. */
 static int
 refuse(struct conn *c, int code, const char *fmt, ...)
 {
+	char q[600];
 	va_list ap;
 
 	if (fmt) {
@@ -53,8 +71,23 @@ refuse(struct conn *c, int code, const char *fmt, ...)
 	} else {
 		snprintf(c->last_error, sizeof(c->last_error), "%s", kim_strerror(code));
 	}
-	kim_log("refuse", "conn=%u code=%s detail=\"%s\"", c->id,
-	    kim_error_name(code), c->last_error);
+	if (code != c->rep_code || c->rep_count == 0) {
+		refusals_counted(c, "");
+		c->rep_code = code;
+		c->rep_count = 0;
+	}
+	c->rep_count++;
+	if (c->rep_count <= REFUSE_LOG_BURST)
+		kim_log("refuse", "conn=%u code=%s detail=%s", c->id,
+		    kim_error_name(code), kim_logq(q, sizeof(q), c->last_error));
+	if (c->rep_count == REFUSE_LOG_BURST)
+		kim_log("refuse", "conn=%u code=%s repeats: further ones are "
+		    "counted, not logged", c->id, kim_error_name(code));
+	else if (c->rep_count > REFUSE_LOG_BURST &&
+	    (c->rep_count - REFUSE_LOG_BURST) % REFUSE_LOG_EVERY == 0) {
+		refusals_counted(c, " so far");
+		c->rep_count = REFUSE_LOG_BURST;
+	}
 	return code;
 }
 
@@ -106,6 +139,15 @@ display_clean_spool(const struct display *d)
 	closedir(dir);
 }
 
+/* The longest file name the spool's file system takes. */
+static long
+spool_name_max(const struct display *d)
+{
+	long n = pathconf(d->cfg->spool, _PC_NAME_MAX);
+
+	return n > 0 ? n : NAME_MAX;
+}
+
 static int
 spool_path(const struct display *d, const char *name, char *out, size_t len)
 {
@@ -114,18 +156,24 @@ spool_path(const struct display *d, const char *name, char *out, size_t len)
 
 /* ---- ownership ----------------------------------------------------------- */
 
-/* 0 if c owns (or now owns) the session, else KIM_E_BUSY. */
+/* 0 if c owns (or now owns) the session, else KIM_E_BUSY.  Only a fully
+ * authenticated connection may own the display (issue 10 item 4): a stranger
+ * who merely said hello must not make the real user BUSY. */
 static int
 claim(struct conn *c)
 {
 	struct display *d = c->d;
 	int rc = 0;
 
+	if (!c->authed)
+		return KIM_E_AUTH_REQUIRED;
 	pthread_mutex_lock(&d->lock);
 	if (d->owner == NULL) {
 		d->owner = c;
 		d->state = S_OPEN;
 		d->serial++;
+		d->files = 0;
+		d->bytes = 0;
 		d->floppy[0] = d->usb_addr[0] = d->delta_name[0] = '\0';
 		kim_log("connect", "session=%u conn=%u peer=%s owns the display",
 		    d->serial, c->id, c->peer);
@@ -136,16 +184,30 @@ claim(struct conn *c)
 	return rc;
 }
 
-/* The checks every session call starts with. */
+/* Someone else owns the display (asked without claiming it). */
+static int
+busy_for(struct conn *c)
+{
+	struct display *d = c->d;
+	int busy;
+
+	pthread_mutex_lock(&d->lock);
+	busy = d->owner != NULL && d->owner != c;
+	pthread_mutex_unlock(&d->lock);
+	return busy;
+}
+
+/* The checks every session call starts with: authenticated first, then
+ * the display is claimed (or already ours). */
 static int
 may(struct conn *c)
 {
-	int rc = claim(c);
+	int rc;
 
-	if (rc)
-		return refuse(c, rc, NULL);
 	if (!c->authed)
 		return refuse(c, KIM_E_AUTH_REQUIRED, NULL);
+	if ((rc = claim(c)) != 0)
+		return refuse(c, rc, NULL);
 	return 0;
 }
 
@@ -194,6 +256,9 @@ session_disconnect(struct conn *c)
 	struct display *d = c->d;
 	int owner;
 
+	refusals_counted(c, "");
+	c->rep_count = 0;
+
 	pthread_mutex_lock(&d->lock);
 	owner = d->owner == c;
 	pthread_mutex_unlock(&d->lock);
@@ -220,16 +285,73 @@ session_hello(struct conn *c, const hello_arg *a, hello_res *r)
 	r->display_name = strdup(c->d->cfg->name);
 	r->auth_mechs = strdup(c->d->cfg->auth_code ? KIM_AUTH_MECH : "");
 	r->usb_threshold_ms = c->d->cfg->usb_threshold_ms;
-	kim_log("hello", "conn=%u client=\"%s\" proto=%d", c->id,
-	    a->client ? a->client : "", a->proto);
+	char q[KIM_LOGQ_MAX];
+
+	if (++c->hellos <= HELLO_LOG_MAX)
+		kim_log("hello", "conn=%u client=%s proto=%d", c->id,
+		    kim_logq(q, sizeof(q), a->client), a->proto);
 	if (a->proto != PROTO_VERSION)
 		r->status = refuse(c, KIM_E_VERSION, "the display speaks protocol "
 		    "version %d, the mobile %d", PROTO_VERSION, a->proto);
-	else
+	else if (c->authed)	/* no access code: hello claims, as always */
 		r->status = claim(c) ? refuse(c, KIM_E_BUSY, NULL) : 0;
+	else			/* busy or free; the claim waits for the code */
+		r->status = busy_for(c) ? refuse(c, KIM_E_BUSY, NULL) : 0;
 }
 
 #define AUTH_TRIES 3
+
+/* The connection's source address (its peer without the port). */
+static void
+source_of(const struct conn *c, char *out, size_t len)
+{
+	const char *colon = strrchr(c->peer, ':');
+	size_t n = colon ? (size_t)(colon - c->peer) : strlen(c->peer);
+
+	snprintf(out, len, "%.*s", (int)n, c->peer);
+}
+
+/* 0 if a code from c may be tried now, else the AUTH_WAIT refusal. */
+static int
+auth_wait(struct conn *c)
+{
+	struct display *d = c->d;
+	char src[64];
+	int global, wait;
+
+	source_of(c, src, sizeof(src));
+	pthread_mutex_lock(&d->lock);
+	wait = kim_guard_wait(&d->guard, src, kim_now(), &global);
+	pthread_mutex_unlock(&d->lock);
+	if (wait == 0)
+		return 0;
+	return refuse(c, KIM_E_AUTH_WAIT, "too many wrong access codes %s: try "
+	    "again in %d s", global ? "tried on this display" :
+	    "from your address", wait);
+}
+
+/* A wrong code from c: counted across connections. */
+static void
+auth_failed(struct conn *c)
+{
+	struct display *d = c->d;
+	unsigned long fails;
+	char src[64];
+	int alarm, global, wait;
+	double now = kim_now();
+
+	source_of(c, src, sizeof(src));
+	pthread_mutex_lock(&d->lock);
+	alarm = kim_guard_fail(&d->guard, src, now);
+	wait = kim_guard_wait(&d->guard, src, now, &global);
+	fails = d->guard.fails;
+	pthread_mutex_unlock(&d->lock);
+	if (alarm)
+		kim_log("auth", "under attack? %lu wrong access codes since start, "
+		    "the last from %s; it now waits %d s (%s) before its next "
+		    "code is tried", fails, src, wait, global ?
+		    "the display-wide limit" : "its own backoff");
+}
 
 void
 session_auth(struct conn *c, const auth_arg *a, auth_res *r)
@@ -239,19 +361,23 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 
 	r->token.token_len = 0;
 	r->token.token_val = NULL;
-	if ((r->status = claim(c)) != 0) {
-		refuse(c, r->status, NULL);
+	if (busy_for(c)) {
+		r->status = refuse(c, KIM_E_BUSY, NULL);
 		return;
 	}
 	if (code == NULL) {	/* no mechanism configured: one step succeeds */
 		c->authed = 1;
 		kim_log("auth", "conn=%u mechanism=none ok", c->id);
-		r->status = 0;
+		r->status = claim(c) ? refuse(c, KIM_E_BUSY, NULL) : 0;
 		return;
 	}
 	if (strcmp(a->mech, KIM_AUTH_MECH) != 0) {
 		r->status = refuse(c, KIM_E_AUTH_MECH, "this display asks for its "
 		    "access code (mechanism '%s'), not '%s'", KIM_AUTH_MECH, a->mech);
+		return;
+	}
+	if ((r->status = auth_wait(c)) != 0) {
+		c->have_nonce = 0;
 		return;
 	}
 	if (!c->have_nonce) {	/* step 1: the challenge */
@@ -270,11 +396,18 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 	if (a->token.token_len == KIM_AUTH_MAC &&
 	    kim_auth_mac(code, c->nonce, sizeof(c->nonce), mac) == 0 &&
 	    CRYPTO_memcmp(mac, a->token.token_val, KIM_AUTH_MAC) == 0) {
+		char src[64];
+		source_of(c, src, sizeof(src));
+		pthread_mutex_lock(&c->d->lock);
+		kim_guard_ok(&c->d->guard, src);
+		pthread_mutex_unlock(&c->d->lock);
 		c->authed = 1;
 		kim_log("auth", "conn=%u mechanism=%s ok", c->id, KIM_AUTH_MECH);
-		r->status = 0;
+		/* only now may this connection own the display */
+		r->status = claim(c) ? refuse(c, KIM_E_BUSY, NULL) : 0;
 		return;
 	}
+	auth_failed(c);
 	if (++c->auth_failures >= AUTH_TRIES)
 		c->close_after_reply = 1;
 	r->status = refuse(c, KIM_E_AUTH_FAILED, "wrong access code (%d of %d "
@@ -284,11 +417,14 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 /* ---- step 6: files in ---------------------------------------------------- */
 
 int
-session_send_begin(struct conn *c, const char *name, size_t len, int64_t size,
+session_send_begin(struct conn *c, const char *bytes, size_t len, int64_t size,
     int verify)
 {
 	struct display *d = c->d;
+	char name[KIM_NAME_LIMIT + 1];	/* the opaque name as a C string */
+	char q[KIM_LOGQ_MAX];
 	struct statvfs vfs;
+	long name_max;
 	int rc;
 
 	if ((rc = may(c)) != 0)
@@ -296,14 +432,28 @@ session_send_begin(struct conn *c, const char *name, size_t len, int64_t size,
 	if (d->state != S_OPEN)
 		return refuse(c, KIM_E_OUT_OF_ORDER, "files can only be sent "
 		    "before the application starts");
-	if ((rc = kim_check_name(name, len)) != 0)
+	if ((rc = kim_name_copy(name, sizeof(name), bytes, len)) != 0)
 		return refuse(c, rc, NULL);
+	if (len > (size_t)(name_max = spool_name_max(d)) ||
+	    strlen(d->cfg->spool) + 1 + len >= PATH_MAX)
+		return refuse(c, KIM_E_NAME_FS_LONG, "the name has %zu bytes; the "
+		    "display's file system takes names of at most %ld bytes",
+		    len, name_max);
 	if (size < 0)
 		return refuse(c, KIM_E_SIZE_BAD, NULL);
 	if ((uint64_t)size > d->cfg->max_file)
 		return refuse(c, KIM_E_FILE_TOO_BIG, "'%s' is %lld bytes; this "
 		    "display accepts at most %llu", name, (long long)size,
 		    (unsigned long long)d->cfg->max_file);
+	/* every file begun counts, finished or not: the caps bound the work
+	 * one session can cause, not only what stays in the spool */
+	if (d->files >= (unsigned)d->cfg->max_files)
+		return refuse(c, KIM_E_TOO_MANY_FILES, "this display accepts at "
+		    "most %d files per session", d->cfg->max_files);
+	if ((uint64_t)size > d->cfg->max_session - d->bytes)
+		return refuse(c, KIM_E_SESSION_TOO_BIG, "'%s' (%lld bytes) would "
+		    "take the session over %llu bytes in all, this display's limit",
+		    name, (long long)size, (unsigned long long)d->cfg->max_session);
 	if (statvfs(d->cfg->spool, &vfs) == 0 &&
 	    (uint64_t)vfs.f_bavail * vfs.f_frsize < (uint64_t)size)
 		return refuse(c, KIM_E_FILE_TOO_BIG, "the display has only "
@@ -314,8 +464,11 @@ session_send_begin(struct conn *c, const char *name, size_t len, int64_t size,
 	if ((rc = kim_sink_open(&d->sink, d->cfg->spool, name, (uint64_t)size,
 	    verify)) != 0)
 		return refuse(c, rc, NULL);
+	d->files++;
+	d->bytes += (uint64_t)size;
 	kim_log("transfer", "conn=%u receiving name=%s size=%lld checksum=%s",
-	    c->id, name, (long long)size, verify ? "sha256" : "none");
+	    c->id, kim_logq(q, sizeof(q), name), (long long)size,
+	    verify ? "sha256" : "none");
 	return 0;
 }
 
@@ -387,7 +540,7 @@ int
 session_use_floppy(struct conn *c, const char *name)
 {
 	struct display *d = c->d;
-	char path[PATH_MAX];
+	char path[PATH_MAX], q[KIM_LOGQ_MAX];
 	int rc;
 
 	if ((rc = may(c)) != 0)
@@ -401,7 +554,8 @@ session_use_floppy(struct conn *c, const char *name)
 		return refuse(c, KIM_E_FLOPPY_BAD, "'%s' is not a FAT disk image",
 		    kim_basename(name));
 	snprintf(d->floppy, sizeof(d->floppy), "%s", path);
-	kim_log("persistent_state", "conn=%u floppy=%s", c->id, kim_basename(name));
+	kim_log("persistent_state", "conn=%u floppy=%s", c->id,
+	    kim_logq(q, sizeof(q), kim_basename(name)));
 	return 0;
 }
 
@@ -430,6 +584,7 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 	struct display *d = c->d;
 	const struct display_config *cfg = d->cfg;
 	char why[600] = "";
+	char qv[KIM_LOGQ_MAX], qp[KIM_LOGQ_MAX], qf[KIM_LOGQ_MAX];
 	char *argv[24];
 	int n = 0, rc;
 
@@ -465,8 +620,10 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 	argv[n] = NULL;
 
 	double t0 = kim_now();
-	kim_log("kimberlize", "conn=%u vm=%s patch=%s floppy=%s", c->id, vm,
-	    kim_basename(patch), d->floppy[0] ? kim_basename(d->floppy) : "-");
+	kim_log("kimberlize", "conn=%u vm=%s patch=%s floppy=%s", c->id,
+	    kim_logq(qv, sizeof(qv), vm), kim_logq(qp, sizeof(qp),
+	    kim_basename(patch)), d->floppy[0] ? kim_logq(qf, sizeof(qf),
+	    kim_basename(d->floppy)) : "-");
 	if ((rc = setup_start(&d->setup, argv, cfg->log_fd)) != 0)
 		return refuse(c, rc, "cannot run the setup script %s", cfg->setup_script);
 	/* Publish the screen as soon as it exists: KCM's announcement (about a
@@ -508,7 +665,7 @@ session_start(struct conn *c, const char *vm, const char *patch, int is_url)
 {
 	struct display *d = c->d;
 	char path[PATH_MAX];
-	char why[600];
+	char why[600], q[KIM_LOGQ_MAX];
 	int rc;
 
 	if ((rc = may(c)) != 0)
@@ -529,7 +686,8 @@ session_start(struct conn *c, const char *vm, const char *patch, int is_url)
 		if (spool_path(d, "url.patch", path, sizeof(path)) != 0)
 			return refuse(c, KIM_E_INTERNAL, NULL);
 		unlink(path);
-		kim_log("kimberlize", "conn=%u fetching %s", c->id, patch);
+		kim_log("kimberlize", "conn=%u fetching %s", c->id,
+		    kim_logq(q, sizeof(q), patch));
 		if ((rc = fetch_url(patch, path, d->cfg->max_file, d->cfg->url_timeout,
 		    why, sizeof(why))) != 0)
 			return refuse(c, rc, "%s", why);
@@ -674,7 +832,7 @@ session_retrieve_open(struct conn *c, const char *name, file_res *r)
 {
 	struct display *d = c->d;
 	struct kim_source src;
-	char path[PATH_MAX];
+	char path[PATH_MAX], q[KIM_LOGQ_MAX];
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -692,8 +850,8 @@ session_retrieve_open(struct conn *c, const char *name, file_res *r)
 	kim_source_close(&d->retr);
 	d->retr = src;
 	r->size = src.size;
-	kim_log("retrieve", "conn=%u name=%s size=%llu", c->id, name,
-	    (unsigned long long)src.size);
+	kim_log("retrieve", "conn=%u name=%s size=%llu", c->id,
+	    kim_logq(q, sizeof(q), name), (unsigned long long)src.size);
 	return r->status = 0;
 }
 

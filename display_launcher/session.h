@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdint.h>
 
+#include "access.h"
 #include "idle.h"
 #include "kimberley.h"
 #include "setup.h"
@@ -27,6 +28,8 @@ struct display_config {
 					   VNC export listens there too */
 	int usb_threshold_ms;		/* advice to mobiles for the USB offer */
 	uint64_t max_file;		/* largest file accepted, bytes */
+	int max_files;			/* files begun per session */
+	uint64_t max_session;		/* bytes announced per session, in all */
 	int resume_timeout;		/* s, setup script to RESUMED */
 	int end_timeout;		/* s, "end" to the script's exit */
 	int idle_timeout;		/* s without a call before a client is dropped */
@@ -50,17 +53,23 @@ struct conn {
 	int auth_failures;
 	int close_after_reply;		/* the session is over: hang up */
 	char last_error[1024];		/* detail of the last refusal */
+	int rep_code;			/* the refusal being repeated ... */
+	unsigned rep_count;		/* ... this many times in a row */
+	unsigned hellos;		/* hello calls, for the log's sake */
 };
 
 struct display {
 	const struct display_config *cfg;
 	struct publisher *pub;		/* NULL on the direct link */
 	struct idle idle;		/* the screen between sessions */
-	pthread_mutex_t lock;		/* guards owner */
+	pthread_mutex_t lock;		/* guards owner and guard */
 	struct conn *owner;
+	struct kim_guard guard;		/* wrong access codes, all connections */
 	/* below: touched by the owner's thread only */
 	enum session_state state;
 	unsigned serial;
+	unsigned files;			/* files begun in this session */
+	uint64_t bytes;			/* their announced sizes, in all */
 	struct kim_sink sink;
 	char floppy[PATH_MAX];		/* spooled floppy, "" if none */
 	char session_dir[PATH_MAX];
@@ -77,7 +86,8 @@ void display_clean_spool(const struct display *d);
 
 void session_hello(struct conn *c, const hello_arg *a, hello_res *r);
 void session_auth(struct conn *c, const auth_arg *a, auth_res *r);
-int session_send_begin(struct conn *c, const char *name, size_t len,
+/* bytes: the name as received, len bytes, not NUL-terminated */
+int session_send_begin(struct conn *c, const char *bytes, size_t len,
     int64_t size, int verify);
 int session_send_piece(struct conn *c, const data *piece);
 int session_send_end(struct conn *c, const unsigned char *sha);

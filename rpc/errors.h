@@ -11,12 +11,14 @@
 	X(AUTH_FAILED,     -4,  "authentication with the display failed") \
 	X(AUTH_CONTINUE,   -5,  "authentication needs another step") \
 	X(AUTH_MECH,       -6,  "the display does not offer that authentication mechanism") \
+	X(AUTH_WAIT,       -7,  "too many wrong access codes were tried; wait before trying again") \
 	X(NAME_EMPTY,     -10,  "the file name is empty") \
 	X(NAME_TOO_LONG,  -11,  "the file name is longer than 1024 bytes") \
 	X(NAME_SLASH,     -12,  "the file name contains '/'; only a plain file name is accepted") \
 	X(NAME_DOTDOT,    -13,  "the file name contains '..'") \
 	X(NAME_NUL,       -14,  "the file name contains a NUL byte") \
 	X(NAME_BAD,       -15,  "the file name starts with '.' or contains control characters") \
+	X(NAME_FS_LONG,   -16,  "the file name is longer than the display's file system allows") \
 	X(CHUNK_TOO_BIG,  -20,  "a piece of the file was larger than 1 MiB") \
 	X(TOO_MANY_BYTES, -21,  "more bytes arrived than the file's announced size") \
 	X(CHECKSUM,       -22,  "the file arrived corrupted (checksum mismatch); send it again") \
@@ -26,11 +28,13 @@
 	X(FILE_TOO_BIG,   -26,  "the file is larger than this display accepts") \
 	X(NO_SUCH_FILE,   -27,  "no such file on the display") \
 	X(SIZE_BAD,       -28,  "the announced file size is invalid") \
+	X(TOO_MANY_FILES, -29,  "the session sent more files than this display accepts") \
 	X(VMNAME_BAD,     -30,  "the VM name is empty, too long (over 128 bytes) or contains '/'") \
 	X(NO_SUCH_VM,     -31,  "no VM by that name on this display") \
 	X(OUT_OF_ORDER,   -32,  "the request came out of order for this session") \
 	X(NO_PATCH,       -33,  "the patch file has not been sent to the display") \
 	X(PATCH_NAME_BAD, -34,  "the patch name is empty or longer than 2048 bytes") \
+	X(SESSION_TOO_BIG, -35, "the session sent more bytes in all than this display accepts") \
 	X(URL_BAD,        -40,  "the patch URL is invalid; only http:// and https:// URLs are accepted") \
 	X(URL_NOT_FOUND,  -41,  "the patch URL was not found on its server (HTTP 404)") \
 	X(URL_REFUSED,    -42,  "the display could not reach the patch URL's server") \

@@ -47,13 +47,62 @@ kim_log_open(const char *prog, const char *file, int verbose)
 	return 0;
 }
 
+/* One byte as the log shows it: itself, or \xNN. */
+static size_t
+put_byte(char *out, unsigned char b, int quoted)
+{
+	static const char hex[] = "0123456789abcdef";
+
+	if (b >= 0x20 && b < 0x7f && !(quoted && (b == '"' || b == '\\'))) {
+		out[0] = (char)b;
+		return 1;
+	}
+	if (quoted && (b == '"' || b == '\\')) {
+		out[0] = '\\';
+		out[1] = (char)b;
+		return 2;
+	}
+	out[0] = '\\';
+	out[1] = 'x';
+	out[2] = hex[b >> 4];
+	out[3] = hex[b & 15];
+	return 4;
+}
+
+const char *
+kim_logq(char *out, size_t len, const char *s)
+{
+	size_t n = 0, i = 0, in = s ? strlen(s) : 0;
+
+	if (len < 16) {
+		if (len)
+			out[0] = '\0';
+		return out;
+	}
+	out[n++] = '"';
+	/* room for one escaped byte, the closing quote and a cut marker */
+	for (; i < in && n + 4 + 1 + 24 < len; i++)
+		n += put_byte(out + n, (unsigned char)s[i], 1);
+	out[n++] = '"';
+	if (i < in)
+		n += (size_t)snprintf(out + n, len - n, "+%zu_bytes_cut", in - i);
+	out[n] = '\0';
+	return out;
+}
+
 void
 kim_vlog(const char *step, const char *fmt, va_list ap)
 {
-	char msg[2048];
+	char raw[2048], msg[4 * sizeof(raw)];
 	int saved = errno;
+	size_t n = 0;
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	/* the last line of defence: whatever a format put in, a control byte
+	 * never reaches the log as itself (no forged lines, no terminal codes) */
+	for (const char *p = raw; *p; p++)
+		n += put_byte(msg + n, (unsigned char)*p, 0);
+	msg[n] = '\0';
 	pthread_mutex_lock(&logger.lock);
 	double t = kim_now();
 	if (logger.file)

@@ -12,6 +12,14 @@ int kim_log_open(const char *prog, const char *file, int verbose);
 void kim_log(const char *step, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 void kim_vlog(const char *step, const char *fmt, va_list ap);
+/* Every line's control bytes (below 0x20, 0x7f) are written as \xNN. */
+
+/* A string from the network as one log token: in double quotes, with \"
+ * and \\ escaped and every byte outside printable ASCII as \xNN; cut (and
+ * marked "+N_bytes_cut") to fit out.  Returns out.  Use it for every client
+ * string that reaches a log line (names, URLs, client names, details). */
+#define KIM_LOGQ_MAX 300
+const char *kim_logq(char *out, size_t len, const char *s);
 /* Monotonic seconds, for measuring phases. */
 double kim_now(void);
 

@@ -29,6 +29,20 @@ kim_check_name(const char *name, size_t len)
 }
 
 int
+kim_name_copy(char *out, size_t outlen, const char *bytes, size_t len)
+{
+	int rc = kim_check_name(bytes, len);
+
+	if (rc != 0)
+		return rc;
+	if (len >= outlen)
+		return KIM_E_NAME_TOO_LONG;
+	memcpy(out, bytes, len);
+	out[len] = '\0';
+	return 0;
+}
+
+int
 kim_check_vmname(const char *name)
 {
 	size_t len = name ? strlen(name) : 0;

@@ -11,6 +11,10 @@
 /* A file name as the display stores it: 0 or a KIM_E_NAME_* code.
  * len is the number of bytes received (so an embedded NUL is seen). */
 int kim_check_name(const char *name, size_t len);
+/* A name received as XDR opaque (len bytes, no NUL): checked as above and,
+ * if good, copied into out as a C string (out holds KIM_NAME_LIMIT + 1).
+ * The one place such a name becomes a string: nothing formats it before. */
+int kim_name_copy(char *out, size_t outlen, const char *bytes, size_t len);
 /* A VM name: 0 or KIM_E_VMNAME_BAD. */
 int kim_check_vmname(const char *name);
 /* A patch URL: 0 or KIM_E_URL_BAD (http/https only, <= 2048 bytes). */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every bad input gets its own error, and the display keeps serving.
 . "$(dirname "$0")/lib.sh"
-tap_plan 31
+tap_plan 50
 e2e_setup
 start_display --max-file-size 2; tap_ok $? "display up"
 P="127.0.0.1:$PORT"
@@ -52,8 +52,64 @@ tap_like "different base VM.*for base abc, the display has def" "$out" \
 	"the setup script's refusal reaches the user with its detail"
 tap_is "$(sha256sum < "$W/f.img")" "$before" "the floppy is unchanged after a refused session"
 
+# issue 10 item 1: a name travels as opaque bytes without a NUL; the display
+# must use exactly those bytes (24 and 40 bytes broke it: heap bytes after)
+for n in 24 40; do
+	q=$(printf 'q%.0s' $(seq $n))
+	tap_like "^detail: '$q' is 3000000 bytes;" "$(poke name-size "$q" 3000000)" \
+		"a refusal echoes a $n-byte name exactly, nothing after it"
+	nm=$(printf 'p%.0s' $(seq $((n - 6)))).patch
+	cp "$W/app.patch" "$W/$nm"
+	out=$(mobile len$n -d "$W/f.img" -f "$W/$nm" demo 2>&1)
+	tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "len$n" \
+		"mobile_launcher sends a patch whose name has $n bytes"
+done
+
+# issue 10 item 7: a name the spool's file system cannot hold is refused up
+# front, with its own error (not "disk full" after the whole upload)
+tap_like "^OK:"            "$(poke name-len 255)"        "a name of 255 bytes is accepted"
+tap_like "^NAME_FS_LONG:"  "$(poke name-len 256)"        "a name of 256 bytes is refused up front"
+tap_like "^detail: .*at most 255 bytes" "$(poke name-len 1024)" "... saying the file system's limit"
+
+# issue 10 item 8: files and bytes per session are capped (defaults: 16
+# files, twice --max-file-size in all)
+tap_like "^after 16 files: TOO_MANY_FILES:" "$(poke many-files 20 10)" \
+	"the 17th file of a session is refused"
+tap_like "^after 2 files: SESSION_TOO_BIG:" "$(poke many-files 3 2000000)" \
+	"a file that takes the session over 2 x max-file-size is refused"
+tap_like "^after 16 files: TOO_MANY_FILES:" "$(poke many-files 17 0)" \
+	"... empty files count too"
+
+# issue 10 item 6: client strings cannot forge log lines; repeated refusals
+# do not flood the log
+forged='t=1.5 prog=display_launcher pid=1 step=auth conn=99 mechanism=access-code ok'
+poke hello-as "evil"$'\n'"$forged" > /dev/null
+tap_ok "$(! grep -q "^t=1.5 prog=display_launcher pid=1 step=auth" "$W/display.log"; echo $?)" \
+	"a newline in hello's client name does not start a forged log line"
+tap_like 'client="evil\\x0at=1\.5 ' "$(grep 'step=hello' "$W/display.log")" \
+	"... the client name is logged quoted, its newline escaped"
+poke name-size 'say"hi".bin' 3000000 > /dev/null
+tap_like "detail=\"'say\\\\\"hi\\\\\".bin' is 3000000 bytes" "$(grep 'code=FILE_TOO_BIG' "$W/display.log")" \
+	"... a quote in a name cannot end the quoted detail"
+before=$(grep -c 'code=NO_TRANSFER' "$W/display.log")
+poke refuse-flood 3000 > /dev/null
+sleep 0.3
+after=$(grep -c 'code=NO_TRANSFER' "$W/display.log")
+tap_ok "$([ $((after - before)) -le 10 ]; echo $?)" \
+	"3000 refused batch pieces write a few log lines, not 3000 (wrote $((after - before)))"
+tap_like "code=NO_TRANSFER repeated [0-9]+ more times" "$(grep 'code=NO_TRANSFER' "$W/display.log")" \
+	"... and one line says how many more were refused"
+
 # still serving: a whole session works after all that
 out=$(mobile after-refusals -d "$W/f.img" -f "$W/app.patch" demo 2>&1)
 tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "after-refusals" \
 	"after every refusal the display still serves a whole session"
+
+# the caps are options
+stop_display
+start_display --max-files 2 --max-session-size 1; tap_ok $? "display up with --max-files 2 --max-session-size 1"
+P="127.0.0.1:$PORT"
+tap_like "^after 2 files: TOO_MANY_FILES:" "$(poke many-files 3 10)" "--max-files 2 takes two files"
+tap_like "^detail: .*at most 2 files" "$(poke many-files 3 10)" "... and says so"
+tap_like "^after 1 files: SESSION_TOO_BIG:" "$(poke many-files 2 600000)" "--max-session-size 1 takes 1 MiB in all"
 exit $_tap_failed

@@ -4,7 +4,7 @@
 # code itself never crosses the link or reaches a log.  Also: the display's
 # latency-threshold advice reaches the mobile.
 . "$(dirname "$0")/lib.sh"
-tap_plan 9
+tap_plan 20
 e2e_setup
 echo "4711-blue-heron" > "$W/code"
 echo "4711-red-heron" > "$W/wrong"
@@ -24,6 +24,46 @@ out=$(mobile with-code -d "$W/f.img" -f "$W/app.patch" --access-code-file "$W/co
 tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "with-code" "with the right code the session completes"
 tap_like "step=auth ok mechanism=access-code" "$(cat "$W/mobile.log")" "... through the access-code mechanism"
 tap_ok "$(! grep -q heron "$W/display.log" "$W/mobile.log"; echo $?)" "the code appears in no log"
+# issue 10 item 4: a stranger's hello (no code) must not take the display
+"$POKE" "$P" hold 20 > "$W/stranger.out" 2>&1 &
+SPID=$!; e2e_bg $SPID
+for i in $(seq 50); do [ -s "$W/stranger.out" ] && break; sleep 0.1; done
+tap_like "^OK:" "$(cat "$W/stranger.out")" "a stranger's hello is answered (the display is free)"
+out=$(mobile after-stranger -d "$W/f.img" -f "$W/app.patch" --access-code-file "$W/code" 2>&1 demo)
+tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "after-stranger" \
+	"... but the person with the code still gets the display (not BUSY)"
+mobile_held held "$W/hold" "$W/held.out" -d "$W/f.img" -f "$W/app.patch" \
+	--access-code-file "$W/code" demo
+tap_like "^BUSY:" "$("$POKE" "$P" hello)" "while an authenticated person owns it, hello says BUSY"
+touch "$W/hold"; wait $MPID
+kill $SPID 2>/dev/null
 tap_like "threshold_ms=7(\.0)? " "$(grep 'step=usb' "$W/mobile.log")" \
 	"the display's latency-threshold advice is the mobile's threshold"
+# issue 10 item 10: guessing the code is slowed down across connections
+# (from fresh connections, as fast as they come, for 3 s), and the right
+# code works again once the wait is over
+t_end=$((SECONDS + 3)); n=0; : > "$W/guesses"
+while [ $SECONDS -lt $t_end ]; do
+	"$POKE" "$P" guess 4711-red-heron >> "$W/guesses" 2>&1; n=$((n + 1))
+done
+failed=$(grep -c '^AUTH_FAILED:' "$W/guesses")
+tap_ok "$([ "$failed" -le 8 ]; echo $?)" \
+	"$n guesses in 3 s from fresh connections: $failed were tried (at most 8)"
+tap_like "^AUTH_WAIT:" "$(cat "$W/guesses")" "... the others were told to wait"
+out=$("$POKE" "$P" guess 4711-blue-heron)
+tap_like "^AUTH_WAIT:" "$out" "during the wait even the right code is not tried"
+wait_s=$(printf '%s\n' "$out" | sed -n 's/.*try again in \([0-9]*\) s.*/\1/p')
+tap_like "^[0-9]+$" "$wait_s" "... and the refusal says how long to wait"
+sleep "${wait_s:-1}"
+tap_like "^OK:" "$("$POKE" "$P" guess 4711-blue-heron)" "after the wait the right code works"
+tap_like "step=auth .*under attack" "$(cat "$W/display.log")" "the log says the display is under attack"
+stop_display
+
+# a code too short to withstand guessing is refused at start
+printf '12345678\n' > "$W/short"
+out=$(timeout 10 "$DL" -l 127.0.0.1:0 --spool "$W/spool" --vm-dir "$W/vms" \
+	--setup-script "$FIX/fake_display_setup" --idle-screen none \
+	--access-code-file "$W/short" "Short code" 2>&1); rc=$?
+tap_ok "$([ $rc -eq 2 ]; echo $?)" "a display with an 8-character code does not start (exit $rc)"
+tap_like "has 8 characters; at least 10" "$out" "... and says why"
 exit $_tap_failed

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "../../mobile_launcher/connect.h"
+#include "access.h"
 #include "errors.h"
 #include "kimberley.h"
 #include "sha256.h"
@@ -21,7 +22,15 @@ static CLIENT *c;
 static int
 report(int code)
 {
+	char *detail = NULL;
+
 	printf("%s: %s\n", code ? kim_error_name(code) : "OK", kim_strerror(code));
+	/* the display's detail (LAST_ERROR), when the connection still lives */
+	if (code != 0 && code != KIM_E_AUTH_CONTINUE &&
+	    last_error_1(&detail, c) == RPC_SUCCESS && detail) {
+		printf("detail: %s\n", detail);
+		free(detail);
+	}
 	return 0;
 }
 
@@ -121,6 +130,91 @@ main(int argc, char **argv)
 			}
 		}
 		return report(begin(buf, n, 1));
+	}
+	if (strcmp(cmd, "name-size") == 0 && argc == 5) {
+		/* a name sent as exactly its bytes (no NUL), with a size */
+		return report(begin(argv[3], strlen(argv[3]),
+		    strtoull(argv[4], NULL, 10)));
+	}
+	if (strcmp(cmd, "name-len") == 0 && argc == 4) {
+		/* a name of N bytes 'a' */
+		size_t n = strtoul(argv[3], NULL, 10);
+		char *buf = malloc(n + 1);
+		memset(buf, 'a', n);
+		return report(begin(buf, n, 1));
+	}
+	if (strcmp(cmd, "many-files") == 0 && argc == 5) {
+		/* N complete files of SIZE bytes each; the first refusal */
+		int n = atoi(argv[3]);
+		size_t size = strtoul(argv[4], NULL, 10);
+		char name[32];
+		sha_of(size, 'm', sha);
+		for (int i = 0; i < n; i++) {
+			snprintf(name, sizeof(name), "file%d.bin", i);
+			r = begin(name, strlen(name), size);
+			for (size_t off = 0; r == 0 && off < size; off += 1 << 20)
+				r = piece(size - off < (1 << 20) ? size - off : 1 << 20, 'm');
+			if (r == 0)
+				r = end_(sha);
+			if (r != 0) {
+				printf("after %d files: ", i);
+				return report(r);
+			}
+		}
+		printf("after %d files: ", n);
+		return report(0);
+	}
+	if (strcmp(cmd, "refuse-flood") == 0 && argc == 4) {
+		/* N batched pieces with no transfer open, then one replying call */
+		static const struct timeval batch = { 0, 0 };
+		int n = atoi(argv[3]);
+		char buf[16] = "xxxxxxxxxxxxxxx";
+		data d = { sizeof(buf), buf };
+		for (int i = 0; i < n; i++) {
+			enum clnt_stat st = clnt_call(c, SEND_FILE_BATCH,
+			    (xdrproc_t)xdr_data, (caddr_t)&d, (xdrproc_t)NULL,
+			    NULL, batch);
+			if (st != RPC_SUCCESS && st != RPC_TIMEDOUT)
+				link_fail();
+		}
+		memset(sha, 0, sizeof(sha));
+		return report(end_(sha));
+	}
+	if (strcmp(cmd, "hello-as") == 0 && argc == 4) {
+		hello_arg a = { KIM_PROTO_VERSION, argv[3] };
+		hello_res h;
+		memset(&h, 0, sizeof(h));
+		if (hello_1(a, &h, c) != RPC_SUCCESS)
+			link_fail();
+		return report(h.status);
+	}
+	if (strcmp(cmd, "guess") == 0 && argc == 4) {
+		/* hello, then the access-code challenge answered with CODE */
+		hello_arg a = { KIM_PROTO_VERSION, "rpcpoke" };
+		unsigned char mac[KIM_AUTH_MAC];
+		hello_res h;
+		auth_arg aa;
+		auth_res ar;
+		memset(&h, 0, sizeof(h));
+		memset(&aa, 0, sizeof(aa));
+		memset(&ar, 0, sizeof(ar));
+		if (hello_1(a, &h, c) != RPC_SUCCESS)
+			link_fail();
+		aa.mech = KIM_AUTH_MECH;
+		if (auth_step_1(aa, &ar, c) != RPC_SUCCESS)
+			link_fail();
+		if (ar.status != KIM_E_AUTH_CONTINUE)
+			return report(ar.status);
+		if (ar.token.token_len != KIM_AUTH_NONCE ||
+		    kim_auth_mac(argv[3], (unsigned char *)ar.token.token_val,
+		    ar.token.token_len, mac) != 0)
+			return report(KIM_E_INTERNAL);
+		aa.token.token_val = (char *)mac;
+		aa.token.token_len = sizeof(mac);
+		memset(&ar, 0, sizeof(ar));
+		if (auth_step_1(aa, &ar, c) != RPC_SUCCESS)
+			link_fail();
+		return report(ar.status);
 	}
 	if (strcmp(cmd, "long-name") == 0) {
 		char buf[1026];

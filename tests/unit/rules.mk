@@ -1,6 +1,6 @@
 # tests/unit: C unit tests (cmocka).
 CMOCKA_LIBS := $(shell $(PKG) --libs cmocka)
-UNIT_NAMES := test_names test_errors test_transfer test_delta
+UNIT_NAMES := test_names test_errors test_transfer test_delta test_log test_access
 UNIT_BINS := $(addprefix tests/unit/bin/,$(UNIT_NAMES))
 
 tests/unit/bin/%: tests/unit/%.c tests/unit/scratch.h $(RPC_LIB)

@@ -34,6 +34,31 @@ file_names(void **state)
 	assert_int_equal(kim_check_name(longest, KIM_NAME_LIMIT + 1), KIM_E_NAME_TOO_LONG);
 }
 
+/* issue 10 item 1: an opaque name (no NUL) becomes exactly its bytes */
+static void
+opaque_names(void **state)
+{
+	char out[KIM_NAME_LIMIT + 1], in[KIM_NAME_LIMIT + 8];
+
+	(void)state;
+	/* the bytes after the name are not NUL: they must not follow it */
+	memset(in, 'Z', sizeof(in));
+	memcpy(in, "app.patch", 9);
+	memset(out, 'Y', sizeof(out));
+	assert_int_equal(kim_name_copy(out, sizeof(out), in, 9), 0);
+	assert_string_equal(out, "app.patch");
+	for (size_t n = 1; n <= KIM_NAME_LIMIT; n += 23) {
+		memset(in, 'n', n);
+		assert_int_equal(kim_name_copy(out, sizeof(out), in, n), 0);
+		assert_int_equal(strlen(out), n);
+	}
+	assert_int_equal(kim_name_copy(out, sizeof(out), in, KIM_NAME_LIMIT + 1),
+	    KIM_E_NAME_TOO_LONG);
+	assert_int_equal(kim_name_copy(out, 8, "app.patch", 9), KIM_E_NAME_TOO_LONG);
+	assert_int_equal(kim_name_copy(out, sizeof(out), "a/b", 3), KIM_E_NAME_SLASH);
+	assert_int_equal(kim_name_copy(out, sizeof(out), "a\0b", 3), KIM_E_NAME_NUL);
+}
+
 static void
 vm_names(void **state)
 {
@@ -89,6 +114,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(file_names),
+		cmocka_unit_test(opaque_names),
 		cmocka_unit_test(vm_names),
 		cmocka_unit_test(urls),
 		cmocka_unit_test(basenames),
