@@ -1,7 +1,11 @@
 /* fetch.c -- download a patch URL with libcurl, with limits. */
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -9,12 +13,58 @@
 #include "errors.h"
 #include "fetch.h"
 #include "log.h"
+#include "urlpolicy.h"
+
+/* What the person is told for every failure to get a connection with an
+ * HTTP answer: a refused destination, a closed port, a host that does not
+ * resolve, a connection closed without a reply.  One sentence for all, so
+ * that URLs cannot map what the display can reach (the log has the
+ * difference). */
+#define UNREACHABLE "the server is down, does not answer HTTP, or is not " \
+	"an address this display fetches from"
 
 struct sink {
 	FILE *out;
 	uint64_t got, max;
 	int too_big;
+	const struct url_net *allow;
+	size_t nallow;
+	const char *refused;	/* why a destination was refused, or NULL */
+	char refused_addr[INET6_ADDRSTRLEN];
 };
+
+/* libcurl's socket for every connection it makes (every address tried,
+ * every redirect hop): refuse destinations outside the policy before a
+ * packet leaves. */
+static curl_socket_t
+open_checked(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct sink *k = arg;
+	struct ifaddrs *own = NULL;
+	const char *why;
+	const void *ip;
+
+	if (purpose != CURLSOCKTYPE_IPCXN)
+		why = "not a plain connection";
+	else {
+		if (getifaddrs(&own) != 0)
+			own = NULL;
+		why = url_addr_refused(&a->addr, k->allow, k->nallow, own);
+		if (own)
+			freeifaddrs(own);
+	}
+	if (why == NULL)
+		return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	k->refused = why;
+	ip = a->family == AF_INET6 ?
+	    (const void *)&((struct sockaddr_in6 *)&a->addr)->sin6_addr :
+	    (const void *)&((struct sockaddr_in *)&a->addr)->sin_addr;
+	if (inet_ntop(a->family, ip, k->refused_addr, sizeof(k->refused_addr)) == NULL)
+		snprintf(k->refused_addr, sizeof(k->refused_addr), "?");
+	kim_log("fetch", "refused destination %s: %s (see --url-allow)",
+	    k->refused_addr, why);
+	return CURL_SOCKET_BAD;
+}
 
 static size_t
 on_data(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -32,10 +82,11 @@ on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 
 int
 fetch_url(const char *url, const char *path, uint64_t max_bytes,
-    int timeout_s, char *why, size_t whylen)
+    int timeout_s, const struct url_net *allow, size_t nallow,
+    char *why, size_t whylen)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
-	struct sink k = { NULL, 0, max_bytes, 0 };
+	struct sink k = { NULL, 0, max_bytes, 0, allow, nallow, NULL, "" };
 	long http = 0;
 	CURLcode cc;
 	CURL *h;
@@ -69,6 +120,11 @@ fetch_url(const char *url, const char *path, uint64_t max_bytes,
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &k);
 	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, errbuf);
 	curl_easy_setopt(h, CURLOPT_USERAGENT, "kimberley-display/1");
+	/* every connection goes through the destination check; no proxy from
+	 * the environment (it would connect for us, unchecked) */
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETFUNCTION, open_checked);
+	curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, &k);
+	curl_easy_setopt(h, CURLOPT_PROXY, "");
 	cc = curl_easy_perform(h);
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &http);
 	curl_easy_cleanup(h);
@@ -87,8 +143,16 @@ fetch_url(const char *url, const char *path, uint64_t max_bytes,
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_WEIRD_SERVER_REPLY:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_HTTP2:
 		rc = KIM_E_URL_REFUSED;
-		snprintf(why, whylen, "cannot reach the server of %s: %s", url, errbuf);
+		snprintf(why, whylen, "%s", UNREACHABLE);
+		kim_log("fetch", "url=%s unreachable: %s", url, k.refused ?
+		    "destination refused" : errbuf[0] ? errbuf : curl_easy_strerror(cc));
 		break;
 	case CURLE_FILESIZE_EXCEEDED:
 		rc = KIM_E_URL_TOO_BIG;

@@ -22,6 +22,7 @@
 #include "publish.h"
 #include "server.h"
 #include "session.h"
+#include "urlpolicy.h"
 
 static void
 usage(FILE *f)
@@ -49,6 +50,9 @@ usage(FILE *f)
 "      --end-timeout S       seconds for the end of a session (default 120)\n"
 "      --idle-timeout S      drop a client silent this long (default 90)\n"
 "      --url-timeout S       seconds for a patch download (default 120)\n"
+"      --url-allow CIDR      patch URLs may also lead there (repeatable; by\n"
+"                            default loopback, link-local, private and the\n"
+"                            display's own addresses are refused)\n"
 "      --log FILE            complete log (default: syslog)\n"
 "      --name NAME           the display's name (as the argument)\n"
 "      --access-code-file F  mobiles must prove they know the code on F's\n"
@@ -108,6 +112,7 @@ parse_listen(const char *arg, struct sockaddr_in *sa)
 
 struct options {
 	struct display_config cfg;
+	struct url_net url_allow[URL_ALLOW_MAX];
 	const char *listen_arg, *port_file, *log_file, *idle_screen, *code_file;
 	int verbose;
 };
@@ -129,6 +134,7 @@ static const struct option opts[] = {
 	{ "end-timeout", required_argument, NULL, 'E' },
 	{ "idle-timeout", required_argument, NULL, 'I' },
 	{ "url-timeout", required_argument, NULL, 'U' },
+	{ "url-allow", required_argument, NULL, 'W' },
 	{ "log", required_argument, NULL, 'L' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "config", required_argument, NULL, 'C' },
@@ -193,6 +199,14 @@ set_option(struct options *o, int code, const char *v)
 	case 'E': return positive(v, &c->end_timeout);
 	case 'I': return positive(v, &c->idle_timeout);
 	case 'U': return positive(v, &c->url_timeout);
+	case 'W':
+		free(copy);
+		if (c->n_url_allow == URL_ALLOW_MAX ||
+		    url_net_parse(v, &o->url_allow[c->n_url_allow]) != 0)
+			return -1;
+		c->url_allow = o->url_allow;
+		c->n_url_allow++;
+		return 0;
 	}
 	free(copy);
 	return -1;

@@ -689,7 +689,7 @@ session_start(struct conn *c, const char *vm, const char *patch, int is_url)
 		kim_log("kimberlize", "conn=%u fetching %s", c->id,
 		    kim_logq(q, sizeof(q), patch));
 		if ((rc = fetch_url(patch, path, d->cfg->max_file, d->cfg->url_timeout,
-		    why, sizeof(why))) != 0)
+		    d->cfg->url_allow, d->cfg->n_url_allow, why, sizeof(why))) != 0)
 			return refuse(c, rc, "%s", why);
 	} else if ((rc = spooled(c, patch, path, sizeof(path), KIM_E_NO_PATCH)) != 0) {
 		return rc;

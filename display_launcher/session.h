@@ -34,6 +34,8 @@ struct display_config {
 	int end_timeout;		/* s, "end" to the script's exit */
 	int idle_timeout;		/* s without a call before a client is dropped */
 	int url_timeout;		/* s for a patch download */
+	const struct url_net *url_allow; /* --url-allow networks (urlpolicy.h) */
+	size_t n_url_allow;
 	int log_fd;			/* the setup script's stderr */
 };
 

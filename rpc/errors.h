@@ -47,6 +47,7 @@
 	X(PATCH_WRONG_QEMU, -53, "the patch was made with a different QEMU version or machine type") \
 	X(PATCH_KEY,      -54,  "the patch is encrypted and the key is missing or wrong") \
 	X(FLOPPY_BAD,     -55,  "the floppy image is not a usable FAT disk image") \
+	X(PATCH_UNSAFE,   -56,  "the patch holds something a display does not run (a device, a set-uid file, a link or disk image naming files outside it)") \
 	X(SETUP_FAILED,   -60,  "the display could not start your application") \
 	X(SETUP_TIMEOUT,  -61,  "the display took too long to start your application") \
 	X(NO_SESSION,     -62,  "no application session is running") \

@@ -4,7 +4,8 @@
  *
  *   kim_patch_unpack check [--kind K] [--base ID] [--qemu-version V]
  *                          [--machine M] [--key KEYFILE] [--deep] PATCH
- *   kim_patch_unpack unpack [--key KEYFILE] PATCH DIR
+ *   kim_patch_unpack unpack [--key KEYFILE] [--tree vm|workspace] PATCH DIR
+ *   kim_patch_unpack overlay BASE_DISK OVERLAY
  *
  * Same command lines, checks, order of checks, messages and exit codes as
  * the shell version it replaces (ERROR <CODE> <message> on stdout and
@@ -18,8 +19,23 @@
  * byte of it is decrypted, decompressed or extracted; a second pass decodes
  * it into tar.  If decoding or tar fails, what tar extracted is removed
  * (DIR is left empty) and the patch is refused.
+ *
+ * --tree then checks what was extracted against what a payload of that kind
+ * may contain (docs/vm.md, docs/workspace.md) and refuses anything else with
+ * PATCH_UNSAFE, DIR emptied: a VM payload is regular files only; a workspace
+ * layer is directories, regular files without set-uid/set-gid, whiteouts
+ * (char 0:0), hard links among its own files and relative symlinks that
+ * stay inside it.
+ *
+ * `overlay` checks a VM patch's disk overlay before any QEMU tool opens it
+ * (its qcow2 header: no external data file, no encryption, backing file
+ * "disk.img" of format raw as kimberlize writes it, no unknown feature or
+ * extension), points it at BASE_DISK (qemu-img rebase -u) and checks the
+ * chain qemu-img then reports: this qcow2 over BASE_DISK (raw), nothing
+ * else.
  */
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -34,9 +50,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
+#include <json-c/json.h>
 
 #define PROG "kim_patch"
 #define MAGIC "KIMBERLEY-PATCH 1"
@@ -504,21 +522,153 @@ static int rm_entry(const char *path, const struct stat *st, int type, struct FT
 	return 0;
 }
 
+
+/* ---- what an unpacked payload may contain (--tree) --------------------- */
+
+#define LINKS_MAX 100000        /* hard-linked inodes tracked in one layer */
+
+static struct tree_walk {
+	int workspace;              /* else a VM payload */
+	const char *root;
+	char rel[4096], what[160];  /* the first refused entry and why */
+	struct { dev_t dev; ino_t ino; nlink_t nlink, seen; } *links;
+	size_t nlinks;
+} tw;
+
+/* A relative symlink target stays inside the tree: ".." only as leading
+ * components (later ones could follow another link up), no more of them
+ * than the link's directory is deep.  DEPTH: components above the link. */
+static int link_stays_inside(const char *t, int depth)
+{
+	int ups = 0, seen_name = 0;
+
+	if (t[0] == '/' || t[0] == '\0')
+		return 0;
+	while (*t) {
+		size_t n = strcspn(t, "/");
+		if (n == 2 && t[0] == '.' && t[1] == '.') {
+			if (seen_name || ++ups > depth)
+				return 0;
+		} else if (n > 0 && !(n == 1 && t[0] == '.'))
+			seen_name = 1;
+		t += n;
+		t += *t == '/';
+	}
+	return 1;
+}
+
+static int tree_entry(const char *path, const struct stat *st, int type, struct FTW *f)
+{
+	const char *what = NULL;
+	char target[4096];
+	ssize_t n;
+
+	(void)type;
+	if (f->level == 0)
+		return 0;
+	if (S_ISDIR(st->st_mode)) {
+		if (!tw.workspace)
+			what = "a directory";
+	} else if (S_ISREG(st->st_mode)) {
+		if (st->st_mode & (S_ISUID | S_ISGID))
+			what = "a set-uid or set-gid file";
+		else if (st->st_nlink > 1 && !tw.workspace)
+			what = "a hard link";
+		else if (st->st_nlink > 1) {
+			size_t i;
+			for (i = 0; i < tw.nlinks; i++)
+				if (tw.links[i].dev == st->st_dev && tw.links[i].ino == st->st_ino)
+					break;
+			if (i == tw.nlinks) {
+				if (tw.nlinks == LINKS_MAX)
+					what = "one hard link too many";
+				else if ((tw.links = realloc(tw.links, (i + 1) * sizeof(*tw.links))) == NULL)
+					die("out of memory");
+				else {
+					tw.links[i].dev = st->st_dev;
+					tw.links[i].ino = st->st_ino;
+					tw.links[i].nlink = st->st_nlink;
+					tw.links[i].seen = 0;
+					tw.nlinks++;
+				}
+			}
+			if (!what)
+				tw.links[i].seen++;
+		}
+	} else if (S_ISLNK(st->st_mode)) {
+		if (!tw.workspace)
+			what = "a symbolic link";
+		else if ((n = readlink(path, target, sizeof target - 1)) < 0)
+			what = "an unreadable symbolic link";
+		else {
+			target[n] = '\0';
+			if (target[0] == '/')
+				what = "an absolute symbolic link";
+			else if (!link_stays_inside(target, f->level - 1))
+				what = "a symbolic link out of the layer";
+		}
+	} else if (S_ISCHR(st->st_mode) && tw.workspace && st->st_rdev == makedev(0, 0)) {
+		;                       /* overlayfs whiteout: a file the patch removed */
+	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
+		what = "a device node";
+	} else {
+		what = "a FIFO or socket";
+	}
+	if (what == NULL)
+		return 0;
+	snprintf(tw.rel, sizeof tw.rel, "%s", path + strlen(tw.root) + 1);
+	snprintf(tw.what, sizeof tw.what, "%s", what);
+	return 1;
+}
+
+/* refuse (PATCH_UNSAFE, DIR emptied) what a payload of this kind may not hold */
+static void check_tree(const char *dir, const char *kind)
+{
+	char safe[256];
+	size_t i;
+	int rc;
+
+	memset(&tw, 0, sizeof tw);
+	tw.workspace = strcmp(kind, "workspace") == 0;
+	tw.root = dir;
+	rc = nftw(dir, tree_entry, 64, FTW_PHYS);
+	for (i = 0; rc == 0 && i < tw.nlinks; i++)
+		if (tw.links[i].seen != tw.links[i].nlink) {
+			snprintf(tw.rel, sizeof tw.rel, "a file");
+			snprintf(tw.what, sizeof tw.what, "hard-linked to a file outside the layer");
+			rc = 1;
+		}
+	free(tw.links);
+	if (rc == 0)
+		return;
+	nftw(dir, rm_entry, 64, FTW_DEPTH | FTW_PHYS);
+	if (rc < 0)
+		fail("PATCH_CORRUPT", "cannot read the unpacked patch: %s", strerror(errno));
+	/* the name is the stranger's: printable ASCII only, bounded */
+	for (i = 0; tw.rel[i] && i < sizeof safe - 4; i++)
+		safe[i] = tw.rel[i] >= 0x20 && tw.rel[i] < 0x7f ? tw.rel[i] : '?';
+	snprintf(safe + i, sizeof safe - i, "%s", tw.rel[i] ? "..." : "");
+	fail("PATCH_UNSAFE", "the patch's '%s' is %s, which a %s patch may not contain",
+	     safe, tw.what, tw.workspace ? "workspace" : "VM");
+}
+
 static int cmd_unpack(int argc, char **argv)
 {
-	static const char usage[] = "unpack: usage: kim_patch unpack [--key KEYFILE] PATCH DIR";
+	static const char usage[] = "unpack: usage: kim_patch unpack [--key KEYFILE] "
+		"[--tree vm|workspace] PATCH DIR";
 	static struct patch p;
-	const char *key = "", *dir;
+	const char *key = "", *tree = "", *dir;
 	int i = 1;
 
 	for (; i < argc; i++) {
 		const char *o = argv[i];
 		if (!strcmp(o, "--key")) key = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--tree")) tree = opt_arg(argc, argv, i++, usage);
 		else if (!strcmp(o, "--")) { i++; break; }
 		else if (o[0] == '-') die("unpack: unknown option '%s'", o);
 		else break;
 	}
-	if (argc - i != 2)
+	if (argc - i != 2 || (*tree && strcmp(tree, "vm") && strcmp(tree, "workspace")))
 		die("%s", usage);
 	p.path = argv[i];
 	dir = argv[i + 1];
@@ -540,6 +690,230 @@ static int cmd_unpack(int argc, char **argv)
 		nftw(dir, rm_entry, 64, FTW_DEPTH | FTW_PHYS);
 		refuse_payload(&p);
 	}
+	if (*tree)
+		check_tree(dir, tree);
+	return 0;
+}
+
+
+/* ---- a VM patch's disk overlay (overlay) -------------------------------- */
+
+#define QCOW2_MAGIC 0x514649fbU         /* "QFI\xfb" */
+#define QCOW2_HDR_MAX (2 << 20)         /* header and extensions: first cluster at most */
+#define QCOW2_BACKING "disk.img"        /* what kimberlize writes */
+#define QCOW2_INCOMPAT_OK ((1u << 3) | (1u << 4))       /* compression type, extended L2 */
+#define QCOW2_AUTOCLEAR_OK (1u << 0)    /* bitmaps (bit 1, raw data file: refused) */
+#define QCOW2_EXT_BACKING_FMT 0xe2792acaU
+#define QCOW2_EXT_FEATURES 0x6803f857U
+#define QCOW2_EXT_BITMAPS 0x23852875U
+#define QEMU_IMG_OUT_MAX (1 << 20)      /* qemu-img info's JSON */
+
+static uint32_t be32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return be32toh(v); }
+static uint64_t be64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return be64toh(v); }
+
+static void unsafe_overlay(const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	fail("PATCH_UNSAFE", "the patch's disk overlay %s; a display does not run it", msg);
+}
+
+/* The header as kimberlize makes it, read without any QEMU tool (which
+ * would open the files the header names). */
+static void check_qcow2_header(const char *path)
+{
+	static unsigned char h[QCOW2_HDR_MAX];
+	char backing_fmt[16] = "";
+	struct stat st;
+	ssize_t n;
+	uint64_t boff, incompat = 0, autoclear = 0;
+	uint32_t version, blen, cbits, hlen, off;
+	int fd;
+
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
+		fail("PATCH_CORRUPT", "the patch lacks its disk overlay: %s", strerror(errno));
+	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
+		unsafe_overlay("is not a plain file");
+	n = read_full(fd, h, sizeof h);
+	close(fd);
+	if (n < 72 || be32(h) != QCOW2_MAGIC)
+		unsafe_overlay("is not a qcow2 image");
+	version = be32(h + 4);
+	boff = be64(h + 8);
+	blen = be32(h + 16);
+	cbits = be32(h + 20);
+	if ((version != 2 && version != 3) || cbits < 9 || cbits > 21)
+		unsafe_overlay("is not a qcow2 image of a known version");
+	if (be32(h + 32) != 0)
+		unsafe_overlay("is encrypted");
+	hlen = 72;
+	if (version == 3) {
+		if (n < 104)
+			unsafe_overlay("has a truncated header");
+		incompat = be64(h + 72);
+		autoclear = be64(h + 88);
+		hlen = be32(h + 100);
+	}
+	if (incompat & (1u << 2))
+		unsafe_overlay("names an external data file");
+	if (incompat & ~(uint64_t)QCOW2_INCOMPAT_OK)
+		unsafe_overlay("has incompatible features 0x%llx (dirty, corrupt or unknown)",
+		    (unsigned long long)(incompat & ~(uint64_t)QCOW2_INCOMPAT_OK));
+	if (autoclear & ~(uint64_t)QCOW2_AUTOCLEAR_OK)
+		unsafe_overlay("has unknown or data-file features 0x%llx",
+		    (unsigned long long)(autoclear & ~(uint64_t)QCOW2_AUTOCLEAR_OK));
+	if ((1u << cbits) < (uint64_t)n)
+		n = 1 << cbits;
+	if (hlen < 72 || hlen > (uint32_t)n || hlen % 8)
+		unsafe_overlay("has a bad header length");
+	/* header extensions: type, length, data padded to 8 bytes */
+	for (off = hlen; ; ) {
+		uint32_t type, len;
+		if ((uint64_t)off + 8 > (uint64_t)n)
+			unsafe_overlay("has a truncated header extension");
+		type = be32(h + off);
+		len = be32(h + off + 4);
+		off += 8;
+		if (type == 0)
+			break;
+		if ((uint64_t)off + len > (uint64_t)n)
+			unsafe_overlay("has a truncated header extension");
+		switch (type) {
+		case QCOW2_EXT_BACKING_FMT:
+			if (len >= sizeof backing_fmt)
+				unsafe_overlay("names a backing format that is not raw");
+			memcpy(backing_fmt, h + off, len);
+			backing_fmt[len] = '\0';
+			break;
+		case QCOW2_EXT_FEATURES:
+		case QCOW2_EXT_BITMAPS:
+			break;
+		case 0x44415441U:       /* "DATA": external data file name */
+			unsafe_overlay("names an external data file");
+			break;
+		case 0x0537be77U:       /* full disk encryption header */
+			unsafe_overlay("is encrypted");
+			break;
+		default:
+			unsafe_overlay("has an unknown header extension 0x%08x", type);
+		}
+		off += (len + 7) & ~7u;
+	}
+	if (boff == 0 || blen != sizeof(QCOW2_BACKING) - 1 || boff + blen > (uint64_t)n ||
+	    memcmp(h + boff, QCOW2_BACKING, blen) != 0)
+		unsafe_overlay("names another backing file than the base's disk");
+	if (strcmp(backing_fmt, "raw") != 0)
+		unsafe_overlay("names a backing format that is not raw");
+}
+
+/* run argv (stdin /dev/null, stderr ours); its stdout into out (at most
+ * cap - 1 bytes, NUL-terminated) when out != NULL.  0 if it exited 0. */
+static int run(char *const argv[], char *out, size_t cap)
+{
+	posix_spawn_file_actions_t fa;
+	int fds[2] = { -1, -1 }, st, rc;
+	size_t got = 0;
+	pid_t pid;
+
+	fflush(stdout);
+	if (out && pipe2(fds, O_CLOEXEC) < 0)
+		return -1;
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
+	if (out)
+		posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
+	else
+		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (out)
+		close(fds[1]);
+	if (rc != 0) {
+		if (out)
+			close(fds[0]);
+		return -1;
+	}
+	if (out) {
+		ssize_t r;
+		char sink[4096];
+		while ((r = read(fds[0], got + 1 < cap ? out + got : sink,
+		    got + 1 < cap ? cap - 1 - got : sizeof sink)) != 0) {
+			if (r < 0 && errno == EINTR)
+				continue;
+			if (r < 0)
+				break;
+			if (got + 1 < cap)
+				got += r;
+			else
+				rc = -1;        /* too much: refused below */
+		}
+		out[got] = '\0';
+		close(fds[0]);
+	}
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -1;
+	return rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+static const char *jstr(json_object *o, const char *key)
+{
+	json_object *v;
+	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
+	    json_object_get_string(v) : NULL;
+}
+
+static int jhas(json_object *o, const char *key)
+{
+	return json_object_object_get_ex(o, key, NULL);
+}
+
+static int cmd_overlay(int argc, char **argv)
+{
+	static const char usage[] = "overlay: usage: kim_patch overlay BASE_DISK OVERLAY";
+	static char js[QEMU_IMG_OUT_MAX];
+	json_object *chain, *top, *base, *fs, *data;
+	const char *disk, *ov, *v;
+
+	if (argc != 3 || argv[1][0] != '/')
+		die("%s (BASE_DISK an absolute path)", usage);
+	disk = argv[1];
+	ov = argv[2];
+	check_qcow2_header(ov);
+	char *rebase[] = { "qemu-img", "rebase", "-q", "-u", "-f", "qcow2", "-b", (char *)disk,
+		"-F", "raw", "--", (char *)ov, NULL };
+	if (run(rebase, NULL, 0) != 0)
+		fail("PATCH_CORRUPT", "the patch's disk overlay is not a usable qcow2 image");
+	char *info[] = { "qemu-img", "info", "-f", "qcow2", "--backing-chain", "--output=json",
+		"--", (char *)ov, NULL };
+	if (run(info, js, sizeof js) != 0 || (chain = json_tokener_parse(js)) == NULL)
+		fail("PATCH_CORRUPT", "qemu-img cannot read the patch's disk overlay");
+	if (!json_object_is_type(chain, json_type_array) || json_object_array_length(chain) != 2)
+		unsafe_overlay("is not one qcow2 image over the base's disk");
+	top = json_object_array_get_idx(chain, 0);
+	base = json_object_array_get_idx(chain, 1);
+	if (!json_object_is_type(top, json_type_object) || !json_object_is_type(base, json_type_object))
+		unsafe_overlay("is not one qcow2 image over the base's disk");
+	if ((v = jstr(top, "format")) == NULL || strcmp(v, "qcow2"))
+		unsafe_overlay("is not a qcow2 image");
+	if ((v = jstr(top, "backing-filename")) == NULL || strcmp(v, disk) ||
+	    (v = jstr(top, "full-backing-filename")) == NULL || strcmp(v, disk) ||
+	    (v = jstr(base, "filename")) == NULL || strcmp(v, disk))
+		unsafe_overlay("names another backing file than the base's disk");
+	if ((v = jstr(top, "backing-filename-format")) == NULL || strcmp(v, "raw") ||
+	    (v = jstr(base, "format")) == NULL || strcmp(v, "raw") ||
+	    jhas(base, "backing-filename") || jhas(base, "full-backing-filename"))
+		unsafe_overlay("names a backing format that is not raw");
+	if (jhas(top, "encrypted") || jhas(base, "encrypted"))
+		unsafe_overlay("is encrypted");
+	if (json_object_object_get_ex(top, "format-specific", &fs) &&
+	    json_object_object_get_ex(fs, "data", &data) &&
+	    (jhas(data, "data-file") || jhas(data, "data-file-raw") || jhas(data, "encrypt")))
+		unsafe_overlay("names an external data file");
+	json_object_put(chain);
 	return 0;
 }
 
@@ -553,5 +927,8 @@ int main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "unpack"))
 		return cmd_unpack(argc - 1, argv + 1);
-	die("kim_patch_unpack check|unpack ...: run as kim_patch check|unpack (see scripts/kim_patch)");
+	if (argc >= 2 && !strcmp(argv[1], "overlay"))
+		return cmd_overlay(argc - 1, argv + 1);
+	die("kim_patch_unpack check|unpack|overlay ...: run as kim_patch check|unpack|overlay "
+	    "(see scripts/kim_patch)");
 }

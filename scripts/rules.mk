@@ -15,7 +15,7 @@ PROGRAMS += scripts/kim_patch_unpack
 CLEAN += scripts/kim_patch_unpack
 
 scripts/kim_patch_unpack: scripts/kim_patch_unpack.c
-	$(CC) $(CFLAGS) $(PATCH_CFLAGS) -o $@ $< $(LDFLAGS) $(PATCH_LIBS)
+	$(CC) $(CFLAGS) $(PATCH_CFLAGS) $(JSONC_CFLAGS) -o $@ $< $(LDFLAGS) $(PATCH_LIBS) $(JSONC_LIBS)
 
 VM_SCRIPTS := scripts/kim_patch scripts/kim_patch_unpack scripts/kim_qmp scripts/vm_lib.sh scripts/make_base_vm \
 	scripts/make_floppy scripts/kimberlize scripts/dekimberlize scripts/display_setup

@@ -51,20 +51,23 @@ vm_quote() {
 	printf "'%s'" "$1"
 }
 
-# vm_qemu_args BASEDIR ACCEL DISK DISKFMT FLOPPY DISPLAY WORKDIR
-#   sets QEMU_ARGS.  FLOPPY may be empty (empty drive).  The console goes to
+# vm_qemu_args BASEDIR ACCEL DISK DISKFMT FLOPPY DISPLAY WORKDIR [BACKING]
+#   sets QEMU_ARGS.  FLOPPY may be empty (empty drive).  BACKING: the raw
+#   disk a qcow2 DISK backs onto, opened read-only whatever DISK's header
+#   says (a session's patch overlay over the base).  The console goes to
 #   WORKDIR/console.log, the agent to the FIFOs WORKDIR/agent.{in,out}, QMP
 #   to WORKDIR/qmp.sock.  Always -S -incoming defer when resuming (caller
 #   adds), so nothing runs before the state is loaded.
 vm_qemu_args() {
-	local base=$1 accel=$2 disk=$3 fmt=$4 floppy=$5 display=$6 work=$7
-	local fd="if=floppy,index=0"
+	local base=$1 accel=$2 disk=$3 fmt=$4 floppy=$5 display=$6 work=$7 backing=${8:-}
+	local fd="if=floppy,index=0" hd="file=$disk,if=virtio,format=$fmt,cache=unsafe"
 	[ -z "$floppy" ] || fd="$fd,file=$floppy,format=raw"
+	[ -z "$backing" ] || hd="$hd,backing.driver=raw,backing.read-only=on,backing.file.driver=file,backing.file.filename=$backing,backing.file.read-only=on"
 	QEMU_ARGS=(-M "$VM_MACHINE" -accel "$accel" -m "$(vm_info "$base" ram)"
 		-nodefaults -vga std -no-user-config
 		-kernel "$base/vmlinuz" -initrd "$base/initrd.img"
 		-append "$(vm_info "$base" append)"
-		-drive "file=$disk,if=virtio,format=$fmt,cache=unsafe"
+		-drive "$hd"
 		-drive "$fd"
 		-serial "file:$work/console.log" -serial "pipe:$work/agent"
 		-qmp "unix:$work/qmp.sock,server=on,wait=off"

@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # What the VM backend refuses, with a clear message, losing nothing: a patch
 # for another base, a patch with one flipped byte, an unknown VM name, an
-# encrypted patch without / with the wrong key.  An encrypted patch with the
-# right key resumes; "abort" ends it without a delta.  The base is unchanged
+# encrypted patch without / with the wrong key, a disk overlay that names an
+# external data file, another backing file, another backing format or is no
+# qcow2 at all (PATCH_UNSAFE, before QEMU opens anything; the display file it
+# names stays byte-identical).  An encrypted patch with the right key
+# resumes; "abort" ends it without a delta.  The base is unchanged
 # throughout.
 . "$(dirname "$0")/lib.sh"
-tap_plan 17
+tap_plan 32
 vm_setup
 vm_cache; tap_ok $? "base VM and patches built (or taken from the cache)"
 base=$CACHE/vms/b1
@@ -53,6 +56,37 @@ while IFS= read -r l; do
 done < <("$S/kim_patch" info "$CACHE/demo.kim")
 "$S/kim_patch" pack -o "$W/enc.kim" -k "$W/key" "${hdr[@]}" "$W/plain"
 setup() { "$S/display_setup" -s "$W/sess" -v "$CACHE/vms" -x "$XDISPLAY" -A "$ACCEL" "$@"; }
+
+# crafted disk overlays, each in the demo patch with its real header; the
+# display file they name is made after qemu-img (which creates a data file)
+vfile=$W/display-file.img
+craft() {   # craft NAME: $W/c-NAME/overlay.qcow2 is made by the caller
+	cp "$W/plain/mem.vcdiff" "$W/c-$1/"
+	"$S/kim_patch" pack -o "$W/mobile/$1.kim" "${hdr[@]}" "$W/c-$1"
+}
+mkdir "$W/c-datafile" "$W/c-backing" "$W/c-format" "$W/c-vmdk"
+qemu-img create -q -f qcow2 -u -o data_file="$vfile" -b disk.img -F raw "$W/c-datafile/overlay.qcow2" 32M
+qemu-img create -q -f qcow2 -u -b "$vfile" -F raw "$W/c-backing/overlay.qcow2" 32M
+qemu-img create -q -f qcow2 -u -b disk.img -F qcow2 "$W/c-format/overlay.qcow2" 32M
+printf '# Disk DescriptorFile\nversion=1\nCID=fffffffe\nparentCID=ffffffff\ncreateType="monolithicFlat"\nRW 65536 FLAT "%s" 0\n' \
+	"$vfile" > "$W/c-vmdk/overlay.qcow2"
+head -c 33554432 /dev/urandom > "$vfile"
+vsha=$(sha256sum < "$vfile")
+for c in datafile backing format vmdk; do craft $c; done
+out=$(mobile -f "$W/mobile/datafile.kim" b1); rc=$?
+tap_ok "$([ $rc != 0 ]; echo $?)" "an overlay naming an external data file is refused"
+tap_like "holds something a display does not run.*names an external data file" "$out" \
+	"... and the mobile says why"
+for c in "datafile:names an external data file" "backing:names another backing file than the base's disk" \
+	 "format:names a backing format that is not raw" "vmdk:is not a qcow2 image"; do
+	n=${c%%:*}
+	out=$(setup b1 "$W/mobile/$n.kim" < /dev/null 2>/dev/null)
+	tap_like "^ERROR PATCH_UNSAFE the patch's disk overlay ${c#*:}" "$(grep ^ERROR <<< "$out")" \
+		"display_setup refuses an overlay that ${c#*:}: PATCH_UNSAFE"
+	tap_ok "$(grep -q '^RESUMED\|^STEP loaded' <<< "$out"; [ $? != 0 ]; echo $?)" "... before QEMU runs"
+	tap_is "$(ls -A "$W/sess")" "" "... and leaves nothing in the session directory"
+done
+tap_is "$(sha256sum < "$vfile")" "$vsha" "the display file the overlays named is byte-identical"
 out=$(setup b1 "$W/enc.kim" < /dev/null 2>/dev/null)
 tap_like "^ERROR PATCH_KEY" "$(grep ^ERROR <<< "$out")" "an encrypted patch without a key: PATCH_KEY"
 out=$(setup -k "$W/wrongkey" b1 "$W/enc.kim" < /dev/null 2>/dev/null)

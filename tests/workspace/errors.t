@@ -2,7 +2,10 @@
 # Bad input to the workspace backend gets one clear ERROR line and loses
 # nothing: a VM patch on a workspace base and a workspace patch on a VM base
 # (PATCH_WRONG_KIND), a patch for another base, a damaged patch, a floppy that
-# is not FAT, an unknown base.
+# is not FAT, an unknown base; a layer holding what a layer may not (a device
+# node, a set-uid file, a symlink out of the layer, an absolute symlink) is
+# refused with PATCH_UNSAFE before anything runs, and the display file the
+# link names is untouched.
 . "$(dirname "$0")/lib.sh"
 
 make_base eb
@@ -58,6 +61,44 @@ is "$LEFT" "" "... and nothing is left in the session directory"
 
 backend k7 "$T/app.kim" nosuchbase "$T/floppy.img"
 like "$ERR" "ERROR NO_SUCH_VM" "an unknown base: NO_SUCH_VM"
+
+# crafted layers: the real patch's layer plus one forbidden entry, repacked
+# with the real header
+mkdir -p "$T/good-layer"
+"$ROOT/scripts/kim_patch" unpack "$T/app.kim" "$T/good-layer" || bail "kim_patch unpack"
+hdr=()
+while IFS= read -r l; do
+	case $l in compression:*|encryption:*|payload-*) ;; *) hdr+=(-H "$l");; esac
+done < <("$ROOT/scripts/kim_patch" info "$T/app.kim")
+head -c 4096 /dev/urandom > "$T/display-file"
+display_sha=$(sha256sum "$T/display-file" | cut -d' ' -f1)
+# crafted NAME COMMAND...: $T/NAME.kim, COMMAND run in a copy of the layer
+crafted() {
+	local n=$1; shift
+	cp -a "$T/good-layer" "$T/layer-$n"
+	(cd "$T/layer-$n" && "$@") || bail "crafting $n"
+	"$ROOT/scripts/kim_patch" pack -o "$T/$n.kim" "${hdr[@]}" "$T/layer-$n" || bail "packing $n"
+}
+crafted dev mknod usr/local/bin/disk b 7 0
+crafted suid sh -c 'cp usr/local/bin/kimnote usr/local/bin/su && chmod 4755 usr/local/bin/su'
+crafted sgid sh -c 'echo x > etc/kimberley/g && chmod 2755 etc/kimberley/g'
+crafted escape ln -s ../../../../../../../../"$T/display-file" etc/kimberley/notes
+crafted dotdot ln -s kimberley/../../../.. etc/up
+crafted abs ln -s "$T/display-file" etc/kimberley/app2
+crafted fifo mkfifo srv/pipe
+crafted fine sh -c 'mkdir -p usr/bin && ln -s ../local/bin/kimnote usr/bin/kimnote && ln usr/local/bin/kimnote usr/local/bin/kn2'
+for c in "dev:a device node" "suid:a set-uid or set-gid file" "sgid:a set-uid or set-gid file" \
+	 "escape:a symbolic link out of the layer" "dotdot:a symbolic link out of the layer" \
+	 "abs:an absolute symbolic link" "fifo:a FIFO or socket"; do
+	n=${c%%:*}
+	backend "u-$n" "$T/$n.kim" eb "$T/floppy.img"
+	like "$ERR" "ERROR PATCH_UNSAFE the patch's '" "a layer with ${c#*:} ($n): PATCH_UNSAFE"
+	like "$ERR" "is ${c#*:}, which a workspace patch may not contain" "... naming what it holds"
+	is "$LEFT" "" "... and nothing is left in the session directory"
+done
+is "$(sha256sum "$T/display-file" | cut -d' ' -f1)" "$display_sha" "the display file the links named is byte-identical"
+backend u-fine "$T/fine.kim" eb "$T/floppy.img"
+is "$ERR" "" "a layer with a relative symlink and a hard link inside it is accepted"
 
 is "$(sha256sum "$T/floppy.img" | cut -d' ' -f1)" "$floppy_sha" "the user's floppy was never modified"
 no_leftovers "no mount is left behind"
