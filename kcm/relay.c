@@ -338,9 +338,12 @@ static void pump(struct kcm *k, struct conn *c)
 				free(why);
 				return;
 			}
-			if (c->server && c->pfd < 0 && (c->pfd = dial_local(c->local_port)) < 0) {
-				conn_close(k, c);
-				return;
+			if (c->server && c->pfd < 0) {
+				if ((c->pfd = dial_local(c->local_port)) < 0) {
+					conn_close(k, c);
+					return;
+				}
+				set_nonblock(c->pfd);
 			}
 			c->st = C_OPEN;
 			tell_ready(c, NULL);
