@@ -185,12 +185,13 @@ publisher_vnc_stop(struct publisher *p)
 int
 publisher_refresh(struct publisher *p, char **err)
 {
-	char *name = NULL, *ignored = NULL;
+	char *name = NULL;
 	int r;
 	pthread_mutex_lock(&p->lock);
-	/* Already gone (e.g. KCM restarted) is fine: publish again regardless. */
-	if (kcm_unpublish(p->bus, "unpublish", p->name, &ignored) != 0)
-		free(ignored);
+	/* Not withdrawn first: the same name from the same connection is a
+	 * refresh to KCM, which keeps the network port, so a mobile whose
+	 * Avahi cache still holds it reaches us (issue 10 item 14).  After a
+	 * KCM restart this is a new publication. */
 	r = kcm_publish(p->bus, "publish", p->wanted, p->ifindex, p->rpc_port, &name, err);
 	if (r == 0) {
 		free(p->name);

@@ -2,7 +2,8 @@
  *
  * Shaped like avahi's client-browse-services example: a service browser,
  * a resolver for the chosen result, every callback handling FAILURE.
- * With a name, the first result of that name is resolved.  Without one,
+ * With a name, the first result of that name is resolved (over IPv4, the
+ * display's protocol, whatever protocol the result came by).  Without one,
  * the browser runs until Avahi reports ALL_FOR_NOW (and a short settle
  * time after the first result): one display is taken, several are an
  * error that lists them -- never a silent pick.  The resolved address gets
@@ -281,8 +282,13 @@ static void resolve(struct search *s, struct found *f)
 	timer_free(s->k, &s->settle);
 	free(s->chosen);
 	s->chosen = strdup(f->name);
-	s->sr = avahi_service_resolver_new(s->k->avahi, f->iface, f->proto, f->name,
-	    type_of(s->kind), f->domain, f->proto, 0, resolve_cb, s);
+	/* The display listens on IPv4 only (publish.c), so whichever protocol
+	 * the announcement came by -- with use-ipv6=yes the IPv6 one (an
+	 * fe80:: address) often comes first -- ask for the service and its
+	 * address over IPv4.  Avahi does not put A records on IPv6 by default
+	 * (publish-a-on-ipv6=no), so both must be IPv4. */
+	s->sr = avahi_service_resolver_new(s->k->avahi, f->iface, AVAHI_PROTO_INET, f->name,
+	    type_of(s->kind), f->domain, AVAHI_PROTO_INET, 0, resolve_cb, s);
 	if (!s->sr) {
 		snprintf(msg, sizeof msg, "cannot resolve '%s': %s", f->name,
 		    avahi_strerror(avahi_client_errno(s->k->avahi)));

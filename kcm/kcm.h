@@ -30,6 +30,10 @@
 #define KCM_SETTLE_MS 700            /* no name given: wait this long for more */
 #define KCM_BUF (256 * 1024)         /* relay buffer per direction */
 #define KCM_TLS_READ_BUF (128 * 1024) /* OpenSSL's read-ahead buffer */
+#define KCM_HANDSHAKE_TIMEOUT_MS 10000 /* default --handshake-timeout */
+#define KCM_HANDSHAKE_TIMEOUT_MAX_S 600
+#define KCM_MAX_PENDING 32           /* default --max-pending */
+#define KCM_MAX_PENDING_MAX 4096
 
 enum kcm_kind { KIND_LAUNCHER, KIND_VNC };
 
@@ -54,6 +58,8 @@ struct kcm {
 	struct publication *pubs;
 	struct search *searches;
 	struct tunnel *tunnels;
+	unsigned hs_timeout_ms;   /* a TLS handshake must be done by then */
+	unsigned max_pending;     /* display side: connections before the handshake */
 	bool quit;
 };
 

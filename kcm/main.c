@@ -1,6 +1,7 @@
 /* main.c -- kcm: the Kimberley Control Manager daemon (DESIGN.md section 4).
  *
  *   kcm [--state-dir DIR] [--known-displays FILE]
+ *       [--handshake-timeout SECONDS] [--max-pending N]
  *   kcm [--known-displays FILE] --forget NAME
  *
  * Normally started by D-Bus activation on the session bus.  The display
@@ -8,7 +9,11 @@
  * else $KCM_STATE_DIR, else /var/lib/kimberley/kcm for root, else
  * $XDG_STATE_HOME/kimberley (~/.local/state/kimberley).  The pins of the
  * displays met live in --known-displays, else $KCM_KNOWN_DISPLAYS, else
- * $XDG_CONFIG_HOME/kimberley/known_displays (~/.config/...). */
+ * $XDG_CONFIG_HOME/kimberley/known_displays (~/.config/...).
+ * Every TLS connection must finish its handshake within --handshake-timeout
+ * ($KCM_HANDSHAKE_TIMEOUT, 10 s); a display holds at most --max-pending
+ * ($KCM_MAX_PENDING, 32) connections that have not (relay.c). */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -111,8 +116,24 @@ static void signal_cb(AvahiWatch *w, int fd, AvahiWatchEvent ev, void *data)
 static void usage(void)
 {
 	fprintf(stderr, "usage: kcm [--state-dir DIR] [--known-displays FILE]\n"
+	    "           [--handshake-timeout SECONDS] [--max-pending N]\n"
 	    "       kcm [--known-displays FILE] --forget NAME\n");
 	exit(2);
+}
+
+/* A number in [lo, hi] from an option (or its environment variable). */
+static double number(const char *what, const char *v, double lo, double hi, bool whole)
+{
+	char *end;
+	double d;
+	errno = 0;
+	d = strtod(v, &end);
+	if (errno || end == v || *end || !(d >= lo && d <= hi) || (whole && d != (long)d)) {
+		fprintf(stderr, "kcm: %s must be a %s from %g to %g, not '%s'\n",
+		    what, whole ? "whole number" : "number", lo, hi, v);
+		exit(2);
+	}
+	return d;
 }
 
 int main(int argc, char **argv)
@@ -121,11 +142,14 @@ int main(int argc, char **argv)
 		{"state-dir", required_argument, NULL, 's'},
 		{"known-displays", required_argument, NULL, 'k'},
 		{"forget", required_argument, NULL, 'f'},
+		{"handshake-timeout", required_argument, NULL, 't'},
+		{"max-pending", required_argument, NULL, 'p'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	struct kcm k = {0};
 	const char *forget_name = NULL;
+	const char *hs = getenv("KCM_HANDSHAKE_TIMEOUT"), *mp = getenv("KCM_MAX_PENDING");
 	sigset_t ss;
 	int c, sfd;
 
@@ -134,11 +158,17 @@ int main(int argc, char **argv)
 		case 's': k.state_dir = strdup(optarg); break;
 		case 'k': k.known_file = strdup(optarg); break;
 		case 'f': forget_name = optarg; break;
+		case 't': hs = optarg; break;
+		case 'p': mp = optarg; break;
 		default: usage();
 		}
 	}
 	if (optind != argc)
 		usage();
+	k.hs_timeout_ms = hs && *hs ? (unsigned)(1000 * number("the handshake timeout (s)",
+	    hs, 0.1, KCM_HANDSHAKE_TIMEOUT_MAX_S, false)) : KCM_HANDSHAKE_TIMEOUT_MS;
+	k.max_pending = mp && *mp ? (unsigned)number("the number of pending connections",
+	    mp, 1, KCM_MAX_PENDING_MAX, true) : KCM_MAX_PENDING;
 	if (!k.known_file)
 		k.known_file = default_known_file();
 	if (forget_name)

@@ -6,7 +6,12 @@
  * port.  The D-Bus reply carries the name really registered: on a
  * collision the DNS-SD alternative ("Room B #2") is tried, as avahi's
  * client-publish-service example does.  Publications belong to the D-Bus
- * client that made them and go away with it. */
+ * client that made them and go away with it.
+ *
+ * The same client publishing the same name again (the display after each
+ * session) is a refresh: the listener and its network port stay, only the
+ * local port it relays to may change, and nothing is withdrawn from the
+ * network -- so no mobile's Avahi cache can hold a port that is gone. */
 #include <errno.h>
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -26,11 +31,13 @@ struct publication {
 	struct publication *next;
 	enum kcm_kind kind;
 	char *name;               /* current (maybe renamed) instance name */
+	char *wanted;             /* the name asked for */
 	char *owner;              /* D-Bus unique name of the publisher */
 	int iface;
 	unsigned local_port, net_port;
 	int lfd;
 	AvahiEntryGroup *group;
+	bool established;         /* Avahi has it on the network */
 	DBusMessage *call;        /* pending until ESTABLISHED */
 	AvahiTimeout *deadline;
 };
@@ -76,6 +83,7 @@ static void pub_free(struct publication *p)
 	}
 	timer_free(k, &p->deadline);
 	free(p->name);
+	free(p->wanted);
 	free(p->owner);
 	free(p);
 }
@@ -96,6 +104,7 @@ static void group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *data)
 	struct publication *p = data;
 	char msg[512];
 	p->group = g;
+	p->established = state == AVAHI_ENTRY_GROUP_ESTABLISHED;
 	switch (state) {
 	case AVAHI_ENTRY_GROUP_ESTABLISHED:
 		kcm_log("publish: '%s' (%s) is established on port %u -> local %u",
@@ -124,6 +133,7 @@ static void register_one(struct publication *p)
 	char msg[512];
 	int r;
 
+	p->established = false;
 	if (!k->avahi || k->avahi_state != AVAHI_CLIENT_S_RUNNING)
 		return; /* done when the client reaches RUNNING */
 	if (!p->group && !(p->group = avahi_entry_group_new(k->avahi, group_cb, p))) {
@@ -163,6 +173,7 @@ void pub_reset_all(struct kcm *k)
 		if (p->group) {
 			avahi_entry_group_free(p->group);
 			p->group = NULL;
+			p->established = false;
 		}
 }
 
@@ -222,6 +233,42 @@ static int bind_addr(int iface, struct sockaddr_in *sin, char **why)
 	return 0;
 }
 
+/* The caller's own publication of `name` (as asked for), if any. */
+static struct publication *find_own(struct kcm *k, enum kcm_kind kind, const char *name,
+    int iface, const char *owner)
+{
+	struct publication *p;
+	for (p = k->pubs; p; p = p->next)
+		if (p->kind == kind && p->iface == iface && strcmp(p->wanted, name) == 0 &&
+		    strcmp(p->owner, owner) == 0)
+			return p;
+	return NULL;
+}
+
+/* Publish again what is published: keep the listener and its port. */
+static void refresh(struct publication *p, DBusMessage *call, unsigned port)
+{
+	struct kcm *k = p->k;
+	if (p->call) {
+		bus_reply_error(k, call, KCM_ERR "Failed", "'%s' is still being published; "
+		    "wait for that answer", p->name);
+		return;
+	}
+	if (p->local_port != port)
+		kcm_log("publish: '%s' (%s) now relays port %u to local %u (was %u)",
+		    p->name, type_of(p->kind), p->net_port, port, p->local_port);
+	p->local_port = port; /* connections from now on; open ones stay */
+	p->call = dbus_message_ref(call);
+	if (p->established) {
+		kcm_log("publish: '%s' (%s) published again: same port %u", p->name,
+		    type_of(p->kind), p->net_port);
+		answer(p, NULL, NULL);
+		return;
+	}
+	p->deadline = timer_after(k, KCM_PUBLISH_TIMEOUT_MS, deadline_cb, p);
+	register_one(p); /* not on the network (yet, or any more): try again */
+}
+
 void pub_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind,
     const char *name, int iface, unsigned port)
 {
@@ -230,6 +277,10 @@ void pub_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind,
 	char *why = NULL;
 	const char *problem;
 
+	if ((p = find_own(k, kind, name, iface, dbus_message_get_sender(call)))) {
+		refresh(p, call, port);
+		return;
+	}
 	if ((problem = avahi_problem(k))) {
 		bus_reply_error(k, call, KCM_ERR "NoAvahi", "cannot publish '%s': %s", name, problem);
 		return;
@@ -245,6 +296,7 @@ void pub_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind,
 	p->ev.fn = accept_ev;
 	p->kind = kind;
 	p->name = strdup(name);
+	p->wanted = strdup(name);
 	p->owner = strdup(dbus_message_get_sender(call));
 	p->iface = iface;
 	p->local_port = port;

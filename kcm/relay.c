@@ -8,7 +8,15 @@
  * takes the descriptor out of epoll (so a hung-up socket cannot spin).
  * Half-closes pass through: EOF on the plain side becomes a TLS
  * close_notify, a close_notify becomes shutdown(SHUT_WR) on the plain side
- * (TLS 1.3 allows data to keep flowing the other way). */
+ * (TLS 1.3 allows data to keep flowing the other way).
+ *
+ * Strangers: every connection must finish its TLS handshake within the
+ * handshake deadline (k->hs_timeout_ms) or it is closed.  On the display
+ * side an accepted connection costs one descriptor until then -- the local
+ * service is dialled only once the handshake is done, so a port scan never
+ * reaches display_launcher -- and at most k->max_pending of them wait at
+ * once: one more pushes out the oldest, so a flood cannot keep the next
+ * real person out for longer than one handshake. */
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -17,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/epoll.h>
 #include <unistd.h>
 #include <openssl/err.h>
@@ -33,6 +42,7 @@ enum cstate { C_CONNECTING, C_HANDSHAKE, C_OPEN };
 
 struct conn {
 	struct ev pev, tev;
+	struct kcm *k;
 	int pfd, tfd;
 	SSL *ssl;
 	enum cstate st;
@@ -45,10 +55,63 @@ struct conn {
 	void *arg;
 	struct conn **slot;        /* cleared when the conn dies */
 	struct conn *next_dead;
+	AvahiTimeout *hs_timer;    /* the handshake deadline */
+	unsigned local_port;       /* server: dialled after the handshake */
+	struct conn *pend_prev, *pend_next; /* server, before the handshake */
+	bool pending;
 	struct buf p2t, t2p;
 };
 
 static struct conn *graveyard;
+static int dial_local(unsigned port);
+/* Display side, handshake not done yet: oldest first. */
+static struct conn *pend_head, *pend_tail;
+static unsigned pend_count;
+
+static void pend_remove(struct conn *c)
+{
+	if (!c->pending)
+		return;
+	if (c->pend_prev)
+		c->pend_prev->pend_next = c->pend_next;
+	else
+		pend_head = c->pend_next;
+	if (c->pend_next)
+		c->pend_next->pend_prev = c->pend_prev;
+	else
+		pend_tail = c->pend_prev;
+	c->pend_prev = c->pend_next = NULL;
+	c->pending = false;
+	pend_count--;
+}
+
+static void pend_add(struct conn *c)
+{
+	c->pend_prev = pend_tail;
+	if (pend_tail)
+		pend_tail->pend_next = c;
+	else
+		pend_head = c;
+	pend_tail = c;
+	c->pending = true;
+	pend_count++;
+}
+
+/* Strangers' connections dropped, told in one log line per interval. */
+#define DROP_LOG_INTERVAL 10 /* s */
+static void note_dropped(const char *why)
+{
+	static time_t last;
+	static unsigned since;
+	time_t now = time(NULL);
+	since++;
+	if (now - last < DROP_LOG_INTERVAL)
+		return;
+	kcm_log("relay: dropped %u connection%s that did not complete a TLS handshake "
+	    "(latest: %s)", since, since == 1 ? "" : "s", why);
+	last = now;
+	since = 0;
+}
 
 static size_t blen(const struct buf *b) { return b->b - b->a; }
 
@@ -95,6 +158,8 @@ void conn_close(struct kcm *k, struct conn *c)
 	if (c->dead)
 		return;
 	c->dead = true;
+	pend_remove(c);
+	timer_free(k, &c->hs_timer);
 	if (c->pfd >= 0) {
 		if (c->pmask)
 			ev_del(k, c->pfd);
@@ -266,10 +331,19 @@ static void pump(struct kcm *k, struct conn *c)
 		r = SSL_do_handshake(c->ssl);
 		if (r == 1) {
 			char *why = NULL;
+			timer_free(k, &c->hs_timer);
+			pend_remove(c);
 			if (!c->server && tls_check_peer(k, c->display, c->ssl, &why) < 0) {
 				fail(k, c, NULL, why ? why : "identity check failed");
 				free(why);
 				return;
+			}
+			if (c->server && c->pfd < 0) {
+				if ((c->pfd = dial_local(c->local_port)) < 0) {
+					conn_close(k, c);
+					return;
+				}
+				set_nonblock(c->pfd);
 			}
 			c->st = C_OPEN;
 			tell_ready(c, NULL);
@@ -277,6 +351,10 @@ static void pump(struct kcm *k, struct conn *c)
 				return;
 		} else if (is_wait(e = SSL_get_error(c->ssl, r))) {
 			note_ssl_wait(c, e);
+		} else if (c->server) {
+			note_dropped(ssl_reason()); /* a stranger's garbage: no line each */
+			conn_close(k, c);
+			return;
 		} else {
 			fail(k, c, "TLS handshake", ssl_reason());
 			return;
@@ -321,11 +399,47 @@ static void tls_ev(struct kcm *k, struct ev *ev, uint32_t events)
 	pump(k, c);
 }
 
+static void hs_timeout_cb(AvahiTimeout *t, void *data)
+{
+	struct conn *c = data;
+	struct kcm *k = c->k;
+	char why[96];
+	(void)t;
+	timer_free(k, &c->hs_timer);
+	snprintf(why, sizeof why, "no TLS handshake within %.1f s", k->hs_timeout_ms / 1000.0);
+	if (c->server) {
+		note_dropped(why);
+		conn_close(k, c);
+	} else
+		fail(k, c, "TLS handshake", why);
+	relay_reap(k); /* not inside an epoll batch: nothing refers to it */
+}
+
+/* The local service, dialled once a stranger has done a TLS handshake.
+ * Non-blocking: a loopback connect completes at once or soon; until then
+ * reads and writes would block, and a refusal shows as an error on them. */
+static int dial_local(unsigned port)
+{
+	struct sockaddr_in lo = { .sin_family = AF_INET, .sin_port = htons(port),
+	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 || (connect(fd, (struct sockaddr *)&lo, sizeof lo) < 0 &&
+	    errno != EINPROGRESS)) {
+		kcm_log("relay: connecting to the local service on port %u: %s",
+		    port, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	return fd;
+}
+
 static struct conn *conn_new(struct kcm *k, int tfd, int pfd, bool server)
 {
 	struct conn *c = calloc(1, sizeof *c);
 	if (!c)
 		return NULL;
+	c->k = k;
 	c->pev.fn = plain_ev;
 	c->tev.fn = tls_ev;
 	c->tfd = tfd;
@@ -346,30 +460,27 @@ static struct conn *conn_new(struct kcm *k, int tfd, int pfd, bool server)
 	set_nonblock(tfd);
 	if (pfd >= 0)
 		set_nonblock(pfd);
+	c->hs_timer = timer_after(k, k->hs_timeout_ms, hs_timeout_cb, c);
 	return c;
 }
 
 void conn_accept_tls(struct kcm *k, int tfd, unsigned local_port)
 {
-	struct sockaddr_in lo = { .sin_family = AF_INET, .sin_port = htons(local_port),
-	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct conn *c;
-	/* A loopback connect to a listening socket completes at once. */
-	int pfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (pfd < 0 || connect(pfd, (struct sockaddr *)&lo, sizeof lo) < 0) {
-		kcm_log("relay: connecting to the local service on port %u: %s",
-		    local_port, strerror(errno));
-		if (pfd >= 0)
-			close(pfd);
+	char why[96];
+	if (pend_count >= k->max_pending && pend_head) {
+		snprintf(why, sizeof why, "%u waiting for a handshake; the oldest made room",
+		    pend_count);
+		note_dropped(why);
+		conn_close(k, pend_head);
+	}
+	if (!(c = conn_new(k, tfd, -1, true))) {
 		close(tfd);
 		return;
 	}
-	if (!(c = conn_new(k, tfd, pfd, true))) {
-		close(pfd);
-		close(tfd);
-		return;
-	}
+	c->local_port = local_port;
 	c->st = C_HANDSHAKE;
+	pend_add(c);
 	pump(k, c);
 }
 

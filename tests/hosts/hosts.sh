@@ -1,7 +1,7 @@
 # tests/hosts/hosts.sh -- two test hosts on one machine, for TAP tests (bash).
 #
 #   . tests/hosts/hosts.sh
-#   hosts_up [--delay-ms N] [--usb-down] [--service-dir DIR]...
+#   hosts_up [--delay-ms N] [--usb-down] [--avahi-ipv6] [--service-dir DIR]...
 #   on_disp CMD...            run CMD on the display host (foreground, its status)
 #   on_mob  CMD...            run CMD on the mobile host
 #   hosts_bg disp|mob CMD...  start CMD in the background there; its own PID
@@ -19,7 +19,9 @@
 #   usb0:  $DISP_USB_IP  (10.78.0.1) <-> $MOB_USB_IP  (10.78.0.2), /24
 # Each host has a private system bus, an avahi-daemon (host names "disp" and
 # "mob", own mount namespace with a tmpfs over /run, only wifi0 and usb0, no
-# IPv6) and a session bus, all children of this shell, all ended by PID.
+# IPv6 -- or, with --avahi-ipv6, Debian's default use-ipv6=yes: Avahi then
+# also announces over IPv6 with the links' fe80:: addresses) and a session
+# bus, all children of this shell, all ended by PID.
 # Each host also gets its own HOME and XDG_{CONFIG,STATE,DATA,CACHE,RUNTIME}
 # directories under $HOSTS_DIR/<host>/, like two separate machines.
 #
@@ -196,7 +198,7 @@ _hosts_start_avahi() {
 [server]
 host-name=$h
 use-ipv4=yes
-use-ipv6=no
+use-ipv6=$_HOSTS_AVAHI_IPV6
 allow-interfaces=wifi0,usb0
 enable-dbus=yes
 ratelimit-interval-usec=1000000
@@ -235,12 +237,14 @@ hosts_up() {
     set +e  # callers may run under set -e: teardown must not stop halfway
     local delay=0 h usb=up
     _HOSTS_SERVICE_DIRS=()
+    _HOSTS_AVAHI_IPV6=no
     _HOSTS_AVAHI_PIDS=()
     while [ $# -gt 0 ]; do
         case $1 in
             --delay-ms) delay=$2; shift 2 ;;
             --service-dir) _HOSTS_SERVICE_DIRS+=("$2"); shift 2 ;;
             --usb-down) usb=down; shift ;;
+            --avahi-ipv6) _HOSTS_AVAHI_IPV6=yes; shift ;;
             *) _hosts_err "hosts_up: unknown option '$1'"; return 1 ;;
         esac
     done

@@ -7,6 +7,9 @@
                               half-close send "EOF-SEEN\\n", close.
   echo.py send PORT FILE [HOST]  connect to HOST (127.0.0.1):PORT, send FILE, half-close,
                               write everything received to stdout.
+  echo.py hold HOST PORT N READYFILE  open N TCP connections to HOST:PORT that
+                              never send a byte (half-open clients, a port scan),
+                              write N to READYFILE, keep them until killed.
 """
 import os
 import socket
@@ -65,10 +68,22 @@ def send(port, path, host="127.0.0.1"):
     out.write(b"".join(got))
 
 
+def hold(host, port, n, readyfile):
+    socks = [socket.create_connection((host, int(port)), timeout=10)
+             for _ in range(int(n))]
+    with open(readyfile + ".tmp", "w") as f:
+        f.write("%d\n" % len(socks))
+    os.rename(readyfile + ".tmp", readyfile)
+    while True:
+        threading.Event().wait(3600)
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "serve":
         serve(*sys.argv[2:5])
     elif sys.argv[1] == "send":
         send(*sys.argv[2:5])
+    elif sys.argv[1] == "hold":
+        hold(*sys.argv[2:6])
     else:
-        sys.exit("usage: echo.py serve PORTFILE | send PORT FILE")
+        sys.exit("usage: echo.py serve PORTFILE | send PORT FILE | hold HOST PORT N READYFILE")
