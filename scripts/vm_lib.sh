@@ -108,6 +108,17 @@ vm_agent_expect() {
 	done
 }
 
+# vm_disk_full DIR: true when DIR's file system is (as good as) full: less
+# than VM_DISK_SLACK KiB or no inode left.  Asked after a write failed, to
+# tell a full display disk (DISPLAY_DISK_FULL) from other failures.
+VM_DISK_SLACK=1024
+vm_disk_full() {
+	local a
+	a=$(stat -f -c '%a %S %d' -- "$1" 2>/dev/null) || return 1
+	set -- $a
+	[ $(( $1 * $2 / 1024 )) -lt "$VM_DISK_SLACK" ] || [ "$3" = 0 ]
+}
+
 # vm_stop PID [GRACE]: end our child PID: SIGTERM, up to GRACE seconds
 # (default $VM_STOP_GRACE) to go, then SIGKILL; reaps it.  Every helper a
 # session stops goes through here, so that one that ignores SIGTERM (x11vnc
