@@ -16,8 +16,12 @@ VM_BASE_FILES=(vmlinuz initrd.img disk.img base.mem)
 
 vm_die() { echo "$prog: $*" >&2; exit 1; }
 
-# Contract status line on stdout (flushed: one echo per line).
-vm_status() { printf '%s\n' "$*"; }
+# Contract status line on stdout (flushed: one echo per line).  If the
+# launcher is gone (killed: its end of the pipe closed), the line is lost and
+# the script goes on to clean up; SIGPIPE is trapped rather than ignored, so
+# that the helpers the scripts start get the default again.
+vm_status() { printf '%s\n' "$*" 2>/dev/null || true; }
+trap : PIPE
 
 vm_now() { echo "${EPOCHREALTIME/[.,]/}"; }             # microseconds
 vm_ms() { echo $(( ($(vm_now) - $1) / 1000 )); }         # ms since $1
