@@ -134,7 +134,7 @@ check "s3: the session runs" test $? = 0
 procs=$(descendants "$DPID")
 names=$(for p in $procs; do cat /proc/$p/comm 2>/dev/null; done | sort -u | tr '\n' ' ')
 like "$names" "kimnote" "s3: the session's processes: $names"
-kill -KILL "$DPID"
+kill -KILL "$DPID"; { wait "$DPID"; } 2>/dev/null
 t0=${EPOCHREALTIME/[.,]/}
 while [ "$(alive $procs)" != 0 ] && [ $(( ${EPOCHREALTIME/[.,]/} - t0 )) -lt $((GONE_WITHIN * 1000000)) ]; do
 	sleep 0.05
