@@ -80,3 +80,33 @@ cleanup_leftovers(const char *spool)
 	signal_marked(mark, SIGKILL);
 	return n;
 }
+
+/* Poll gone(arg) every 20 ms until it says yes or ms pass. */
+static int
+wait_gone(int (*gone)(void *), void *arg, int ms)
+{
+	for (int t = 0; ; t += 20) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		if (gone(arg))
+			return 1;
+		if (t >= ms)
+			return 0;
+		nanosleep(&ts, NULL);
+	}
+}
+
+int
+kim_stop_child(pid_t target, int grace_ms, int (*gone)(void *), void *arg,
+    const char *who)
+{
+	if (kill(target, SIGTERM) != 0 && gone(arg))
+		return 1;
+	if (wait_gone(gone, arg, grace_ms))
+		return 1;
+	kim_log("stop", "%s ignored SIGTERM for %d ms: killed", who, grace_ms);
+	kill(target, SIGKILL);
+	if (wait_gone(gone, arg, KIM_STOP_KILL_MS))
+		return 1;
+	kim_log("stop", "%s still there %d ms after SIGKILL", who, KIM_STOP_KILL_MS);
+	return 0;
+}

@@ -6,10 +6,13 @@
 #include <sys/wait.h>
 #include <time.h>
 
+#include "cleanup.h"
 #include "idle.h"
 #include "log.h"
 
 extern char **environ;
+
+#define IDLE_STOP_GRACE_MS 2000	/* then SIGKILL */
 
 void
 idle_show(struct idle *i)
@@ -42,20 +45,20 @@ idle_show(struct idle *i)
 	kim_log("idle", "idle screen shown pid=%d", (int)i->pid);
 }
 
+static int
+idle_gone(void *arg)
+{
+	struct idle *i = arg;
+
+	return waitpid(i->pid, NULL, WNOHANG) != 0;
+}
+
 void
 idle_hide(struct idle *i)
 {
 	if (i->pid <= 0)
 		return;
-	kill(i->pid, SIGTERM);
 	/* never wait on it for long: a session is about to start */
-	for (int tries = 0; waitpid(i->pid, NULL, WNOHANG) == 0; tries++) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		if (tries == 100) {
-			kim_log("idle", "idle screen ignored SIGTERM: killed");
-			kill(i->pid, SIGKILL);
-		}
-		nanosleep(&ts, NULL);
-	}
+	kim_stop_child(i->pid, IDLE_STOP_GRACE_MS, idle_gone, i, "the idle screen");
 	i->pid = 0;
 }

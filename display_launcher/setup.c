@@ -10,11 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cleanup.h"
 #include "errors.h"
 #include "log.h"
 #include "setup.h"
 
 extern char **environ;
+
+#define SETUP_STOP_GRACE_MS 5000	/* after SIGTERM, then SIGKILL */
 
 static void
 parse_line(struct setup *s, char *line)
@@ -235,6 +238,15 @@ wait_exit(struct setup *s, const struct timespec *dl)
 	return exited;
 }
 
+static int
+setup_gone(void *arg)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return wait_exit(arg, &now);
+}
+
 int
 setup_finish(struct setup *s, int keep, int timeout_s, char *why, size_t whylen)
 {
@@ -253,10 +265,8 @@ setup_finish(struct setup *s, int keep, int timeout_s, char *why, size_t whylen)
 	deadline_in(&dl, timeout_s);
 	if (!wait_exit(s, &dl)) {
 		kim_log("setup", "script did not end within %d s: terminating", timeout_s);
-		kill(-s->pid, SIGTERM);
-		deadline_in(&dl, 5);
-		if (!wait_exit(s, &dl))
-			kill(-s->pid, SIGKILL);
+		kim_stop_child(-s->pid, SETUP_STOP_GRACE_MS, setup_gone, s,
+		    "the setup script");
 		rc = KIM_E_END_FAILED;
 		snprintf(why, whylen, "the display's setup script did not end "
 		    "within %d s and was stopped", timeout_s);

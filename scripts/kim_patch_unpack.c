@@ -51,6 +51,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/statvfs.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include <zstd.h>
@@ -652,6 +653,22 @@ static void check_tree(const char *dir, const char *kind)
 	     safe, tw.what, tw.workspace ? "workspace" : "VM");
 }
 
+/* after a failed unpack: is DIR's file system (as good as) full?  Then the
+ * display's disk is to blame, not the patch. */
+#define DISK_SLACK (1024 * 1024)        /* bytes free below which it is full */
+static int disk_full(const char *dir)
+{
+	struct statvfs v;
+	return statvfs(dir, &v) == 0 &&
+	       ((unsigned long long)v.f_bavail * v.f_frsize < DISK_SLACK || v.f_favail == 0);
+}
+
+static void refuse_disk_full(const char *dir)
+{
+	fprintf(stderr, PROG ": unpack: %s is full\n", dir);
+	fail("DISPLAY_DISK_FULL", "the display's disk is full: no room to unpack the patch");
+}
+
 static int cmd_unpack(int argc, char **argv)
 {
 	static const char usage[] = "unpack: usage: kim_patch unpack [--key KEYFILE] "
@@ -676,6 +693,8 @@ static int cmd_unpack(int argc, char **argv)
 	need_key(&p, key);
 	char failed[4096];
 	if (mkdirs(dir, failed) < 0) {
+		if (errno == ENOSPC || errno == EDQUOT)
+			refuse_disk_full(dir);
 		fprintf(stderr, PROG ": unpack: cannot create directory '%s': %s\n",
 			*failed ? failed : dir, strerror(errno));
 		exit(1);
@@ -686,8 +705,11 @@ static int cmd_unpack(int argc, char **argv)
 		"--xattrs-include=trusted.overlay.opaque", "--xattrs-include=user.overlay.opaque",
 		"--no-overwrite-dir", "-xf", "-", NULL };
 	if (decode_into_tar(&p, key, tar, 0) < 0) {
+		int full = disk_full(dir);
 		/* nothing of a payload that failed may stay */
 		nftw(dir, rm_entry, 64, FTW_DEPTH | FTW_PHYS);
+		if (full)
+			refuse_disk_full(dir);
 		refuse_payload(&p);
 	}
 	if (*tree)

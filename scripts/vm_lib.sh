@@ -16,8 +16,12 @@ VM_BASE_FILES=(vmlinuz initrd.img disk.img base.mem)
 
 vm_die() { echo "$prog: $*" >&2; exit 1; }
 
-# Contract status line on stdout (flushed: one echo per line).
-vm_status() { printf '%s\n' "$*"; }
+# Contract status line on stdout (flushed: one echo per line).  If the
+# launcher is gone (killed: its end of the pipe closed), the line is lost and
+# the script goes on to clean up; SIGPIPE is trapped rather than ignored, so
+# that the helpers the scripts start get the default again.
+vm_status() { printf '%s\n' "$*" 2>/dev/null || true; }
+trap : PIPE
 
 vm_now() { echo "${EPOCHREALTIME/[.,]/}"; }             # microseconds
 vm_ms() { echo $(( ($(vm_now) - $1) / 1000 )); }         # ms since $1
@@ -111,16 +115,48 @@ vm_agent_expect() {
 	done
 }
 
-# vm_wait_pid PID SECONDS: wait for our child PID to exit; kill it if late.
+# vm_disk_full DIR: true when DIR's file system is (as good as) full: less
+# than VM_DISK_SLACK KiB or no inode left.  Asked after a write failed, to
+# tell a full display disk (DISPLAY_DISK_FULL) from other failures.
+VM_DISK_SLACK=1024
+vm_disk_full() {
+	local a
+	a=$(stat -f -c '%a %S %d' -- "$1" 2>/dev/null) || return 1
+	set -- $a
+	[ $(( $1 * $2 / 1024 )) -lt "$VM_DISK_SLACK" ] || [ "$3" = 0 ]
+}
+
+# vm_stop PID [GRACE]: end our child PID: SIGTERM, up to GRACE seconds
+# (default $VM_STOP_GRACE) to go, then SIGKILL; reaps it.  Every helper a
+# session stops goes through here, so that one that ignores SIGTERM (x11vnc
+# blocked in a futex with a viewer connected, a wedged QEMU) costs the end
+# of the session GRACE seconds, never more.  Its exit status: VM_STOP_STATUS.
+VM_STOP_GRACE=${KIM_STOP_GRACE:-3}
+vm_stop() {
+	local pid=$1 grace=${2:-$VM_STOP_GRACE} i
+	[ -n "$pid" ] || return 0
+	if kill -TERM "$pid" 2>/dev/null; then
+		for ((i = 0; i < grace * 20; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.05
+		done
+		if kill -0 "$pid" 2>/dev/null; then
+			echo "${prog:-vm_lib}: process $pid ignored SIGTERM for $grace s: killed" >&2
+			kill -KILL "$pid" 2>/dev/null || true
+		fi
+	fi
+	VM_STOP_STATUS=0
+	wait "$pid" 2>/dev/null || VM_STOP_STATUS=$?
+	return 0
+}
+
+# vm_wait_pid PID SECONDS: wait for our child PID to exit; stop it if late.
 vm_wait_pid() {
 	local pid=$1 i
 	for ((i = 0; i < $2 * 20; i++)); do
 		kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
 		sleep 0.05
 	done
-	kill -TERM "$pid" 2>/dev/null || true
-	sleep 1
-	kill -KILL "$pid" 2>/dev/null || true
-	wait "$pid" 2>/dev/null || true
+	vm_stop "$pid" 1
 	return 1
 }

@@ -42,6 +42,7 @@ static char xauth_buf[WS_XAUTH_MAX];
 static ssize_t xauth_len = -1;
 static int script_fd = -1;
 static int x_fd = -1;           /* the supervisor's X connection: never the session's */
+static int life_pipe[2] = { -1, -1 };  /* closed by the kernel when the supervisor dies */
 static sigset_t ctl_sigs;
 
 static void usage(void)
@@ -194,6 +195,16 @@ static int ns_init(void *arg)
 	pid_t app;
 	int status = 0;
 
+	/* nothing outlives the supervisor: if it dies (SIGKILL included), the
+	 * kernel kills PID 1, and with it the whole namespace; the pipe closes
+	 * the gap of a supervisor that died before the prctl */
+	close(life_pipe[1]);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+		return 125;
+	struct pollfd lp = { .fd = life_pipe[0], .events = POLLIN };
+	if (poll(&lp, 1, 0) != 0)
+		return 125;
+	close(life_pipe[0]);
 	if (x_fd >= 0)
 		close(x_fd);
 	if (sethostname(WS_HOSTNAME, strlen(WS_HOSTNAME)) != 0 || ws_assemble(c) != 0)
@@ -362,6 +373,8 @@ int main(int argc, char **argv)
 	char *stack = malloc(WS_STACK_SIZE);
 	if (stack == NULL)
 		return 125;
+	if (pipe2(life_pipe, O_CLOEXEC) != 0)
+		return 125;
 	fflush(stdout);
 	pid_t child = clone(ns_init, stack + WS_STACK_SIZE,
 	                    CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, &c);
@@ -371,5 +384,6 @@ int main(int argc, char **argv)
 	}
 	if (script_fd >= 0)
 		close(script_fd);
+	close(life_pipe[0]);    /* life_pipe[1] stays open while we live */
 	return supervise(child, mw, t0);
 }
