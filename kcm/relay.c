@@ -22,11 +22,13 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <sys/epoll.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <openssl/err.h>
 #include "kcm/kcm.h"
@@ -63,7 +65,7 @@ struct conn {
 };
 
 static struct conn *graveyard;
-static int dial_local(unsigned port);
+static int dial_local(unsigned port, int tfd);
 /* Display side, handshake not done yet: oldest first. */
 static struct conn *pend_head, *pend_tail;
 static unsigned pend_count;
@@ -339,7 +341,7 @@ static void pump(struct kcm *k, struct conn *c)
 				return;
 			}
 			if (c->server && c->pfd < 0) {
-				if ((c->pfd = dial_local(c->local_port)) < 0) {
+				if ((c->pfd = dial_local(c->local_port, c->tfd)) < 0) {
 					conn_close(k, c);
 					return;
 				}
@@ -415,14 +417,50 @@ static void hs_timeout_cb(AvahiTimeout *t, void *data)
 	relay_reap(k); /* not inside an epoll batch: nothing refers to it */
 }
 
+/* The loopback address the inward connection comes from: one per remote
+ * peer (127.h.h.h, h a hash of the peer's address), so that display_launcher,
+ * which sees only loopback, can still tell strangers apart (its access-code
+ * backoff is per source address) and its log can be matched with ours.
+ * 0 when the peer is unknown: the kernel's default source, 127.0.0.1. */
+static in_addr_t peer_source(int tfd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof ss;
+	const unsigned char *p;
+	size_t n;
+	uint32_t h = 2166136261u; /* FNV-1a */
+
+	if (getpeername(tfd, (struct sockaddr *)&ss, &len) != 0)
+		return 0;
+	if (ss.ss_family == AF_INET) {
+		p = (const unsigned char *)&((struct sockaddr_in *)&ss)->sin_addr;
+		n = 4;
+	} else if (ss.ss_family == AF_INET6) {
+		p = (const unsigned char *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+		n = 16;
+	} else
+		return 0;
+	while (n--)
+		h = (h ^ *p++) * 16777619u;
+	h &= 0xffffff;
+	if (h <= 1 || h == 0xffffff) /* 127.0.0.0, .1 (ours), the broadcast */
+		h = 2;
+	return htonl(0x7f000000u | h);
+}
+
 /* The local service, dialled once a stranger has done a TLS handshake.
  * Non-blocking: a loopback connect completes at once or soon; until then
  * reads and writes would block, and a refusal shows as an error on them. */
-static int dial_local(unsigned port)
+static int dial_local(unsigned port, int tfd)
 {
 	struct sockaddr_in lo = { .sin_family = AF_INET, .sin_port = htons(port),
 	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr.s_addr = peer_source(tfd) };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	/* a source that cannot be bound falls back to the default one */
+	if (fd >= 0 && src.sin_addr.s_addr &&
+	    bind(fd, (struct sockaddr *)&src, sizeof src) != 0)
+		kcm_log("relay: cannot use a per-peer loopback source: %s", strerror(errno));
 	if (fd < 0 || (connect(fd, (struct sockaddr *)&lo, sizeof lo) < 0 &&
 	    errno != EINPROGRESS)) {
 		kcm_log("relay: connecting to the local service on port %u: %s",

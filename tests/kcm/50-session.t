@@ -8,7 +8,7 @@
 DL=$ROOT/display_launcher/display_launcher
 ML=$ROOT/mobile_launcher/mobile_launcher
 FIX=$ROOT/tests/fixtures
-tap_plan 12
+tap_plan 14
 kcm_up
 [ -x "$DL" ] && [ -x "$ML" ] || { echo "Bail out! build the launchers first"; exit 1; }
 
@@ -43,6 +43,12 @@ tap_ok "$([ "$(sha256sum < "$W/f.img")" != "$before" ]; echo $?)" "the floppy im
 tap_like "step=republish .*ready for the next person" "$(cat "$W/display.log")" \
 	"the display re-published itself after the session"
 
+# KCM dials inward from a loopback address of the peer's own (127.h.h.h):
+# display_launcher can tell strangers apart (its access-code backoff is per
+# source) although every tunnelled connection arrives on loopback.
+peers=$(grep -oE 'step=connect conn=[0-9]+ peer=[0-9.]+' "$W/display.log" | sed 's/.*peer=//' | sort -u)
+tap_like '^127\.[0-9]+\.[0-9]+\.[0-9]+$' "$peers" "the tunnelled mobile's connections come from one loopback source"
+tap_ok "$([ -n "$peers" ] && [ "$peers" != 127.0.0.1 ]; echo $?)" "... of its own, not 127.0.0.1"
 kill_kcm mob; tap_ok $? "the mobile's KCM is stopped between sessions"
 out=$(mobile second -f "$W/app.patch" demo 2>&1)
 rc=$?
