@@ -171,6 +171,9 @@ set_option(struct options *o, int code, const char *v)
 	case 'n': c->name = copy; return 0;
 	case 'i': o->idle_screen = copy; return 0;
 	case 'a': o->code_file = copy; return 0;
+	}
+	free(copy);	/* the numbers: nothing to keep */
+	switch (code) {
 	case 'T': return positive(v, &c->usb_threshold_ms);
 	case 'C': return 0;	/* read before everything else */
 	case 'M':
@@ -183,7 +186,6 @@ set_option(struct options *o, int code, const char *v)
 	case 'I': return positive(v, &c->idle_timeout);
 	case 'U': return positive(v, &c->url_timeout);
 	}
-	free(copy);
 	return -1;
 }
 
@@ -198,7 +200,8 @@ config_setting(void *arg, const char *key, const char *value)
 int
 main(int argc, char **argv)
 {
-	struct options o = { .cfg = {
+	/* static: what main sets up stays reachable until exit (LeakSanitizer) */
+	static struct options o = { .cfg = {
 		.name = "Kimberley display",
 		.spool = "/tmp/kimberley",
 		.vm_dir = "/var/lib/kimberley/vms",
@@ -217,8 +220,8 @@ main(int argc, char **argv)
 	const char *config = KIM_SYSCONFDIR "/kimberley/display.conf";
 	int config_required = 0;
 	struct sockaddr_in addr;
-	struct display d;
-	struct server *srv;
+	static struct display d;
+	static struct server *srv;
 	char why[256];
 	sigset_t sigs;
 	int c, sig;
