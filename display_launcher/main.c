@@ -106,6 +106,7 @@ parse_listen(const char *arg, struct sockaddr_in *sa)
 struct options {
 	struct display_config cfg;
 	const char *listen_arg, *port_file, *log_file, *idle_screen, *code_file;
+	const char *spool_arg;	/* --spool as given; cfg.spool: its real path */
 	int verbose;
 };
 
@@ -278,8 +279,10 @@ main(int argc, char **argv)
 	if (o.idle_screen == NULL)
 		o.idle_screen = default_program("kiosk/idle_screen",
 		    KIM_LIBEXECDIR "/idle_screen");
-	else if (strcmp(o.idle_screen, "none") == 0)
+	else if (strcmp(o.idle_screen, "none") == 0) {
+		free((char *)o.idle_screen);
 		o.idle_screen = NULL;
+	}
 	if (access(cfg->setup_script, X_OK) != 0) {
 		fprintf(stderr, "display_launcher: setup script %s: %s\n",
 		    cfg->setup_script, strerror(errno));
@@ -322,7 +325,8 @@ main(int argc, char **argv)
 
 	/* Mark every process of our sessions, and end what a crashed earlier
 	 * run on this spool left behind. */
-	char spool_abs[PATH_MAX];
+	static char spool_abs[PATH_MAX];
+	o.spool_arg = cfg->spool;
 	if (realpath(cfg->spool, spool_abs) == NULL) {
 		fprintf(stderr, "display_launcher: spool %s: %s\n", cfg->spool,
 		    strerror(errno));
