@@ -4,6 +4,7 @@
 #   TAP_TESTS     TAP scripts `make check` runs with prove (in this order)
 #   INSTALL_BIN / INSTALL_SBIN / INSTALL_LIBEXEC   files `make install` copies
 #   CLEAN         extra files `make clean` removes
+# fuzz/rules.mk adds `make fuzz` and `make asan-check` (docs/fuzzing.md).
 
 PREFIX     ?= /usr/local
 BINDIR     ?= $(PREFIX)/bin

@@ -114,6 +114,7 @@ struct options {
 	struct display_config cfg;
 	struct url_net url_allow[URL_ALLOW_MAX];
 	const char *listen_arg, *port_file, *log_file, *idle_screen, *code_file;
+	const char *spool_arg;	/* --spool as given; cfg.spool: its real path */
 	int verbose;
 };
 
@@ -182,6 +183,9 @@ set_option(struct options *o, int code, const char *v)
 	case 'n': c->name = copy; return 0;
 	case 'i': o->idle_screen = copy; return 0;
 	case 'a': o->code_file = copy; return 0;
+	}
+	free(copy);	/* the numbers: nothing to keep */
+	switch (code) {
 	case 'T': return positive(v, &c->usb_threshold_ms);
 	case 'C': return 0;	/* read before everything else */
 	case 'M':
@@ -208,7 +212,6 @@ set_option(struct options *o, int code, const char *v)
 		c->n_url_allow++;
 		return 0;
 	}
-	free(copy);
 	return -1;
 }
 
@@ -223,7 +226,8 @@ config_setting(void *arg, const char *key, const char *value)
 int
 main(int argc, char **argv)
 {
-	struct options o = { .cfg = {
+	/* static: what main sets up stays reachable until exit (LeakSanitizer) */
+	static struct options o = { .cfg = {
 		.name = "Kimberley display",
 		.spool = "/tmp/kimberley",
 		.vm_dir = "/var/lib/kimberley/vms",
@@ -243,8 +247,8 @@ main(int argc, char **argv)
 	const char *config = KIM_SYSCONFDIR "/kimberley/display.conf";
 	int config_required = 0;
 	struct sockaddr_in addr;
-	struct display d;
-	struct server *srv;
+	static struct display d;
+	static struct server *srv;
 	char why[256];
 	sigset_t sigs;
 	int c, sig;
@@ -310,8 +314,10 @@ main(int argc, char **argv)
 	if (o.idle_screen == NULL)
 		o.idle_screen = default_program("kiosk/idle_screen",
 		    KIM_LIBEXECDIR "/idle_screen");
-	else if (strcmp(o.idle_screen, "none") == 0)
+	else if (strcmp(o.idle_screen, "none") == 0) {
+		free((char *)o.idle_screen);
 		o.idle_screen = NULL;
+	}
 	if (access(cfg->setup_script, X_OK) != 0) {
 		fprintf(stderr, "display_launcher: setup script %s: %s\n",
 		    cfg->setup_script, strerror(errno));
@@ -354,7 +360,8 @@ main(int argc, char **argv)
 
 	/* Mark every process of our sessions, and end what a crashed earlier
 	 * run on this spool left behind. */
-	char spool_abs[PATH_MAX];
+	static char spool_abs[PATH_MAX];
+	o.spool_arg = cfg->spool;
 	if (realpath(cfg->spool, spool_abs) == NULL) {
 		fprintf(stderr, "display_launcher: spool %s: %s\n", cfg->spool,
 		    strerror(errno));

@@ -228,3 +228,21 @@ server_stop(struct server *s)
 	pthread_join(s->thread, NULL);
 	close(s->lfd);
 }
+
+/* For fuzz/fuzz_server.c: serve fd, already connected, as one connection in
+ * the calling thread until it closes (fd is closed). */
+void
+server_serve_fd(struct display *d, int fd, const char *peer)
+{
+	struct conn *c = calloc(1, sizeof(*c));
+
+	if (c == NULL) {
+		close(fd);
+		return;
+	}
+	c->d = d;
+	c->fd = fd;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->authed = d->cfg->auth_code == NULL;
+	conn_main(c);
+}

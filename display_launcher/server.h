@@ -17,5 +17,7 @@ unsigned server_port(const struct server *s);
 void server_stop(struct server *s);
 /* The connection the current RPC arrived on (valid inside a handler). */
 struct conn *server_conn(void);
+/* Serve one already-connected fd in the calling thread (for the fuzzer). */
+void server_serve_fd(struct display *d, int fd, const char *peer);
 
 #endif

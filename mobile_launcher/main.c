@@ -429,6 +429,7 @@ step_end(struct mobile *m)
 	kim_log("end_usage", "delta=%s after %.3f s", e.delta_name, kim_now() - t0);
 	if (!m->floppy || !e.delta_name || !e.delta_name[0]) {
 		say(m, "Done; the display is back to its base state.");
+		xdr_free((xdrproc_t)xdr_end_res, (char *)&e);
 		return;
 	}
 	if (e.floppy_sha256.floppy_sha256_len != KIM_SHA256_BYTES)
@@ -489,27 +490,32 @@ set_option(struct mobile *m, int code, const char *v, char *why, size_t whylen)
 	case 'U': m->usb.ifname = copy; return 0;
 	case 'L': m->log_file = copy; return 0;
 	case 'a': m->code_file = copy; return 0;
-	case 'C': return 0;	/* read first */
+	case 'C': free(copy); return 0;	/* read first */
 	case 'p':
 		n = strtol(v, &end, 10);
 		if (*end || end == v || n < 0 || n > 10000)
 			break;
 		m->pings = (int)n;
+		free(copy);
 		return 0;
 	case 'w':
 		n = strtol(v, &end, 10);
 		if (*end || end == v || n < 0 || n > 3600)
 			break;
 		m->usb.wait_s = (int)n;
+		free(copy);
 		return 0;
 	case 't':
 		m->usb.threshold_ms = strtod(v, &end);
 		if (*end || end == v || m->usb.threshold_ms <= 0)
 			break;
+		free(copy);
 		return 0;
 	case 'u':
-		if (usb_parse_mode(v, &m->usb.mode) == 0)
+		if (usb_parse_mode(v, &m->usb.mode) == 0) {
+			free(copy);
 			return 0;
+		}
 		break;
 	}
 	free(copy);
@@ -556,7 +562,8 @@ load_config(struct mobile *m, int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	struct mobile m;
+	/* static: what it points to stays reachable until exit (LeakSanitizer) */
+	static struct mobile m;
 	char why[256];
 	int c;
 

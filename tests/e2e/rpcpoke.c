@@ -289,7 +289,9 @@ main(int argc, char **argv)
 		memset(&e, 0, sizeof(e));
 		if (end_usage_1(1, &e, c) != RPC_SUCCESS)
 			link_fail();
-		return report(e.status);
+		r = e.status;
+		xdr_free((xdrproc_t)xdr_end_res, (char *)&e);
+		return report(r);
 	}
 	if (strcmp(cmd, "retrieve") == 0 && argc == 4) {
 		if (retrieve_file_1(argv[3], &r, c) != RPC_SUCCESS)
@@ -304,7 +306,9 @@ main(int argc, char **argv)
 			a.proto = atoi(argv[3]);
 		if (hello_1(a, &h, c) != RPC_SUCCESS)
 			link_fail();
-		return report(h.status);
+		r = h.status;
+		xdr_free((xdrproc_t)xdr_hello_res, (char *)&h);
+		return report(r);
 	}
 	if (strcmp(cmd, "hold") == 0 && argc == 4) {
 		/* own the session for N seconds, then hang up */
@@ -314,6 +318,7 @@ main(int argc, char **argv)
 		if (hello_1(a, &h, c) != RPC_SUCCESS)
 			link_fail();
 		report(h.status);
+		xdr_free((xdrproc_t)xdr_hello_res, (char *)&h);
 		fflush(stdout);
 		sleep((unsigned)atoi(argv[3]));
 		return 0;
