@@ -204,7 +204,6 @@ set_option(struct options *o, int code, const char *v)
 	case 'I': return positive(v, &c->idle_timeout);
 	case 'U': return positive(v, &c->url_timeout);
 	case 'W':
-		free(copy);
 		if (c->n_url_allow == URL_ALLOW_MAX ||
 		    url_net_parse(v, &o->url_allow[c->n_url_allow]) != 0)
 			return -1;
