@@ -48,7 +48,14 @@ usage(FILE *f)
 "                            (default: twice --max-file-size)\n"
 "      --resume-timeout S    seconds for the app to come up (default 180)\n"
 "      --end-timeout S       seconds for the end of a session (default 120)\n"
-"      --idle-timeout S      drop a client silent this long (default 90)\n"
+"      --idle-timeout S      drop a client that sends no complete call for\n"
+"                            this long (default 90)\n"
+"      --auth-timeout S      with an access code: drop a client that has not\n"
+"                            authenticated this long after connecting\n"
+"                            (default 10)\n"
+"      --max-connections N   connections at once; over it the oldest one\n"
+"                            that does not own the session is dropped\n"
+"                            (default 32)\n"
 "      --url-timeout S       seconds for a patch download (default 120)\n"
 "      --url-allow CIDR      patch URLs may also lead there (repeatable; by\n"
 "                            default loopback, link-local, private and the\n"
@@ -134,6 +141,8 @@ static const struct option opts[] = {
 	{ "resume-timeout", required_argument, NULL, 'R' },
 	{ "end-timeout", required_argument, NULL, 'E' },
 	{ "idle-timeout", required_argument, NULL, 'I' },
+	{ "auth-timeout", required_argument, NULL, 'H' },
+	{ "max-connections", required_argument, NULL, 'N' },
 	{ "url-timeout", required_argument, NULL, 'U' },
 	{ "url-allow", required_argument, NULL, 'W' },
 	{ "log", required_argument, NULL, 'L' },
@@ -202,6 +211,11 @@ set_option(struct options *o, int code, const char *v)
 	case 'R': return positive(v, &c->resume_timeout);
 	case 'E': return positive(v, &c->end_timeout);
 	case 'I': return positive(v, &c->idle_timeout);
+	case 'H': return positive(v, &c->auth_timeout);
+	case 'N':
+		/* the owner and one newcomer at least */
+		return positive(v, &c->max_conns) == 0 && c->max_conns >= 2 &&
+		    c->max_conns <= 10000 ? 0 : -1;
 	case 'U': return positive(v, &c->url_timeout);
 	case 'W':
 		if (c->n_url_allow == URL_ALLOW_MAX ||
@@ -238,6 +252,8 @@ main(int argc, char **argv)
 		.resume_timeout = 180,
 		.end_timeout = 120,
 		.idle_timeout = 90,
+		.auth_timeout = 10,
+		.max_conns = 32,
 		.url_timeout = 120,
 		.usb_threshold_ms = 100,
 		.log_fd = -1,
@@ -373,6 +389,7 @@ main(int argc, char **argv)
 	display_clean_spool(&d);
 	kim_log("start", "name=\"%s\" spool=%s vm_dir=%s setup=%s x=%s accel=%s",
 	    cfg->name, cfg->spool, cfg->vm_dir, cfg->setup_script, cfg->x_display, cfg->accel);
+	server_fit_fd_limit(cfg);
 	if ((srv = server_start(&d, &addr, why, sizeof(why))) == NULL) {
 		fprintf(stderr, "display_launcher: %s\n", why);
 		return 1;

@@ -15,6 +15,10 @@ struct server *server_start(struct display *d, const struct sockaddr_in *addr,
     char *why, size_t whylen);
 unsigned server_port(const struct server *s);
 void server_stop(struct server *s);
+/* Room for cfg->max_conns connections and a session beside them: raise
+ * the soft file-descriptor limit if need be, else lower max_conns (and
+ * log it).  Before server_start. */
+void server_fit_fd_limit(struct display_config *cfg);
 /* The connection the current RPC arrived on (valid inside a handler). */
 struct conn *server_conn(void);
 /* Serve one already-connected fd in the calling thread (for the fuzzer). */

@@ -33,6 +33,8 @@ struct display_config {
 	int resume_timeout;		/* s, setup script to RESUMED */
 	int end_timeout;		/* s, "end" to the script's exit */
 	int idle_timeout;		/* s without a call before a client is dropped */
+	int auth_timeout;		/* s from connect to authenticated */
+	int max_conns;			/* connections at once */
 	int url_timeout;		/* s for a patch download */
 	const struct url_net *url_allow; /* --url-allow networks (urlpolicy.h) */
 	size_t n_url_allow;

@@ -5,7 +5,17 @@
  *   rpcpoke HOST:PORT COMMAND [ARG...]
  *
  * Prints "<CODE_NAME>: <sentence>" for the last call (OK on success) and
- * exits 0 when the call went through the network (whatever its verdict). */
+ * exits 0 when the call went through the network (whatever its verdict).
+ *
+ * The raw-* commands write the record marking and call header themselves,
+ * to send what no RPC library would (undecodable arguments, half records,
+ * a byte at a time, many idle connections); see raw_main. */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <poll.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +25,7 @@
 #include "access.h"
 #include "errors.h"
 #include "kimberley.h"
+#include "log.h"
 #include "sha256.h"
 
 static CLIENT *c;
@@ -101,6 +112,234 @@ sha_of(size_t len, int fill, unsigned char out[32])
 	free(buf);
 }
 
+/* ---- raw records ---------------------------------------------------------- */
+
+/* nonblock: do not wait for the handshake (and keep the socket so) */
+static int
+raw_connect(const char *host, const char *port, int nonblock)
+{
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM }, *ai;
+	int fd;
+
+	if (getaddrinfo(host, port, &hints, &ai) != 0)
+		return -1;
+	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC |
+	    (nonblock ? SOCK_NONBLOCK : 0), 0);
+	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 &&
+	    !(nonblock && errno == EINPROGRESS)) {
+		close(fd);
+		fd = -1;
+	}
+	freeaddrinfo(ai);
+	return fd;
+}
+
+static size_t
+put32(unsigned char *p, size_t at, uint32_t v)
+{
+	v = htonl(v);
+	memcpy(p + at, &v, 4);
+	return at + 4;
+}
+
+/* One whole record (last fragment): a call of proc with AUTH_NONE, then
+ * args.  Returns its length in rec. */
+static size_t
+raw_call(unsigned char *rec, uint32_t xid, uint32_t proc, const void *args,
+    size_t alen)
+{
+	size_t n = 4;
+
+	n = put32(rec, n, xid);
+	n = put32(rec, n, 0);			/* CALL */
+	n = put32(rec, n, 2);			/* RPC version */
+	n = put32(rec, n, KIMBERLEY_PROG);
+	n = put32(rec, n, KIMBERLEY_V1);
+	n = put32(rec, n, proc);
+	n = put32(rec, n, 0); n = put32(rec, n, 0);	/* cred: none */
+	n = put32(rec, n, 0); n = put32(rec, n, 0);	/* verf: none */
+	memcpy(rec + n, args, alen);
+	n += alen;
+	put32(rec, 0, 0x80000000u | (uint32_t)(n - 4));
+	return n;
+}
+
+static int
+write_all(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+read_all(int fd, void *buf, size_t len)
+{
+	char *p = buf;
+
+	while (len > 0) {
+		ssize_t n = read(fd, p, len);
+		if (n <= 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Read one reply record; its accept_stat (0 SUCCESS, 4 GARBAGE_ARGS), or -1. */
+static int
+raw_reply(int fd)
+{
+	unsigned char buf[65536];
+	uint32_t mark, len, v[6];
+
+	if (read_all(fd, &mark, 4) != 0)
+		return -1;
+	len = ntohl(mark) & 0x7fffffffu;
+	if (len < 24 || len > sizeof(buf) || read_all(fd, buf, len) != 0)
+		return -1;
+	memcpy(v, buf, sizeof(v));
+	/* xid, REPLY, MSG_ACCEPTED, verf flavor, verf length 0, accept_stat */
+	return ntohl(v[2]) == 0 ? (int)ntohl(v[5]) : -1;
+}
+
+/* Seconds until the display closes fd (reads and drops whatever it sends),
+ * or -1 if it is still open after max_s. */
+static double
+raw_wait_closed(int fd, double max_s)
+{
+	double t0 = kim_now();
+	char buf[4096];
+
+	for (;;) {
+		double left = max_s - (kim_now() - t0);
+		struct pollfd p = { fd, POLLIN, 0 };
+		if (left <= 0)
+			return -1;
+		if (poll(&p, 1, (int)(left * 1000) + 1) > 0 &&
+		    read(fd, buf, sizeof(buf)) <= 0)
+			return kim_now() - t0;
+	}
+}
+
+static void
+sleep_s(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (time_t)s) * 1e9) };
+	nanosleep(&ts, NULL);
+}
+
+/*
+ *   raw-bad-args N        N calls on one connection whose arguments cannot
+ *                         be decoded (an 8000-byte vm name, then a patch
+ *                         name cut off); prints how many were refused as
+ *                         garbage
+ *   raw-half MAX          half a record, then silence; prints the seconds
+ *                         until the display hangs up, or HELD after MAX s
+ *   raw-drip EVERY MAX    a call one byte every EVERY s; same output
+ *   raw-idle N SECONDS    N connections that say nothing for SECONDS;
+ *                         prints how many the display closed meanwhile
+ */
+static int
+raw_main(const char *host, const char *port, int argc, char **argv)
+{
+	static unsigned char rec[32768];
+	const char *cmd = argv[0];
+	double t;
+	int fd;
+
+	if (strcmp(cmd, "raw-idle") == 0 && argc == 3) {
+		int n = atoi(argv[1]), got = 0, closed = 0;
+		int *fds = calloc((size_t)n, sizeof(int));
+		double until = kim_now() + atof(argv[2]);
+		double t0 = kim_now();
+		for (int i = 0; i < n; i++) {
+			/* one at a time, as the display accepts them (a burst
+			 * would only fill its listen backlog); never more than
+			 * 0.2 s for one nor 4 s for all */
+			struct pollfd p = { -1, POLLOUT, 0 };
+			fds[i] = -1;
+			if (kim_now() - t0 > 4 ||
+			    (p.fd = raw_connect(host, port, 1)) < 0)
+				continue;
+			if (poll(&p, 1, 200) == 1 && !(p.revents & (POLLERR | POLLHUP))) {
+				fds[i] = p.fd;
+				got++;
+			} else {
+				close(p.fd);
+			}
+		}
+		while (kim_now() < until)
+			sleep_s(0.1);
+		for (int i = 0; i < n; i++) {
+			char c;
+			if (fds[i] >= 0 && (read(fds[i], &c, 1) == 0 ||
+			    (errno != EAGAIN && errno != ENOTCONN)))
+				closed++;
+		}
+		printf("connected %d closed %d\n", got, closed);
+		return 0;
+	}
+	if ((fd = raw_connect(host, port, 0)) < 0) {
+		printf("CONNECT: %s\n", strerror(errno));
+		return 3;
+	}
+	if (strcmp(cmd, "raw-bad-args") == 0 && argc == 2) {
+		unsigned char args[8012];
+		int n = atoi(argv[1]), garbage = 0;
+		size_t at = put32(args, 0, 8000);	/* vm_name: 8000 bytes */
+		memset(args + at, 'v', 8000);
+		put32(args, at + 8000, 8000);	/* patch_file: length, no bytes */
+		size_t len = raw_call(rec, 1, USE_KIMBERLIZE_FILE, args, sizeof(args));
+		for (int i = 0; i < n; i++) {
+			if (write_all(fd, rec, len) != 0)
+				break;
+			if (raw_reply(fd) == 4)	/* GARBAGE_ARGS */
+				garbage++;
+		}
+		printf("garbage %d of %d\n", garbage, n);
+		return 0;
+	}
+	if (strcmp(cmd, "raw-half") == 0 && argc == 2) {
+		size_t len = raw_call(rec, 1, NULLPROC, NULL, 0);
+		put32(rec, 0, 0x80000000u | 1000);	/* promise more than sent */
+		if (write_all(fd, rec, len) != 0)
+			return 3;
+		t = raw_wait_closed(fd, atof(argv[1]));
+	} else if (strcmp(cmd, "raw-drip") == 0 && argc == 3) {
+		double every = atof(argv[1]), max = atof(argv[2]), t0 = kim_now();
+		size_t len = raw_call(rec, 1, NULLPROC, NULL, 0);
+		t = -1;
+		for (size_t i = 0; kim_now() - t0 < max; i = (i + 1) % len) {
+			double w;
+			if (write(fd, rec + i, 1) != 1) {
+				t = kim_now() - t0;
+				break;
+			}
+			if ((w = raw_wait_closed(fd, every)) >= 0) {
+				t = kim_now() - t0;
+				break;
+			}
+		}
+	} else {
+		fprintf(stderr, "rpcpoke: unknown command %s\n", cmd);
+		return 2;
+	}
+	if (t < 0)
+		printf("HELD\n");
+	else
+		printf("closed after %.1f s\n", t);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -112,6 +351,8 @@ main(int argc, char **argv)
 		fprintf(stderr, "usage: rpcpoke HOST:PORT COMMAND [ARG...]\n");
 		return 2;
 	}
+	if (strncmp(argv[2], "raw-", 4) == 0)
+		return raw_main(host, port, argc - 2, argv + 2);
 	if ((c = connect_display(host, port, 5, why, sizeof(why))) == NULL) {
 		printf("CONNECT: %s\n", why);
 		return 3;
@@ -321,6 +562,28 @@ main(int argc, char **argv)
 		xdr_free((xdrproc_t)xdr_hello_res, (char *)&h);
 		fflush(stdout);
 		sleep((unsigned)atoi(argv[3]));
+		return 0;
+	}
+	if (strcmp(cmd, "pinger") == 0 && argc == 5) {
+		/* hello, then null pings every N s without authenticating:
+		 * the seconds until the display hangs up, or HELD after MAX s */
+		hello_arg a = { KIM_PROTO_VERSION, "rpcpoke" };
+		struct timeval tv = { 5, 0 };
+		double every = atof(argv[3]), max = atof(argv[4]), t0 = kim_now();
+		hello_res h;
+		memset(&h, 0, sizeof(h));
+		if (hello_1(a, &h, c) != RPC_SUCCESS)
+			link_fail();
+		while (kim_now() - t0 < max) {
+			xdrproc_t none = (xdrproc_t)(void (*)(void))xdr_void;
+			if (clnt_call(c, NULLPROC, none, NULL, none, NULL, tv) !=
+			    RPC_SUCCESS) {
+				printf("dropped after %.1f s\n", kim_now() - t0);
+				return 0;
+			}
+			sleep_s(every);
+		}
+		printf("HELD\n");
 		return 0;
 	}
 	fprintf(stderr, "rpcpoke: unknown command %s\n", cmd);
