@@ -98,6 +98,19 @@ die(struct mobile *m, int code, const char *fmt, ...)
 	exit(1);
 }
 
+/* The display's free text, safe to print on one line: bounded, control
+ * characters shown as '?'. */
+static const char *
+printable(char *s)
+{
+	if (strlen(s) > 400)
+		s[400] = '\0';
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 /* A refusal from the display: its sentence plus the display's detail. */
 static void __attribute__((noreturn))
 die_display(struct mobile *m, int code, const char *doing)
@@ -107,7 +120,7 @@ die_display(struct mobile *m, int code, const char *doing)
 	if (code == KIM_E_LINK || last_error_1(&detail, m->c) != RPC_SUCCESS)
 		detail = NULL;
 	if (detail && detail[0] && strcmp(detail, kim_strerror(code)) != 0)
-		die(m, code, "%s (while %s)", detail, doing);
+		die(m, code, "%s (while %s)", printable(detail), doing);
 	die(m, code, "while %s", doing);
 }
 
@@ -424,6 +437,9 @@ step_end(struct mobile *m)
 	if (end_usage_1(m->floppy != NULL, &e, m->c) != RPC_SUCCESS)
 		die(m, KIM_E_LINK, "while ending the session");
 	connect_timeout(m->c, 30);
+	if (e.status != 0 && e.reason && e.reason[0] &&
+	    strcmp(e.reason, kim_strerror(e.status)) != 0)
+		die(m, e.status, "%s (while ending the session)", printable(e.reason));
 	if (e.status != 0)
 		die_display(m, e.status, "ending the session");
 	kim_log("end_usage", "delta=%s after %.3f s", e.delta_name, kim_now() - t0);
