@@ -135,7 +135,7 @@ read_side(int dirfd, const char *name, unsigned char want[KIM_SHA256_BYTES],
 }
 
 /* One dead run's new image tmp (a name in dir): into place or away. */
-static void
+static int
 settle(const char *dir, int dirfd, const char *tmp, const char *floppy,
     const char *base, FILE *say)
 {
@@ -158,6 +158,8 @@ settle(const char *dir, int dirfd, const char *tmp, const char *floppy,
 			fprintf(say, "An interrupted session left the newer floppy "
 			    "image beside %s: recovered (its checksum matches the "
 			    "display's); it holds that session's changes.\n", floppy);
+		unlinkat(dirfd, side, 0);
+		return 1;
 	} else {
 		unlinkat(dirfd, tmp, 0);
 		kim_log("litter", "discarded %s: %s", tmp, why ? why : strerror(errno));
@@ -167,9 +169,10 @@ settle(const char *dir, int dirfd, const char *tmp, const char *floppy,
 			    why ? why : "it could not be renamed", floppy);
 	}
 	unlinkat(dirfd, side, 0);
+	return 0;
 }
 
-void
+int
 litter_floppy(const char *floppy, FILE *say)
 {
 	char dir[PATH_MAX], prefix[NAME_MAX + 16];
@@ -177,7 +180,7 @@ litter_floppy(const char *floppy, FILE *say)
 	struct dirent *e;
 	struct stat st;
 	size_t el, sl = strlen(FLOPPY_SIDE_EXT);
-	int fd;
+	int fd, recovered = 0;
 	DIR *d;
 
 	if (slash == NULL)
@@ -192,7 +195,7 @@ litter_floppy(const char *floppy, FILE *say)
 	    (d = fdopendir(fd)) == NULL) {
 		if (fd >= 0)
 			close(fd);
-		return;
+		return 0;
 	}
 	while ((e = readdir(d)) != NULL) {
 		el = strlen(e->d_name);
@@ -207,8 +210,10 @@ litter_floppy(const char *floppy, FILE *say)
 				unlinkat(fd, e->d_name, 0);
 			continue;
 		}
-		if (ours(fd, e->d_name, S_IFREG, &st))
-			settle(dir, fd, e->d_name, floppy, base, say);
+		if (ours(fd, e->d_name, S_IFREG, &st) &&
+		    settle(dir, fd, e->d_name, floppy, base, say))
+			recovered = 1;
 	}
 	closedir(d);
+	return recovered;
 }

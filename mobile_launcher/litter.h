@@ -31,7 +31,8 @@ void litter_clean_tmp(void);
 /* The new images dead runs left beside floppy (its real path): the one
  * whose hash matches what the display announced and which was made from
  * the floppy as it is now is renamed into place, others are removed.  One
- * line for each on say (if not NULL). */
-void litter_floppy(const char *floppy, FILE *say);
+ * line for each on say (if not NULL).  Call it holding the floppy's lock.
+ * 1 if an image was renamed into place (a new file: lock it again). */
+int litter_floppy(const char *floppy, FILE *say);
 
 #endif

@@ -712,8 +712,8 @@ main(int argc, char **argv)
 	litter_clean_tmp();
 	check_inputs(&m);
 	lock_floppy(&m);
-	if (m.floppy_real)
-		litter_floppy(m.floppy_real, m.say);
+	if (m.floppy_real && litter_floppy(m.floppy_real, m.say))
+		lock_floppy(&m);	/* the recovered image is a new file */
 	step_connect(&m);
 	step_hello(&m);
 	step_latency(&m);
