@@ -780,11 +780,12 @@ session_end(struct conn *c, int retrieve, end_res *r)
 	r->delta_name = strdup("");
 	r->floppy_sha256.floppy_sha256_len = 0;
 	r->floppy_sha256.floppy_sha256_val = NULL;
+	r->reason = strdup("");
 	if ((r->status = may(c)) != 0)
-		return;
+		goto refused;
 	if (d->state != S_RUNNING) {
 		r->status = refuse(c, KIM_E_NO_SESSION, NULL);
-		return;
+		goto refused;
 	}
 	keep = retrieve && d->floppy[0];
 	double t0 = kim_now();
@@ -811,7 +812,7 @@ session_end(struct conn *c, int retrieve, end_res *r)
 		r->status = refuse(c, rc, "%s", why);
 		c->close_after_reply = 1;
 		session_close(c, "the end of the session failed");
-		return;
+		goto refused;
 	}
 	if (!keep) {
 		c->close_after_reply = 1;
@@ -825,6 +826,12 @@ session_end(struct conn *c, int retrieve, end_res *r)
 	r->floppy_sha256.floppy_sha256_val = malloc(KIM_SHA256_BYTES);
 	memcpy(r->floppy_sha256.floppy_sha256_val, d->floppy_sha, KIM_SHA256_BYTES);
 	r->floppy_sha256.floppy_sha256_len = KIM_SHA256_BYTES;
+	return;
+refused:
+	/* the reason travels with the answer: after a failed end the
+	 * connection closes, and LAST_ERROR could not be asked */
+	free(r->reason);
+	r->reason = strdup(c->last_error);
 }
 
 int

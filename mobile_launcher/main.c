@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <signal.h>
 #include <termios.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "errors.h"
 #include "kimberley.h"
 #include "latency.h"
+#include "litter.h"
 #include "log.h"
 #include "names.h"
 #include "progress.h"
@@ -39,12 +41,54 @@ struct mobile {
 	const char *log_file;
 	const char *code_file;	/* --access-code-file */
 	/* state */
+	char *floppy_real;	/* the floppy's real path: a link's target is
+				   updated in its own directory */
 	CLIENT *c;
 	char host[256];		/* where the display was reached */
 	char *display_name;
 	int floppy_sent;
 	FILE *say;		/* user-facing lines; NULL when quiet */
 };
+
+/* Ctrl-C, SIGHUP (the terminal closed) and SIGTERM.  Before the
+ * application runs nothing is at stake: exit at once.  Once it runs, what
+ * the person did must reach the floppy: end the viewer and the session
+ * properly (step_view), and let the end finish. */
+static volatile sig_atomic_t stop_signal;	/* the signal asking to stop */
+static volatile sig_atomic_t app_running;	/* set once the app runs */
+
+static void
+on_stop(int sig)
+{
+	static const char early[] = "mobile_launcher: interrupted; nothing "
+	    "was changed\n";
+	static const char ending[] = "mobile_launcher: interrupted; ending the "
+	    "session and saving your floppy\n";
+
+	if (!app_running) {
+		(void)!write(STDERR_FILENO, early, sizeof(early) - 1);
+		_exit(1);
+	}
+	if (!stop_signal)
+		(void)!write(STDERR_FILENO, ending, sizeof(ending) - 1);
+	stop_signal = sig;
+}
+
+static void
+catch_stops(void)
+{
+	static const int sigs[] = { SIGINT, SIGHUP, SIGTERM };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;	/* poll returns EINTR even so */
+	sa.sa_flags = SA_RESTART;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaddset(&sa.sa_mask, sigs[i]);
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+}
 
 static void
 usage(FILE *f)
@@ -98,6 +142,19 @@ die(struct mobile *m, int code, const char *fmt, ...)
 	exit(1);
 }
 
+/* The display's free text, safe to print on one line: bounded, control
+ * characters shown as '?'. */
+static const char *
+printable(char *s)
+{
+	if (strlen(s) > 400)
+		s[400] = '\0';
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	return s;
+}
+
 /* A refusal from the display: its sentence plus the display's detail. */
 static void __attribute__((noreturn))
 die_display(struct mobile *m, int code, const char *doing)
@@ -107,7 +164,7 @@ die_display(struct mobile *m, int code, const char *doing)
 	if (code == KIM_E_LINK || last_error_1(&detail, m->c) != RPC_SUCCESS)
 		detail = NULL;
 	if (detail && detail[0] && strcmp(detail, kim_strerror(code)) != 0)
-		die(m, code, "%s (while %s)", detail, doing);
+		die(m, code, "%s (while %s)", printable(detail), doing);
 	die(m, code, "while %s", doing);
 }
 
@@ -126,6 +183,37 @@ say(struct mobile *m, const char *fmt, ...)
 }
 
 /* ---- before the network: everything we can check here ------------------ */
+
+/* Everything the final replace of the floppy needs, checked before the
+ * session: its real path (a link's target is updated beside the target),
+ * a directory this user may create files in and rename in, and room there
+ * for the new image. */
+static void
+check_replace(struct mobile *m)
+{
+	char dir[PATH_MAX], probe[PATH_MAX], why[600];
+	int fd, rc;
+
+	if ((m->floppy_real = realpath(m->floppy, NULL)) == NULL)
+		die(m, 0, "cannot use the floppy image %s: %s", m->floppy,
+		    strerror(errno));
+	snprintf(dir, sizeof(dir), "%s", m->floppy_real);
+	*strrchr(dir, '/') = '\0';
+	if (dir[0] == '\0')
+		snprintf(dir, sizeof(dir), "/");
+	errno = 0;
+	if (access(dir, W_OK | X_OK) != 0 ||
+	    litter_floppy_tmp(m->floppy_real, probe, sizeof(probe)) != 0 ||
+	    (fd = mkostemp(probe, O_CLOEXEC)) < 0)
+		die(m, 0, "cannot write in %s, the directory of the floppy image "
+		    "%s: %s (its new image is written there, then renamed over "
+		    "it; move the floppy to a directory you can write)", dir,
+		    m->floppy_real, errno ? strerror(errno) : "path too long");
+	close(fd);
+	unlink(probe);
+	if ((rc = delta_room(m->floppy_real, why, sizeof(why))) != 0)
+		die(m, rc, "%s", why);
+}
 
 static void
 check_inputs(struct mobile *m)
@@ -163,6 +251,7 @@ check_inputs(struct mobile *m)
 		if (m->patch_file && strcmp(b, kim_basename(m->patch_file)) == 0)
 			die(m, 0, "the floppy image and the patch have the same file "
 			    "name '%s'; rename one", b);
+		check_replace(m);
 	}
 }
 
@@ -363,11 +452,14 @@ step_start(struct mobile *m)
 		die(m, KIM_E_LINK, "while the application was starting");
 	if (r != 0)
 		die_display(m, r, "starting the application");
+	app_running = 1;
 	say(m, "The application is running (%.1f s).", kim_now() - t0);
 	kim_log("kimberlize", "running after %.3f s", kim_now() - t0);
 }
 
 /* ---- steps 9-11 ---------------------------------------------------------- */
+
+#define VIEWER_PING_S 20	/* keep-alive ping while the viewer runs */
 
 static void
 step_view(struct mobile *m)
@@ -400,7 +492,12 @@ step_view(struct mobile *m)
 	t.display_name = m->display_name;
 	say(m, "Your application is on '%s'; close the viewer when you are done.",
 	    m->display_name);
-	rc = viewer_run(m->viewer, &t, m->c, 20, why, sizeof(why));
+	rc = viewer_run(m->viewer, &t, m->c, VIEWER_PING_S, &stop_signal, why,
+	    sizeof(why));
+	if (rc == VIEWER_LINK_LOST)
+		die(m, KIM_E_LINK, "while your application was running; the "
+		    "session's changes are lost (check the network, then start "
+		    "again)");
 	if (rc < 0)
 		fprintf(stderr, "mobile_launcher: %s; ending the session\n", why);
 	else if (rc != 0)
@@ -408,11 +505,21 @@ step_view(struct mobile *m)
 	xdr_free((xdrproc_t)xdr_session_res, (char *)&s);
 }
 
+/* Almost no room left in dir (a failed write there was a full disk). */
+static int
+full_here(const char *dir)
+{
+	struct statvfs v;
+
+	return statvfs(dir, &v) == 0 &&
+	    (uint64_t)v.f_bavail * v.f_frsize < KIM_CHUNK;
+}
+
 static void
 step_end(struct mobile *m)
 {
 	end_res e;
-	char dir[] = "/tmp/kimberley-delta-XXXXXX", path[PATH_MAX], why[600];
+	char dir[PATH_MAX], path[PATH_MAX + 32], why[600];
 	unsigned char sha[KIM_SHA256_BYTES];
 	struct progress p;
 	double t0 = kim_now();
@@ -424,6 +531,9 @@ step_end(struct mobile *m)
 	if (end_usage_1(m->floppy != NULL, &e, m->c) != RPC_SUCCESS)
 		die(m, KIM_E_LINK, "while ending the session");
 	connect_timeout(m->c, 30);
+	if (e.status != 0 && e.reason && e.reason[0] &&
+	    strcmp(e.reason, kim_strerror(e.status)) != 0)
+		die(m, e.status, "%s (while ending the session)", printable(e.reason));
 	if (e.status != 0)
 		die_display(m, e.status, "ending the session");
 	kim_log("end_usage", "delta=%s after %.3f s", e.delta_name, kim_now() - t0);
@@ -434,18 +544,25 @@ step_end(struct mobile *m)
 	}
 	if (e.floppy_sha256.floppy_sha256_len != KIM_SHA256_BYTES)
 		die(m, KIM_E_CHECKSUM, "the display sent no checksum for the floppy");
+	snprintf(dir, sizeof(dir), "%s/" DELTA_DIR_PREFIX "%ld-XXXXXX",
+	    litter_tmpdir(), (long)getpid());
 	if (mkdtemp(dir) == NULL)
-		die(m, KIM_E_LOCAL_IO, "cannot make a temporary directory: %s",
-		    strerror(errno));
+		die(m, errno == ENOSPC || errno == EDQUOT ? KIM_E_LOCAL_FULL :
+		    KIM_E_LOCAL_IO, "cannot make a temporary directory in %s: %s",
+		    litter_tmpdir(), strerror(errno));
 	progress_begin(&p, m->say, e.delta_name);
 	rc = kim_client_retrieve(m->c, e.delta_name, dir, "floppy.vcdiff", sha,
 	    progress_update, &p);
 	if (rc != 0) {
 		rmdir(dir);
+		if (rc == KIM_E_LOCAL_IO && full_here(litter_tmpdir()))
+			die(m, KIM_E_LOCAL_FULL, "the disk holding %s (TMPDIR) is "
+			    "full: the floppy's changes could not be fetched",
+			    litter_tmpdir());
 		die_display(m, rc, "fetching the floppy's changes");
 	}
 	snprintf(path, sizeof(path), "%s/floppy.vcdiff", dir);
-	rc = delta_apply(m->floppy, path, (unsigned char *)e.floppy_sha256.floppy_sha256_val,
+	rc = delta_apply(m->floppy_real, path, (unsigned char *)e.floppy_sha256.floppy_sha256_val,
 	    why, sizeof(why));
 	unlink(path);
 	rmdir(dir);
@@ -594,12 +711,16 @@ main(int argc, char **argv)
 	    m.verbose) != 0)
 		die(&m, 0, "cannot open the log %s: %s", m.log_file, strerror(errno));
 	signal(SIGPIPE, SIG_IGN);
+	catch_stops();
 	kim_log("start", "vm=%s patch=%s floppy=%s display=%s", m.vm,
 	    m.patch_file ? m.patch_file : m.patch_url, m.floppy ? m.floppy : "-",
 	    m.direct ? m.direct : m.display ? m.display : "(the one in range)");
 
+	litter_clean_tmp();
 	check_inputs(&m);
 	lock_floppy(&m);
+	if (m.floppy_real && litter_floppy(m.floppy_real, m.say))
+		lock_floppy(&m);	/* the recovered image is a new file */
 	step_connect(&m);
 	step_hello(&m);
 	step_latency(&m);

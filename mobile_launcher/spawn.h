@@ -9,7 +9,8 @@
 pid_t spawn_argv(char *const argv[], int quiet_stdout);
 /* Wait for pid; its exit code, 128+signal, or -1. */
 int spawn_wait(pid_t pid);
-/* spawn_argv + spawn_wait. */
+/* spawn_argv + spawn_wait, the child in a process group of its own (the
+ * terminal's Ctrl-C and SIGHUP do not reach it). */
 int spawn_run(char *const argv[], int quiet_stdout);
 
 #endif

@@ -1,6 +1,7 @@
 /* viewer.c -- the viewer process, its password files, and the wait. */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,7 +13,9 @@
 
 #include <openssl/evp.h>
 
+#include "connect.h"
 #include "latency.h"
+#include "litter.h"
 #include "log.h"
 #include "spawn.h"
 #include "viewer.h"
@@ -85,29 +88,64 @@ expand(const char *word, const char *const keys[], const char *const vals[])
 	return strdup(out);
 }
 
-static volatile sig_atomic_t interrupted;
+/* A viewer asked to end gets this long before SIGKILL. */
+#define VIEWER_GRACE_S 5
+/* A keep-alive ping unanswered this long means the link is lost (the
+ * display answers pings at once; the calls' usual bound is 30 s). */
+#define PING_TIMEOUT_S 10
+#define CALL_TIMEOUT_S 30
 
-static void
-on_sigint(int sig)
+static int
+ping(CLIENT *c)
 {
-	(void)sig;
-	interrupted = 1;
+	int rc;
+
+	connect_timeout(c, PING_TIMEOUT_S);
+	rc = latency_ping(c);
+	connect_timeout(c, CALL_TIMEOUT_S);
+	return rc;
+}
+
+/* Wait for the viewer (pidfd) at most grace_s seconds; then SIGKILL. */
+static int
+viewer_reap(pid_t pid, int pidfd, int grace_s)
+{
+	struct pollfd p = { pidfd, POLLIN, 0 };
+
+	if (pidfd >= 0 && poll(&p, 1, grace_s * 1000) == 0) {
+		kim_log("viewer", "still running after %d s: SIGKILL", grace_s);
+		kill(pid, SIGKILL);
+	}
+	return spawn_wait(pid);
+}
+
+/* The display's end of the connection is gone (closed, or the link dead:
+ * the socket's keepalive and user timeout report it). */
+static int
+link_gone(int fd)
+{
+	struct pollfd p = { fd, POLLRDHUP, 0 };
+
+	return fd >= 0 && poll(&p, 1, 0) == 1 &&
+	    (p.revents & (POLLRDHUP | POLLERR | POLLHUP));
 }
 
 int
 viewer_run(const char *template, const struct viewer_target *t, CLIENT *c,
-    int keepalive_s, char *why, size_t whylen)
+    int keepalive_s, volatile sig_atomic_t *stop, char *why, size_t whylen)
 {
-	char dir[] = "/tmp/kimberley-viewer-XXXXXX", pwfile[64], obfile[64], port[16];
+	char dir[PATH_MAX], pwfile[PATH_MAX + 16], obfile[PATH_MAX + 16], port[16];
 	const char *keys[] = { "{host}", "{port}", "{password_file}",
 	    "{vncpasswd_file}", "{display}", NULL };
 	const char *vals[] = { t->host, port, pwfile, obfile, t->display_name };
 	char *tmpl = strdup(template), *argv[MAX_ARGS + 1], *save = NULL;
 	unsigned char ob[8];
-	struct sigaction sa, old;
-	int argc = 0, status = -1, pidfd = -1;
+	int argc = 0, status = -1, pidfd = -1, sock = -1, lost = 0, asked = 0;
 	pid_t pid = -1;
 
+	/* the PID in the name lets the next run tell a dead run's litter */
+	snprintf(dir, sizeof(dir), "%s/" VIEWER_DIR_PREFIX "%ld-XXXXXX",
+	    litter_tmpdir(), (long)getpid());
 	if (mkdtemp(dir) == NULL || tmpl == NULL) {
 		snprintf(why, whylen, "cannot make a private directory for the "
 		    "viewer's password: %s", strerror(errno));
@@ -139,6 +177,10 @@ viewer_run(const char *template, const struct viewer_target *t, CLIENT *c,
 		snprintf(why, whylen, "the viewer command is empty");
 		goto out;
 	}
+	if (*stop) {	/* asked to end before the viewer started */
+		status = 0;
+		goto out;
+	}
 	kim_log("viewer", "start %s host=%s port=%u", argv[0], t->host, t->port);
 	if ((pid = spawn_argv(argv, 0)) < 0) {
 		snprintf(why, whylen, "cannot start the viewer '%s': %s (install "
@@ -146,29 +188,32 @@ viewer_run(const char *template, const struct viewer_target *t, CLIENT *c,
 		    strerror(errno));
 		goto out;
 	}
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_sigint;
-	sigaction(SIGINT, &sa, &old);
-	interrupted = 0;
 	/* Wait on a pidfd so the display can be pinged meanwhile (it drops
-	 * clients that stay silent); Ctrl-C reaches the viewer too, whose exit
-	 * then ends the session normally. */
+	 * clients that stay silent) and a lost link is noticed; Ctrl-C,
+	 * SIGHUP and SIGTERM (*stop) end the viewer, whose exit then ends the
+	 * session normally. */
+	clnt_control(c, CLGET_FD, (char *)&sock);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	while (pidfd >= 0) {
-		struct pollfd p = { pidfd, POLLIN, 0 };
-		int n = poll(&p, 1, keepalive_s * 1000);
-		if (interrupted) {
+		struct pollfd p[2] = { { pidfd, POLLIN, 0 }, { sock, POLLRDHUP, 0 } };
+		int n = poll(p, sock >= 0 ? 2 : 1, keepalive_s * 1000);
+		if (*stop) {
 			kim_log("viewer", "interrupted: ending the viewer");
 			kill(pid, SIGTERM);
-			interrupted = 0;
-		}
-		if (n > 0)
+			asked = 1;
 			break;
-		if (n == 0 && latency_ping(c) != 0)
-			kim_log("viewer", "keep-alive ping to the display failed");
+		}
+		if (n > 0 && p[0].revents)
+			break;
+		if (link_gone(sock) || (n == 0 && ping(c) != 0)) {
+			kim_log("viewer", "the link to the display is lost: ending the viewer");
+			kill(pid, SIGTERM);
+			lost = 1;
+			break;
+		}
 	}
-	status = spawn_wait(pid);
-	sigaction(SIGINT, &old, NULL);
+	status = asked || lost ? viewer_reap(pid, pidfd, VIEWER_GRACE_S) :
+	    spawn_wait(pid);
 	kim_log("viewer", "exited status=%d", status);
 out:
 	if (pidfd >= 0)
@@ -179,5 +224,9 @@ out:
 	unlink(pwfile);
 	unlink(obfile);
 	rmdir(dir);
+	if (lost) {
+		snprintf(why, whylen, "the connection to the display was lost");
+		return VIEWER_LINK_LOST;
+	}
 	return status;
 }

@@ -56,6 +56,7 @@
 	X(NO_USB,         -70,  "the display has no USB network link") \
 	X(LINK,           -90,  "the connection to the display was lost") \
 	X(LOCAL_IO,       -91,  "a local file could not be read or written") \
+	X(LOCAL_FULL,     -92,  "a disk on this computer is full") \
 	X(INTERNAL,       -99,  "internal error on the display")
 
 enum kim_error {
