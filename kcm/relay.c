@@ -32,6 +32,7 @@
 #include <unistd.h>
 #include <openssl/err.h>
 #include "kcm/kcm.h"
+#include "rpc/link.h"
 
 #define container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
 
@@ -496,6 +497,7 @@ static struct conn *conn_new(struct kcm *k, int tfd, int pfd, bool server)
 	else
 		SSL_set_connect_state(c->ssl);
 	set_nonblock(tfd);
+	kim_link_bounds(tfd);	/* a cut link is noticed (rpc/link.h) */
 	if (pfd >= 0)
 		set_nonblock(pfd);
 	c->hs_timer = timer_after(k, k->hs_timeout_ms, hs_timeout_cb, c);

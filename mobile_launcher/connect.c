@@ -11,17 +11,11 @@
 
 #include "connect.h"
 #include "kimberley.h"
+#include "link.h"
 
 #define RPC_BUFSZ (KIM_CHUNK_MAX + 64 * 1024)
-/* A cut link is noticed within about LINK_DEAD_S seconds, whatever the
- * mobile is doing: unacknowledged data (TCP_USER_TIMEOUT) or, on an idle
- * connection waiting for a long answer, unanswered keepalive probes; a
- * send blocked on a peer that stopped reading gives up after SEND_STALL_S
- * without progress.  A display that is merely slow still answers probes. */
-#define LINK_DEAD_S	15
-#define KEEPALIVE_IDLE_S 5
-#define KEEPALIVE_INTVL_S 5
-#define KEEPALIVE_CNT	3
+/* A send blocked on a peer that stopped reading gives up after SEND_STALL_S
+ * without progress (how soon a cut link is noticed: rpc/link.h). */
 #define SEND_STALL_S	30
 
 int
@@ -59,16 +53,9 @@ split_hostport(const char *arg, char *host, size_t hostlen, char *port,
 static void
 link_bounds(int fd)
 {
-	int one = 1, idle = KEEPALIVE_IDLE_S, intvl = KEEPALIVE_INTVL_S;
-	int cnt = KEEPALIVE_CNT;
-	unsigned user_ms = LINK_DEAD_S * 1000;
 	struct timeval stall = { SEND_STALL_S, 0 };
 
-	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
-	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_ms, sizeof(user_ms));
+	kim_link_bounds(fd);
 	/* libtirpc writes with a blocking write(): bound it */
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
 }
