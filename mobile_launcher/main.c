@@ -309,6 +309,8 @@ step_hello(struct mobile *m)
 		die(m, KIM_E_LINK, "the display did not answer");
 	free(m->display_name);
 	m->display_name = strdup(r.display_name ? r.display_name : "?");
+	if (m->display_name)
+		printable(m->display_name);	/* a stranger's text on our terminal */
 	if (r.status != 0)
 		die(m, r.status, "'%s'", m->display_name);
 	say(m, "Connected to '%s'.", m->display_name);
