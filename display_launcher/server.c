@@ -297,6 +297,23 @@ cut_reason(const struct link *l, char *buf, size_t len)
 	return buf;
 }
 
+/* Take l out of s's list (s->lock held). */
+static void
+forget(struct server *s, struct link *l)
+{
+	if (l->cut == CUT_NONE)
+		s->live--;
+	if (l->prev)
+		l->prev->next = l->next;
+	else
+		s->head = l->next;
+	if (l->next)
+		l->next->prev = l->prev;
+	else
+		s->tail = l->prev;
+	s->total--;
+}
+
 static void *
 conn_main(void *arg)
 {
@@ -325,17 +342,7 @@ conn_main(void *arg)
 			break;
 	}
 	pthread_mutex_lock(&s->lock);
-	if (l->cut == CUT_NONE)
-		s->live--;
-	if (l->prev)
-		l->prev->next = l->next;
-	else
-		s->head = l->next;
-	if (l->next)
-		l->next->prev = l->prev;
-	else
-		s->tail = l->prev;
-	s->total--;
+	forget(s, l);
 	pthread_mutex_unlock(&s->lock);
 	kim_log("connect", "conn=%u peer=%s %s", c->id, c->peer,
 	    cut_reason(l, why, sizeof(why)));
@@ -363,10 +370,56 @@ log_refusal(struct server *s, const char *why)
 	s->refused = 0;
 }
 
+/* A new connection on fd: within the cap (cutting the oldest stranger if
+ * need be), its link made and put at the end of s's list.  NULL: refused,
+ * fd closed. */
+static struct link *
+adopt(struct server *s, int fd, const char *peer)
+{
+	const struct display_config *cfg = s->d->cfg;
+	struct link *l;
+
+	pthread_mutex_lock(&s->lock);
+	if (s->total >= 2 * (unsigned)cfg->max_conns) {
+		/* the cut ones have not ended yet: the newcomer waits for none */
+		pthread_mutex_unlock(&s->lock);
+		close(fd);
+		log_refusal(s, "too many connections ending");
+		return NULL;
+	}
+	if (s->live >= (unsigned)cfg->max_conns)
+		cut_oldest_stranger(s);
+	pthread_mutex_unlock(&s->lock);
+	if ((l = calloc(1, sizeof(*l))) == NULL) {
+		close(fd);
+		return NULL;
+	}
+	struct conn *c = &l->c;
+	l->s = s;
+	c->d = s->d;
+	snprintf(c->peer, sizeof(c->peer), "%s", peer);
+	c->authed = cfg->auth_code == NULL;	/* no mechanism: no step needed */
+	c->fd = fd;
+	l->auth_deadline = kim_now() + cfg->auth_timeout;
+	pthread_mutex_lock(&s->lock);
+	c->id = ++s->next_id;
+	l->prev = s->tail;
+	if (s->tail)
+		s->tail->next = l;
+	else
+		s->head = l;
+	s->tail = l;
+	s->live++;
+	s->total++;
+	pthread_mutex_unlock(&s->lock);
+	kim_log("connect", "conn=%u peer=%s", c->id, c->peer);
+	return l;
+}
+
 static void
 accept_one(struct server *s)
 {
-	const struct display_config *cfg = s->d->cfg;
+	char name[64];
 	struct sockaddr_in peer;
 	socklen_t len = sizeof(peer);
 	struct link *l;
@@ -392,50 +445,15 @@ accept_one(struct server *s)
 	}
 	if (fd < 0)
 		return;
-	pthread_mutex_lock(&s->lock);
-	if (s->total >= 2 * (unsigned)cfg->max_conns) {
-		/* the cut ones have not ended yet: the newcomer waits for none */
-		pthread_mutex_unlock(&s->lock);
-		close(fd);
-		log_refusal(s, "too many connections ending");
-		return;
-	}
-	if (s->live >= (unsigned)cfg->max_conns)
-		cut_oldest_stranger(s);
-	pthread_mutex_unlock(&s->lock);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
-	if ((l = calloc(1, sizeof(*l))) == NULL) {
-		close(fd);
-		return;
-	}
-	struct conn *c = &l->c;
-	l->s = s;
-	c->d = s->d;
-	c->id = ++s->next_id;
-	snprintf(c->peer, sizeof(c->peer), "%s:%u", inet_ntoa(peer.sin_addr),
+	snprintf(name, sizeof(name), "%s:%u", inet_ntoa(peer.sin_addr),
 	    ntohs(peer.sin_port));
-	c->authed = cfg->auth_code == NULL;	/* no mechanism: no step needed */
-	c->fd = fd;
-	l->auth_deadline = kim_now() + cfg->auth_timeout;
-	kim_log("connect", "conn=%u peer=%s", c->id, c->peer);
+	if ((l = adopt(s, fd, name)) == NULL)
+		return;
 	pthread_mutex_lock(&s->lock);
-	l->prev = s->tail;
-	if (s->tail)
-		s->tail->next = l;
-	else
-		s->head = l;
-	s->tail = l;
-	s->live++;
-	s->total++;
 	if (pthread_create(&t, NULL, conn_main, l) != 0) {
-		s->tail = l->prev;
-		if (s->tail)
-			s->tail->next = NULL;
-		else
-			s->head = NULL;
-		s->live--;
-		s->total--;
+		forget(s, l);
 		pthread_mutex_unlock(&s->lock);
 		close(fd);
 		free(l);
@@ -559,17 +577,10 @@ server_stop(struct server *s)
 /* For fuzz/fuzz_server.c: serve fd, already connected, as one connection in
  * the calling thread until it closes (fd is closed). */
 void
-server_serve_fd(struct display *d, int fd, const char *peer)
+server_serve_fd(struct server *s, int fd, const char *peer)
 {
-	struct conn *c = calloc(1, sizeof(*c));
+	struct link *l = adopt(s, fd, peer);
 
-	if (c == NULL) {
-		close(fd);
-		return;
-	}
-	c->d = d;
-	c->fd = fd;
-	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->authed = d->cfg->auth_code == NULL;
-	conn_main(c);
+	if (l != NULL)
+		conn_main(l);
 }

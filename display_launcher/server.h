@@ -1,4 +1,4 @@
-/* server.h -- DESIGN.md step 1: the RPC server, a thread per connection so
+/* server.h -- docs/design.md step 1: the RPC server, a thread per connection so
  * that a second client is told "busy" at once while the first is served. */
 #ifndef KIM_SERVER_H
 #define KIM_SERVER_H
@@ -21,7 +21,8 @@ void server_stop(struct server *s);
 void server_fit_fd_limit(struct display_config *cfg);
 /* The connection the current RPC arrived on (valid inside a handler). */
 struct conn *server_conn(void);
-/* Serve one already-connected fd in the calling thread (for the fuzzer). */
-void server_serve_fd(struct display *d, int fd, const char *peer);
+/* Serve one already-connected fd in the calling thread, as if s had
+ * accepted it (for the fuzzer: same cap, deadlines and handlers). */
+void server_serve_fd(struct server *s, int fd, const char *peer);
 
 #endif

@@ -24,6 +24,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -34,6 +36,7 @@
 
 static struct display_config cfg;
 static struct display d;
+static struct server *srv;	/* listens on loopback; fuzz inputs come in by fd */
 static char top[PATH_MAX], spool[PATH_MAX + 8], vms[PATH_MAX + 8];
 static char setup_script[PATH_MAX];
 
@@ -170,6 +173,10 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.usb_if = "kimfuzz0";	/* no such interface: USB is refused */
 	cfg.usb_threshold_ms = 100;
 	cfg.max_file = 16 << 20;
+	cfg.max_files = 16;
+	cfg.max_session = 32 << 20;
+	cfg.max_conns = 32;
+	cfg.auth_timeout = 10;
 	cfg.resume_timeout = 5;
 	cfg.end_timeout = 5;
 	cfg.idle_timeout = 5;
@@ -184,6 +191,17 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	signal(SIGPIPE, SIG_IGN);
 	setenv(KIM_SESSION_ENV, spool, 1);
 	display_init(&d, &cfg);
+	{
+		/* a real server (its watchdog bounds every connection); the
+		 * inputs come in through server_serve_fd, not its port */
+		struct sockaddr_in lo = { .sin_family = AF_INET,
+		    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+		char why[256];
+		if ((srv = server_start(&d, &lo, why, sizeof(why))) == NULL) {
+			fprintf(stderr, "fuzz_server: %s\n", why);
+			exit(2);
+		}
+	}
 	return 0;
 }
 
@@ -201,7 +219,7 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 	f.fd = sv[1];
 	if (pthread_create(&t, NULL, feeder, &f) != 0)
 		abort();
-	server_serve_fd(&d, sv[0], "fuzz:0");
+	server_serve_fd(srv, sv[0], "fuzz:0");
 	pthread_join(t, NULL);
 	/* every connection hangs up; its session must be over with it */
 	if (d.owner != NULL || d.state != S_IDLE || d.session_dir[0]) {
