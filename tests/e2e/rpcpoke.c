@@ -158,7 +158,8 @@ raw_call(unsigned char *rec, uint32_t xid, uint32_t proc, const void *args,
 	n = put32(rec, n, proc);
 	n = put32(rec, n, 0); n = put32(rec, n, 0);	/* cred: none */
 	n = put32(rec, n, 0); n = put32(rec, n, 0);	/* verf: none */
-	memcpy(rec + n, args, alen);
+	if (alen > 0)		/* a call without arguments may pass NULL */
+		memcpy(rec + n, args, alen);
 	n += alen;
 	put32(rec, 0, 0x80000000u | (uint32_t)(n - 4));
 	return n;
@@ -381,8 +382,12 @@ main(int argc, char **argv)
 		/* a name of N bytes 'a' */
 		size_t n = strtoul(argv[3], NULL, 10);
 		char *buf = malloc(n + 1);
+		if (buf == NULL)
+			return report(KIM_E_INTERNAL);
 		memset(buf, 'a', n);
-		return report(begin(buf, n, 1));
+		r = begin(buf, n, 1);
+		free(buf);
+		return report(r);
 	}
 	if (strcmp(cmd, "many-files") == 0 && argc == 5) {
 		/* N complete files of SIZE bytes each; the first refusal */
@@ -427,7 +432,9 @@ main(int argc, char **argv)
 		memset(&h, 0, sizeof(h));
 		if (hello_1(a, &h, c) != RPC_SUCCESS)
 			link_fail();
-		return report(h.status);
+		r = h.status;
+		xdr_free((xdrproc_t)xdr_hello_res, (char *)&h);
+		return report(r);
 	}
 	if (strcmp(cmd, "guess") == 0 && argc == 4) {
 		/* hello, then the access-code challenge answered with CODE */
@@ -441,21 +448,26 @@ main(int argc, char **argv)
 		memset(&ar, 0, sizeof(ar));
 		if (hello_1(a, &h, c) != RPC_SUCCESS)
 			link_fail();
+		xdr_free((xdrproc_t)xdr_hello_res, (char *)&h);
 		aa.mech = KIM_AUTH_MECH;
 		if (auth_step_1(aa, &ar, c) != RPC_SUCCESS)
 			link_fail();
 		if (ar.status != KIM_E_AUTH_CONTINUE)
 			return report(ar.status);
-		if (ar.token.token_len != KIM_AUTH_NONCE ||
+		r = ar.token.token_len != KIM_AUTH_NONCE ||
 		    kim_auth_mac(argv[3], (unsigned char *)ar.token.token_val,
-		    ar.token.token_len, mac) != 0)
+		    ar.token.token_len, mac) != 0;
+		xdr_free((xdrproc_t)xdr_auth_res, (char *)&ar);
+		if (r)
 			return report(KIM_E_INTERNAL);
 		aa.token.token_val = (char *)mac;
 		aa.token.token_len = sizeof(mac);
 		memset(&ar, 0, sizeof(ar));
 		if (auth_step_1(aa, &ar, c) != RPC_SUCCESS)
 			link_fail();
-		return report(ar.status);
+		r = ar.status;
+		xdr_free((xdrproc_t)xdr_auth_res, (char *)&ar);
+		return report(r);
 	}
 	if (strcmp(cmd, "long-name") == 0) {
 		char buf[1026];
@@ -574,6 +586,7 @@ main(int argc, char **argv)
 		memset(&h, 0, sizeof(h));
 		if (hello_1(a, &h, c) != RPC_SUCCESS)
 			link_fail();
+		xdr_free((xdrproc_t)xdr_hello_res, (char *)&h);
 		while (kim_now() - t0 < max) {
 			xdrproc_t none = (xdrproc_t)(void (*)(void))xdr_void;
 			if (clnt_call(c, NULLPROC, none, NULL, none, NULL, tv) !=
