@@ -1,5 +1,5 @@
 /* main.c -- display_launcher: options, start-up, and the wait for a signal.
- * DESIGN.md steps 1, 2 and 12 happen here; the rest in session.c. */
+ * docs/design.md steps 1, 2 and 12 happen here; the rest in session.c. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>

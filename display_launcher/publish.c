@@ -1,4 +1,4 @@
-/* publish.c -- DESIGN.md steps 2, 8 and 12: the display launcher's side of
+/* publish.c -- docs/design.md steps 2, 8 and 12: the display launcher's side of
  * KCM.  The publisher holds its own private D-Bus connection: KCM ties the
  * publications to it, so they vanish with the launcher even if it dies.
  * A watcher thread, on a second connection that does nothing else, waits

@@ -1,4 +1,4 @@
-/* publish.h -- DESIGN.md steps 2, 8 and 12: the display launcher asks KCM
+/* publish.h -- docs/design.md steps 2, 8 and 12: the display launcher asks KCM
  * (over D-Bus) to advertise the launcher's RPC port and, during a session,
  * the VNC port.  Implemented in publish.c on top of kcm/kcm_client.h. */
 #ifndef KIM_PUBLISH_H

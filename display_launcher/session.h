@@ -1,4 +1,4 @@
-/* session.h -- the display's one session at a time (DESIGN.md section 2):
+/* session.h -- the display's one session at a time (docs/design.md section 2):
  * who owns it, the files it received, the setup script it runs, the delta
  * it hands back.  Every RPC handler in svc.c is a few lines calling in here. */
 #ifndef KIM_SESSION_H

@@ -1,4 +1,4 @@
-/* setup.h -- DESIGN.md steps 8 and 10: the display's setup script, run as a
+/* setup.h -- docs/design.md steps 8 and 10: the display's setup script, run as a
  * child in its own process group and spoken to over pipes (docs/contract.md
  * section 1). */
 #ifndef KIM_SETUP_H

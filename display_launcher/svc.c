@@ -1,4 +1,4 @@
-/* svc.c -- one handler per RPC (DESIGN.md section 3), each a few lines that
+/* svc.c -- one handler per RPC (docs/design.md section 3), each a few lines that
  * call into session.c.  The connection a call arrived on is server_conn(). */
 #include <stdlib.h>
 #include <string.h>

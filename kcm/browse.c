@@ -1,4 +1,4 @@
-/* browse.c -- DESIGN.md steps 3 and 9: find a display, open a tunnel to it.
+/* browse.c -- docs/design.md steps 3 and 9: find a display, open a tunnel to it.
  *
  * Shaped like avahi's client-browse-services example: a service browser,
  * a resolver for the chosen result, every callback handling FAILURE.

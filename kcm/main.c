@@ -1,4 +1,4 @@
-/* main.c -- kcm: the Kimberley Control Manager daemon (DESIGN.md section 4).
+/* main.c -- kcm: the Kimberley Control Manager daemon (docs/design.md section 4).
  *
  *   kcm [--state-dir DIR] [--known-displays FILE]
  *       [--handshake-timeout SECONDS] [--max-pending N]

@@ -1,4 +1,4 @@
-/* publish.c -- DESIGN.md step 2 (and 8): advertise a local service.
+/* publish.c -- docs/design.md step 2 (and 8): advertise a local service.
  *
  * publish(name, interface, port) opens a TLS listener on the network side
  * (the interface's IPv4 address, or every address), advertises it with

@@ -1,5 +1,5 @@
 /* sense.c -- sense(): the network interfaces this machine has (not loopback),
- * for the USB offer (DESIGN.md step 5). */
+ * for the USB offer (docs/design.md step 5). */
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>

@@ -1,4 +1,4 @@
-/* connect.h -- DESIGN.md step 3's last part: a Sun RPC client on a TCP
+/* connect.h -- docs/design.md step 3's last part: a Sun RPC client on a TCP
  * connection (direct link, or the loopback port KCM hands out). */
 #ifndef KIM_CONNECT_H
 #define KIM_CONNECT_H

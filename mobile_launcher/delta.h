@@ -1,4 +1,4 @@
-/* delta.h -- DESIGN.md step 11: apply the display's floppy delta so the
+/* delta.h -- docs/design.md step 11: apply the display's floppy delta so the
  * floppy is exactly the old image or exactly the new one, never between. */
 #ifndef KIM_DELTA_H
 #define KIM_DELTA_H

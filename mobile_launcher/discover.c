@@ -1,4 +1,4 @@
-/* discover.c -- DESIGN.md steps 3 and 9: the mobile launcher's side of KCM.
+/* discover.c -- docs/design.md steps 3 and 9: the mobile launcher's side of KCM.
  * One private bus connection for the whole run: KCM keeps the tunnels it
  * opens for us as long as this connection lives (the process's life). */
 #include <stdio.h>

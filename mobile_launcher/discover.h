@@ -1,4 +1,4 @@
-/* discover.h -- DESIGN.md steps 3 and 9: the mobile launcher asks KCM (over
+/* discover.h -- docs/design.md steps 3 and 9: the mobile launcher asks KCM (over
  * D-Bus) to find a display and the session's VNC export; KCM returns a
  * loopback port that tunnels (TLS) to the display.  Implemented in
  * discover.c on top of kcm/kcm_client.h. */

@@ -1,4 +1,4 @@
-/* latency.h -- DESIGN.md step 5: a run of null-RPC pings. */
+/* latency.h -- docs/design.md step 5: a run of null-RPC pings. */
 #ifndef KIM_LATENCY_H
 #define KIM_LATENCY_H
 

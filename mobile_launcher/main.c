@@ -1,5 +1,5 @@
 /* main.c -- mobile_launcher: one whole session from the mobile's side, in
- * the order of DESIGN.md section 2 (steps 3-11). */
+ * the order of docs/design.md section 2 (steps 3-11). */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>

@@ -1,4 +1,4 @@
-/* usb.c -- DESIGN.md step 5's second half: on a slow link, offer the USB
+/* usb.c -- docs/design.md step 5's second half: on a slow link, offer the USB
  * cable as a dedicated link for the screen.
  *
  * decide (mode, probe, terminal) -> wait for the interface (KCM's sense(),

@@ -1,4 +1,4 @@
-/* usb.h -- DESIGN.md step 5's second half: when the link is slow, offer the
+/* usb.h -- docs/design.md step 5's second half: when the link is slow, offer the
  * USB cable as a dedicated link for the screen. */
 #ifndef KIM_USB_H
 #define KIM_USB_H

@@ -1,4 +1,4 @@
-/* viewer.h -- DESIGN.md steps 9 and 10: start the VNC viewer, keep the
+/* viewer.h -- docs/design.md steps 9 and 10: start the VNC viewer, keep the
  * display's session alive while the person works, notice when they are done. */
 #ifndef KIM_VIEWER_H
 #define KIM_VIEWER_H

@@ -1,4 +1,4 @@
-/* access.h -- DESIGN.md step 4: the "access-code" mechanism, a challenge and
+/* access.h -- docs/design.md step 4: the "access-code" mechanism, a challenge and
  * response over a display's shared access code (HMAC-SHA256), so the code
  * itself never crosses the link:
  *   mobile: auth_step("access-code", "")        display: AUTH_CONTINUE, nonce

@@ -1,4 +1,4 @@
-/* errors.h -- the one error table both launchers share (DESIGN.md section 3). */
+/* errors.h -- the one error table both launchers share (docs/design.md section 3). */
 #ifndef KIM_ERRORS_H
 #define KIM_ERRORS_H
 

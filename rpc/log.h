@@ -1,4 +1,4 @@
-/* log.h -- one structured line per session step (DESIGN.md section 2):
+/* log.h -- one structured line per session step (docs/design.md section 2):
  *   t=<monotonic seconds> prog=<name> pid=<pid> step=<step> <message>
  * Complete in the log file (or syslog when none is given); on stderr only
  * when verbose. */

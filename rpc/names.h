@@ -1,4 +1,4 @@
-/* names.h -- input limits (DESIGN.md section 6) and their checks. */
+/* names.h -- input limits (docs/design.md section 6) and their checks. */
 #ifndef KIM_NAMES_H
 #define KIM_NAMES_H
 

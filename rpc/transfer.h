@@ -1,5 +1,5 @@
 /* transfer.h -- chunked file transfer, written once and used by both sides
- * (DESIGN.md steps 6 and 11).
+ * (docs/design.md steps 6 and 11).
  *
  * A file travels as a header (name, 64-bit size), pieces of at most
  * KIM_CHUNK bytes, and an end that carries its SHA-256 (so the sender reads
