@@ -32,12 +32,7 @@ for i in 1 2 3 4 5 6; do
 done
 tap_is "$good" 6 "6 of 6 searches by name reach the display"
 
-mkdir -p "$W/spool" "$W/vms/demo"
-echo "fixture base disk" > "$W/vms/demo/disk.img"
-hosts_bg disp "$DL" --spool "$W/spool" --vm-dir "$W/vms" \
-	--setup-script "$FIX/fake_display_setup" --log "$W/display.log" "Room S" \
-	> "$W/display.out" 2>&1
-for i in $(seq 200); do grep -q "published as" "$W/display.out" && break; sleep 0.05; done
+display_up
 tap_like "published as 'Room S' through KCM" "$(cat "$W/display.out")" "display_launcher publishes itself"
 for i in $(seq 60); do
 	on_mob avahi-browse -prt _kimberley._tcp 2>/dev/null | grep -qF '=;wifi0;IPv6;Room\032S;' && break

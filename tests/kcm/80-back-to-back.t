@@ -16,12 +16,7 @@ tap_plan $((2 * R + N + 3))
 kcm_up
 [ -x "$DL" ] && [ -x "$ML" ] || { echo "Bail out! build the launchers first"; exit 1; }
 
-mkdir -p "$W/spool" "$W/vms/demo"
-echo "fixture base disk" > "$W/vms/demo/disk.img"
-hosts_bg disp "$DL" --spool "$W/spool" --vm-dir "$W/vms" \
-	--setup-script "$FIX/fake_display_setup" --log "$W/display.log" "Room S" \
-	> "$W/display.out" 2>&1
-for i in $(seq 200); do grep -q "published as" "$W/display.out" && break; sleep 0.05; done
+display_up
 tap_like "published as 'Room S' through KCM" "$(cat "$W/display.out")" "display_launcher publishes itself"
 
 # the port the mobile's Avahi sees for the display's launcher service

@@ -21,6 +21,20 @@ kcm_up() {
 	done
 }
 
+# display_up [display_launcher options]: display_launcher on disp with the
+# fixture setup script and a fixture base "demo", published through KCM as
+# "Room S"; sets DPID and waits (up to 10 s) for its "published as" line.
+display_up() {
+	local i dl=$ROOT/display_launcher/display_launcher
+	mkdir -p "$W/spool" "$W/vms/demo"
+	echo "fixture base disk" > "$W/vms/demo/disk.img"
+	hosts_bg disp "$dl" --spool "$W/spool" --vm-dir "$W/vms" \
+		--setup-script "$ROOT/tests/fixtures/fake_display_setup" \
+		--log "$W/display.log" "$@" "Room S" > "$W/display.out" 2>&1
+	DPID=$HOSTS_LAST_PID
+	for i in $(seq 200); do grep -q "published as" "$W/display.out" && break; sleep 0.05; done
+}
+
 # wait_for FILE [SECONDS] [PID]: until FILE is non-empty (or PID exits).
 wait_for() {
 	local f=$1 n=$(( ${2:-15} * 20 )) pid=${3:-}
