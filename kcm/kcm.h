@@ -86,7 +86,8 @@ int tls_check_peer(struct kcm *k, const char *display, SSL *ssl, char **why);
 struct conn;
 typedef void (*conn_ready_fn)(void *arg, struct conn *c, const char *err);
 /* Display side: an accepted network connection, relayed to 127.0.0.1:port. */
-void conn_accept_tls(struct kcm *k, int tfd, unsigned local_port);
+/* peer_source: dial local_port from the peer's own 127.h.h.h (relay.c) */
+void conn_accept_tls(struct kcm *k, int tfd, unsigned local_port, bool peer_source);
 /* Mobile side: connect to addr, TLS, check display's identity.  pfd < 0:
  * park until conn_attach; ready (may be NULL) is told the outcome once. */
 struct conn *conn_dial(struct kcm *k, const struct sockaddr *sa, socklen_t len,

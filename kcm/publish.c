@@ -183,7 +183,7 @@ static void accept_ev(struct kcm *k, struct ev *ev, uint32_t events)
 	int fd;
 	(void)events;
 	while ((fd = accept4(p->lfd, NULL, NULL, SOCK_CLOEXEC)) >= 0)
-		conn_accept_tls(k, fd, p->local_port);
+		conn_accept_tls(k, fd, p->local_port, p->kind == KIND_LAUNCHER);
 	if (errno != EAGAIN && errno != EINTR)
 		kcm_log("publish: accept on port %u: %s", p->net_port, strerror(errno));
 }

@@ -60,13 +60,14 @@ struct conn {
 	struct conn *next_dead;
 	AvahiTimeout *hs_timer;    /* the handshake deadline */
 	unsigned local_port;       /* server: dialled after the handshake */
+	bool peer_source;          /* ... from the peer's own loopback source */
 	struct conn *pend_prev, *pend_next; /* server, before the handshake */
 	bool pending;
 	struct buf p2t, t2p;
 };
 
 static struct conn *graveyard;
-static int dial_local(unsigned port, int tfd);
+static int dial_local(unsigned port, int tfd, bool peer_source);
 /* Display side, handshake not done yet: oldest first. */
 static struct conn *pend_head, *pend_tail;
 static unsigned pend_count;
@@ -342,7 +343,7 @@ static void pump(struct kcm *k, struct conn *c)
 				return;
 			}
 			if (c->server && c->pfd < 0) {
-				if ((c->pfd = dial_local(c->local_port, c->tfd)) < 0) {
+				if ((c->pfd = dial_local(c->local_port, c->tfd, c->peer_source)) < 0) {
 					conn_close(k, c);
 					return;
 				}
@@ -422,8 +423,10 @@ static void hs_timeout_cb(AvahiTimeout *t, void *data)
  * peer (127.h.h.h, h a hash of the peer's address), so that display_launcher,
  * which sees only loopback, can still tell strangers apart (its access-code
  * backoff is per source address) and its log can be matched with ours.
- * 0 when the peer is unknown: the kernel's default source, 127.0.0.1. */
-static in_addr_t peer_source(int tfd)
+ * 0 when the peer is unknown: the kernel's default source, 127.0.0.1.
+ * Only for the launcher service: x11vnc's -localhost also admits clients
+ * from 127.0.0.1 alone, so a VNC export is dialled from the default. */
+static in_addr_t peer_addr(int tfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
@@ -452,11 +455,12 @@ static in_addr_t peer_source(int tfd)
 /* The local service, dialled once a stranger has done a TLS handshake.
  * Non-blocking: a loopback connect completes at once or soon; until then
  * reads and writes would block, and a refusal shows as an error on them. */
-static int dial_local(unsigned port, int tfd)
+static int dial_local(unsigned port, int tfd, bool peer_source)
 {
 	struct sockaddr_in lo = { .sin_family = AF_INET, .sin_port = htons(port),
 	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	struct sockaddr_in src = { .sin_family = AF_INET, .sin_addr.s_addr = peer_source(tfd) };
+	struct sockaddr_in src = { .sin_family = AF_INET,
+	    .sin_addr.s_addr = peer_source ? peer_addr(tfd) : 0 };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	/* a source that cannot be bound falls back to the default one */
 	if (fd >= 0 && src.sin_addr.s_addr &&
@@ -504,7 +508,7 @@ static struct conn *conn_new(struct kcm *k, int tfd, int pfd, bool server)
 	return c;
 }
 
-void conn_accept_tls(struct kcm *k, int tfd, unsigned local_port)
+void conn_accept_tls(struct kcm *k, int tfd, unsigned local_port, bool peer_source)
 {
 	struct conn *c;
 	char why[96];
@@ -519,6 +523,7 @@ void conn_accept_tls(struct kcm *k, int tfd, unsigned local_port)
 		return;
 	}
 	c->local_port = local_port;
+	c->peer_source = peer_source;
 	c->st = C_HANDSHAKE;
 	pend_add(c);
 	pump(k, c);
