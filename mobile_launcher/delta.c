@@ -98,6 +98,18 @@ write_side(const char *side, const unsigned char want[KIM_SHA256_BYTES],
 	return fclose(f) == 0 && ok ? 0 : -1;
 }
 
+/* An error while making the new image beside the floppy: a full disk is
+ * said as such (what to free, where), anything else as an I/O error. */
+static int
+io_failed(const char *dir, uint64_t need, int err, const char *doing,
+    const char *floppy, char *why, size_t whylen)
+{
+	if (full(err))
+		return say_full(dir, need, err, why, whylen);
+	snprintf(why, whylen, "cannot %s %s: %s", doing, floppy, strerror(err));
+	return KIM_E_LOCAL_IO;
+}
+
 int
 delta_apply(const char *floppy, const char *delta,
     const unsigned char want[KIM_SHA256_BYTES], char *why, size_t whylen)
@@ -118,13 +130,9 @@ delta_apply(const char *floppy, const char *delta,
 		snprintf(why, whylen, "the floppy's path is too long");
 		return KIM_E_LOCAL_IO;
 	}
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		err = errno;
-		if (full(err))
-			return say_full(dir, (uint64_t)st.st_size, err, why, whylen);
-		snprintf(why, whylen, "cannot write next to %s: %s", floppy, strerror(err));
-		return KIM_E_LOCAL_IO;
-	}
+	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
+		return io_failed(dir, (uint64_t)st.st_size, errno, "write next to",
+		    floppy, why, whylen);
 	/* room for the whole new image, asked before xdelta3 writes it (the
 	 * image keeps its size; xdelta3 rewrites the file, reusing the room) */
 	err = posix_fallocate(fd, 0, st.st_size);
@@ -135,12 +143,8 @@ delta_apply(const char *floppy, const char *delta,
 	}
 	snprintf(side, sizeof(side), "%s" FLOPPY_SIDE_EXT, tmp);
 	if (write_side(side, want, floppy) != 0) {
-		err = errno;
-		if (full(err))
-			rc = say_full(dir, (uint64_t)st.st_size, err, why, whylen);
-		else
-			snprintf(why, whylen, "cannot write next to %s: %s", floppy,
-			    strerror(err)), rc = KIM_E_LOCAL_IO;
+		rc = io_failed(dir, (uint64_t)st.st_size, errno, "write next to",
+		    floppy, why, whylen);
 		goto fail;
 	}
 
@@ -172,12 +176,8 @@ delta_apply(const char *floppy, const char *delta,
 	}
 	if (chmod(tmp, st.st_mode & 07777) != 0 || fsync_path(tmp, O_RDONLY) != 0 ||
 	    rename(tmp, floppy) != 0) {
-		err = errno;
-		if (full(err))
-			rc = say_full(dir, (uint64_t)st.st_size, err, why, whylen);
-		else
-			snprintf(why, whylen, "cannot replace %s: %s", floppy,
-			    strerror(err)), rc = KIM_E_LOCAL_IO;
+		rc = io_failed(dir, (uint64_t)st.st_size, errno, "replace", floppy,
+		    why, whylen);
 		goto fail;
 	}
 	unlink(side);
