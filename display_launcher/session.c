@@ -198,17 +198,13 @@ busy_for(struct conn *c)
 }
 
 /* The checks every session call starts with: authenticated first, then
- * the display is claimed (or already ours). */
+ * the display is claimed (or already ours) -- both claim()'s. */
 static int
 may(struct conn *c)
 {
-	int rc;
+	int rc = claim(c);
 
-	if (!c->authed)
-		return refuse(c, KIM_E_AUTH_REQUIRED, NULL);
-	if ((rc = claim(c)) != 0)
-		return refuse(c, rc, NULL);
-	return 0;
+	return rc ? refuse(c, rc, NULL) : 0;
 }
 
 /* Back to the base state: script ended, files gone, display free. */
