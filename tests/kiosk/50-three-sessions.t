@@ -15,13 +15,18 @@ IDLE_NAME=ffc836
 for f in "$DL" "$ML" "$VNCGRAB" "$IDLE" "$SC"; do [ -x "$f" ] || bail "$f not built (make)"; done
 [ -x "$ROOT/scripts/display_setup" ] || bail "scripts/display_setup is missing"
 
-wait_text() {   # wait_text COLOUR STRING: until the X screen spells it
-	local i
-	for ((i = 0; i < 100; i++)); do
+# wait_text COLOUR STRING: until the X screen spells it (up to 30 s: the
+# idle screen comes back after the session's end and clean-up, which a
+# loaded CI machine has been seen to stretch past 10 s)
+wait_text() {
+	local t0=$SECONDS
+	while ((SECONDS - t0 < 30)); do
 		"$SC" -display "$XDISPLAY" text "$1" "$2" >"$T/sc.out" 2>&1 && return 0
 		sleep 0.1
 	done
 	sed 's/^/#   /' "$T/sc.out"
+	echo "#   not there after $((SECONDS - t0)) s; the display's log ends:"
+	tail -n 15 "$T/display.log" 2>/dev/null | sed 's/^/#   /'
 	return 1
 }
 descendants() {   # the PIDs below $1 (not $1), one per line
