@@ -17,7 +17,16 @@ CLEAN += scripts/kim_patch_unpack
 scripts/kim_patch_unpack: scripts/kim_patch_unpack.c
 	$(CC) $(CFLAGS) $(PATCH_CFLAGS) $(JSONC_CFLAGS) -o $@ $< $(LDFLAGS) $(PATCH_LIBS) $(JSONC_LIBS)
 
-VM_SCRIPTS := scripts/kim_patch scripts/kim_patch_unpack scripts/kim_qmp scripts/vm_lib.sh scripts/make_base_vm \
+# kim_fill: QEMU's window over the whole screen (docs/vm.md)
+FILL_CFLAGS := $(shell $(PKG) --cflags x11)
+FILL_LIBS   := $(shell $(PKG) --libs x11)
+PROGRAMS += scripts/kim_fill
+CLEAN += scripts/kim_fill
+
+scripts/kim_fill: scripts/kim_fill.c
+	$(CC) $(CFLAGS) $(FILL_CFLAGS) -o $@ $< $(LDFLAGS) $(FILL_LIBS)
+
+VM_SCRIPTS := scripts/kim_patch scripts/kim_patch_unpack scripts/kim_qmp scripts/kim_fill scripts/vm_lib.sh scripts/make_base_vm \
 	scripts/make_floppy scripts/kimberlize scripts/dekimberlize scripts/display_setup
 INSTALL_LIBEXEC += $(VM_SCRIPTS)
 

@@ -1,6 +1,6 @@
 # tests/tools/: vncgrab, the scripted VNC viewer tests and the demo use.
-VNCGRAB_CFLAGS := $(shell $(PKG) --cflags libvncclient libpng)
-VNCGRAB_LIBS   := $(shell $(PKG) --libs libvncclient libpng)
+VNCGRAB_CFLAGS := $(shell $(PKG) --cflags libvncclient libpng x11)
+VNCGRAB_LIBS   := $(shell $(PKG) --libs libvncclient libpng x11)
 PROGRAMS += tests/tools/vncgrab
 CLEAN += tests/tools/vncgrab
 

@@ -13,6 +13,18 @@
  *   --type TEXT                     type TEXT with key events; escapes: \n
  *                                   (Return) \t (Tab) \s (space) \\ (backslash)
  *   --wait MS                       keep handling updates for MS milliseconds
+ *   --key CHORD                     press and release a key or chord: X keysym
+ *                                   names joined by '+', e.g. ctrl+s, Return,
+ *                                   alt+F4, ctrl+shift+Home (ctrl, shift, alt,
+ *                                   super name the left modifier keys)
+ *   --click X,Y[:BUTTON]            move the pointer to X,Y and click (button 1
+ *                                   unless given)
+ *   --expect-in X,Y,W,H:RRGGBB:FRACTION[:TOL]
+ *                                   --expect within that rectangle only
+ *   --frame WxH                     fail unless the frame is W x H pixels
+ * Coordinates and sizes are pixels, or fractions of the frame's width and
+ * height when written with a decimal point (0.5 = the middle), so that one
+ * script fits any frame size.
  *
  * Fits mobile_launcher's --viewer template, e.g.
  *   "tests/tools/vncgrab -H {host} -P {port} -p {password_file} --expect aa00aa:0.3 ..."
@@ -27,6 +39,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <X11/Xlib.h>
 #include <X11/keysym.h>
 
 static const char *prog = "vncgrab";
@@ -103,40 +116,97 @@ static void pump(rfbClient *cl, int ms)
 	}
 }
 
-/* Fraction of pixels within tol of rgb. Frame is 32 bpp, R at shift 0. */
-static double colour_fraction(rfbClient *cl, unsigned rgb, int tol)
+/* One coordinate: pixels, or a fraction of full when written with a '.'. */
+static int coord(const char *s, int full, const char *what)
 {
-	int w = cl->width, h = cl->height;
-	long hit = 0;
-	int r0 = (rgb >> 16) & 255, g0 = (rgb >> 8) & 255, b0 = rgb & 255;
-	for (long i = 0; i < (long)w * h; i++) {
-		const uint8_t *p = cl->frameBuffer + 4 * i;
-		if (abs(p[0] - r0) <= tol && abs(p[1] - g0) <= tol && abs(p[2] - b0) <= tol)
-			hit++;
-	}
-	return w && h ? (double)hit / ((double)w * h) : 0;
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || v < 0)
+		finish(0, "bad %s '%s'", what, s);
+	int px = strchr(s, '.') && strchr(s, '.') < end ? (int)(v * full + 0.5) : (int)v;
+	return px > full ? full : px;
 }
 
-static void do_expect(rfbClient *cl, const char *spec)
+struct rect { int x, y, w, h; };
+
+/* "X,Y,W,H" into r (clipped to the frame); returns what follows. */
+static const char *parse_rect(rfbClient *cl, const char *spec, struct rect *r)
+{
+	char part[4][32];
+	const char *s = spec;
+	for (int i = 0; i < 4; i++) {
+		size_t n = strcspn(s, i < 3 ? "," : ":");
+		if (n == 0 || n >= sizeof part[i] || !s[n])
+			finish(0, "--expect-in wants X,Y,W,H:RRGGBB:FRACTION[:TOL], got '%s'", spec);
+		memcpy(part[i], s, n);
+		part[i][n] = '\0';
+		s += n + 1;
+	}
+	r->x = coord(part[0], cl->width, "x");
+	r->y = coord(part[1], cl->height, "y");
+	r->w = coord(part[2], cl->width, "width");
+	r->h = coord(part[3], cl->height, "height");
+	if (r->x + r->w > cl->width)
+		r->w = cl->width - r->x;
+	if (r->y + r->h > cl->height)
+		r->h = cl->height - r->y;
+	if (r->w <= 0 || r->h <= 0)
+		finish(0, "--expect-in: the rectangle '%s' is outside the %dx%d frame", spec, cl->width, cl->height);
+	return s;
+}
+
+/* Fraction of the pixels of r within tol of rgb.  The frame is 32 bpp, R at
+ * shift 0. */
+static double rect_fraction(rfbClient *cl, const struct rect *r, unsigned rgb, int tol)
+{
+	long hit = 0;
+	int r0 = (rgb >> 16) & 255, g0 = (rgb >> 8) & 255, b0 = rgb & 255;
+	for (int y = r->y; y < r->y + r->h; y++)
+		for (int x = r->x; x < r->x + r->w; x++) {
+			const uint8_t *p = cl->frameBuffer + 4L * ((long)y * cl->width + x);
+			if (abs(p[0] - r0) <= tol && abs(p[1] - g0) <= tol && abs(p[2] - b0) <= tol)
+				hit++;
+		}
+	return (double)hit / ((double)r->w * r->h);
+}
+
+static void do_expect(rfbClient *cl, const char *spec, int in_rect)
 {
 	unsigned rgb;
 	double frac, got = 0;
 	int tol = 40;
+	struct rect r = { 0, 0, cl->width, cl->height };
+	const char *what = in_rect ? "the rectangle" : "the frame";
+	if (in_rect)
+		spec = parse_rect(cl, spec, &r);
 	if (sscanf(spec, "%6x:%lf:%d", &rgb, &frac, &tol) < 2)
-		finish(0, "--expect wants RRGGBB:FRACTION[:TOL], got '%s'", spec);
+		finish(0, "%s wants %sRRGGBB:FRACTION[:TOL], got '%s'", in_rect ? "--expect-in" : "--expect",
+		       in_rect ? "X,Y,W,H:" : "", spec);
 	double end = now() + timeout_s;
 	SendFramebufferUpdateRequest(cl, 0, 0, cl->width, cl->height, FALSE);
 	while (now() < end) {
 		pump(cl, 200);
-		got = colour_fraction(cl, rgb, tol);
+		if (r.w > cl->width - r.x || r.h > cl->height - r.y)
+			finish(0, "the frame shrank under %s", what);
+		got = rect_fraction(cl, &r, rgb, tol);
 		if (got >= frac) {
-			fprintf(stderr, "%s: colour %06x covers %.1f%% of the frame (wanted %.1f%%)\n",
-			        prog, rgb, got * 100, frac * 100);
+			fprintf(stderr, "%s: colour %06x covers %.1f%% of %s (wanted %.1f%%)\n",
+			        prog, rgb, got * 100, what, frac * 100);
 			return;
 		}
 	}
-	finish(0, "colour %06x covers only %.1f%% of the frame after %.0f s (wanted %.1f%%)",
-	       rgb, got * 100, timeout_s, frac * 100);
+	finish(0, "colour %06x covers only %.1f%% of %s after %.0f s (wanted %.1f%%)",
+	       rgb, got * 100, what, timeout_s, frac * 100);
+}
+
+static void do_frame(rfbClient *cl, const char *spec)
+{
+	int w, h;
+	if (sscanf(spec, "%dx%d", &w, &h) != 2)
+		finish(0, "--frame wants WxH, got '%s'", spec);
+	if (cl->width != w || cl->height != h)
+		finish(0, "the frame is %dx%d, not %dx%d", cl->width, cl->height, w, h);
+	fprintf(stderr, "%s: the frame is %dx%d\n", prog, w, h);
 }
 
 static void do_shot(rfbClient *cl, const char *file)
@@ -195,10 +265,66 @@ static void do_type(rfbClient *cl, const char *text)
 	fprintf(stderr, "%s: typed %zu characters\n", prog, strlen(text));
 }
 
+/* --key ctrl+shift+Home: modifiers down in order, the key, all up again. */
+static void do_key(rfbClient *cl, const char *chord)
+{
+	char buf[128], *save = NULL;
+	uint32_t syms[8];
+	int n = 0;
+	if (strlen(chord) >= sizeof buf)
+		finish(0, "--key: '%s' is too long", chord);
+	strcpy(buf, chord);
+	for (char *t = strtok_r(buf, "+", &save); t; t = strtok_r(NULL, "+", &save)) {
+		KeySym k;
+		if (n == (int)(sizeof syms / sizeof syms[0]))
+			finish(0, "--key: too many keys in '%s'", chord);
+		if (!strcmp(t, "ctrl"))
+			k = XK_Control_L;
+		else if (!strcmp(t, "shift"))
+			k = XK_Shift_L;
+		else if (!strcmp(t, "alt"))
+			k = XK_Alt_L;
+		else if (!strcmp(t, "super"))
+			k = XK_Super_L;
+		else if ((k = XStringToKeysym(t)) == NoSymbol)
+			finish(0, "--key: '%s' is not an X keysym name", t);
+		syms[n++] = (uint32_t)k;
+	}
+	if (n == 0)
+		finish(0, "--key wants a key, e.g. ctrl+s");
+	for (int i = 0; i < n; i++) {
+		SendKeyEvent(cl, syms[i], TRUE);
+		pump(cl, 20);
+	}
+	for (int i = n - 1; i >= 0; i--) {
+		SendKeyEvent(cl, syms[i], FALSE);
+		pump(cl, 20);
+	}
+	fprintf(stderr, "%s: pressed %s\n", prog, chord);
+}
+
+static void do_click(rfbClient *cl, const char *spec)
+{
+	char xs[32], ys[32];
+	int button = 1;
+	if (sscanf(spec, "%31[^,],%31[^:]:%d", xs, ys, &button) < 2 || button < 1 || button > 8)
+		finish(0, "--click wants X,Y[:BUTTON], got '%s'", spec);
+	int x = coord(xs, cl->width - 1, "x"), y = coord(ys, cl->height - 1, "y");
+	int mask = 1 << (button - 1);
+	SendPointerEvent(cl, x, y, 0);
+	pump(cl, 50);
+	SendPointerEvent(cl, x, y, mask);
+	pump(cl, 50);
+	SendPointerEvent(cl, x, y, 0);
+	pump(cl, 50);
+	fprintf(stderr, "%s: clicked button %d at %d,%d\n", prog, button, x, y);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: %s [-H host] [-P port] [-p password_file] [-t seconds] [-o status_file]\n"
-	        "       [--expect RRGGBB:FRAC[:TOL]] [--shot FILE.png] [--type TEXT] [--wait MS]... [host:port]\n",
+	        "       [--expect RRGGBB:FRAC[:TOL]] [--expect-in X,Y,W,H:RRGGBB:FRAC[:TOL]] [--shot FILE.png]\n"
+	        "       [--type TEXT] [--key CHORD] [--click X,Y[:B]] [--frame WxH] [--wait MS]... [host:port]\n",
 	        prog);
 	exit(2);
 }
@@ -222,7 +348,8 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "-o") && i + 1 < argc)
 			status_file = argv[++i];
 		else if ((!strcmp(a, "--expect") || !strcmp(a, "--shot") || !strcmp(a, "--type") ||
-		          !strcmp(a, "--wait")) && i + 1 < argc) {
+		          !strcmp(a, "--wait") || !strcmp(a, "--key") || !strcmp(a, "--click") ||
+		          !strcmp(a, "--expect-in") || !strcmp(a, "--frame")) && i + 1 < argc) {
 			if (!first_action)
 				first_action = i;
 			i++;
@@ -261,7 +388,15 @@ int main(int argc, char **argv)
 	for (int i = first_action ? first_action : argc; i < argc; i++) {
 		const char *a = argv[i];
 		if (!strcmp(a, "--expect"))
-			do_expect(cl, argv[++i]);
+			do_expect(cl, argv[++i], 0);
+		else if (!strcmp(a, "--expect-in"))
+			do_expect(cl, argv[++i], 1);
+		else if (!strcmp(a, "--frame"))
+			do_frame(cl, argv[++i]);
+		else if (!strcmp(a, "--key"))
+			do_key(cl, argv[++i]);
+		else if (!strcmp(a, "--click"))
+			do_click(cl, argv[++i]);
 		else if (!strcmp(a, "--shot"))
 			do_shot(cl, argv[++i]);
 		else if (!strcmp(a, "--type"))
