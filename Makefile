@@ -17,6 +17,13 @@ DESTDIR    ?=
 
 CC      ?= cc
 PKG     ?= pkg-config
+# `make demo` installs the dependencies before it builds (demo/rules.mk); on
+# a fresh machine pkg-config and the libraries are not there yet, so do not
+# ask (the newcomer's first screen would be a page of pkg-config errors):
+# the build after the install runs in a make of its own, which asks.
+ifeq ($(MAKECMDGOALS),demo)
+PKG := :
+endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -I. -Irpc
 CFLAGS  += -DKIM_LIBEXECDIR='"$(LIBEXECDIR)/kimberley"' -DKIM_SYSCONFDIR='"$(SYSCONFDIR)"'
