@@ -303,6 +303,11 @@ main(int argc, char **argv)
 	}
 	if (optind < argc)
 		cfg->name = argv[optind];
+	/* the setup script shows it as the VNC desktop name (a viewer's title) */
+	if (setenv("KIM_DISPLAY_NAME", cfg->name, 1) != 0) {
+		perror("display_launcher: setenv");
+		return 1;
+	}
 	if (cfg->max_session == 0)	/* a patch and a floppy of the largest size */
 		cfg->max_session = 2 * cfg->max_file;
 	if (o.code_file) {

@@ -22,6 +22,8 @@
  *   --expect-in X,Y,W,H:RRGGBB:FRACTION[:TOL]
  *                                   --expect within that rectangle only
  *   --frame WxH                     fail unless the frame is W x H pixels
+ *   --title NAME                    fail unless the server's desktop name (a
+ *                                   viewer's window title) is NAME (\s: space)
  * Coordinates and sizes are pixels, or fractions of the frame's width and
  * height when written with a decimal point (0.5 = the middle), so that one
  * script fits any frame size.
@@ -199,6 +201,19 @@ static void do_expect(rfbClient *cl, const char *spec, int in_rect)
 	       rgb, got * 100, what, timeout_s, frac * 100);
 }
 
+static void do_title(rfbClient *cl, const char *spec)
+{
+	const char *got = cl->desktopName ? cl->desktopName : "";
+	char want[256];
+	size_t n = 0;
+	for (const char *s = spec; *s && n + 1 < sizeof want; s++)   /* \s = space */
+		want[n++] = s[0] == '\\' && s[1] == 's' ? (s++, ' ') : *s;
+	want[n] = '\0';
+	if (strcmp(got, want))
+		finish(0, "the desktop name is '%s', not '%s'", got, want);
+	fprintf(stderr, "%s: the desktop name is '%s'\n", prog, got);
+}
+
 static void do_frame(rfbClient *cl, const char *spec)
 {
 	int w, h;
@@ -324,7 +339,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: %s [-H host] [-P port] [-p password_file] [-t seconds] [-o status_file]\n"
 	        "       [--expect RRGGBB:FRAC[:TOL]] [--expect-in X,Y,W,H:RRGGBB:FRAC[:TOL]] [--shot FILE.png]\n"
-	        "       [--type TEXT] [--key CHORD] [--click X,Y[:B]] [--frame WxH] [--wait MS]... [host:port]\n",
+	        "       [--type TEXT] [--key CHORD] [--click X,Y[:B]] [--frame WxH] [--title NAME] [--wait MS]...\n"
+	        "       [host:port]\n",
 	        prog);
 	exit(2);
 }
@@ -349,7 +365,8 @@ int main(int argc, char **argv)
 			status_file = argv[++i];
 		else if ((!strcmp(a, "--expect") || !strcmp(a, "--shot") || !strcmp(a, "--type") ||
 		          !strcmp(a, "--wait") || !strcmp(a, "--key") || !strcmp(a, "--click") ||
-		          !strcmp(a, "--expect-in") || !strcmp(a, "--frame")) && i + 1 < argc) {
+		          !strcmp(a, "--expect-in") || !strcmp(a, "--frame") ||
+		          !strcmp(a, "--title")) && i + 1 < argc) {
 			if (!first_action)
 				first_action = i;
 			i++;
@@ -393,6 +410,8 @@ int main(int argc, char **argv)
 			do_expect(cl, argv[++i], 1);
 		else if (!strcmp(a, "--frame"))
 			do_frame(cl, argv[++i]);
+		else if (!strcmp(a, "--title"))
+			do_title(cl, argv[++i]);
 		else if (!strcmp(a, "--key"))
 			do_key(cl, argv[++i]);
 		else if (!strcmp(a, "--click"))

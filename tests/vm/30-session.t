@@ -19,7 +19,7 @@ tap_ok "$([ -n "$PORT" ]; echo $?)" "display_launcher listens on 127.0.0.1:$PORT
 cp "$CACHE/demo.kim" "$W/mobile/demo.kim"
 note='hello from kimberley'
 viewer="$VNCGRAB -H {host} -P {port} -p {password_file} -t 90 -o $W/viewer.status"
-viewer="$viewer --expect aa00aa:0.25 --frame 1024x768 --expect-in 0.9,0.9,0.1,0.1:aa00aa:0.95"
+viewer="$viewer --title VM\\stest\\sdisplay --expect aa00aa:0.25 --frame 1024x768 --expect-in 0.9,0.9,0.1,0.1:aa00aa:0.95"
 viewer="$viewer --expect-in 0,0,0.05,0.05:aa00aa:0.95 --shot $W/app.png --type hello\\sfrom\\skimberley\\n"
 viewer="$viewer --expect 00aa00:0.25 --shot $W/saved.png"
 t0=${EPOCHREALTIME/[.,]/}
@@ -30,7 +30,7 @@ t1=${EPOCHREALTIME/[.,]/}
 tap_is "$rc" 0 "mobile_launcher completes the session ($(( (t1 - t0) / 1000 )) ms)"
 [ "$rc" = 0 ] || tap_diag "$out" "$(tail -n 30 "$W/display.log")"
 tap_is "$(cat "$W/viewer.status" 2>/dev/null)" OK \
-	"the viewer saw the app's magenta screen fill the display's whole 1024x768 screen, typed, and saw it saved (green)"
+	"the viewer's title names the display; it saw the app's magenta screen fill the display's whole 1024x768 screen, typed, and saw it saved (green)"
 tap_ok "$([ -s "$W/app.png" ] && [ -s "$W/saved.png" ]; echo $?)" "screenshots of the app were taken"
 tap_is "$(mtype -i "$W/mobile/floppy.img" ::NOTE.TXT 2>&1 | tr -d '\r')" "$note" \
 	"the mobile's floppy holds the typed note (mtype)"
