@@ -138,8 +138,12 @@ fetch_url(const char *url, const char *path, uint64_t max_bytes,
 		kim_log("fetch", "url=%s bytes=%llu", url, (unsigned long long)k.got);
 		return 0;
 	case CURLE_HTTP_RETURNED_ERROR:
+		/* the code's sentence names a 404 already: say it once */
 		rc = http == 404 ? KIM_E_URL_NOT_FOUND : KIM_E_URL_FAILED;
-		snprintf(why, whylen, "the server answered HTTP %ld for %s", http, url);
+		if (http == 404)
+			snprintf(why, whylen, "%s", url);
+		else
+			snprintf(why, whylen, "the server answered HTTP %ld for %s", http, url);
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:

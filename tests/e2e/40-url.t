@@ -7,7 +7,7 @@
 # redirect there) are refused before any connection, with the very sentence
 # a closed port gets.
 . "$(dirname "$0")/lib.sh"
-tap_plan 21
+tap_plan 22
 e2e_setup
 start_display --max-file-size 2 --url-timeout 3 --url-allow 127.0.0.1/32; tap_ok $? "display up"
 mkdir "$W/www"
@@ -75,6 +75,7 @@ tap_is "$?" 0 "a session from a patch URL completes"
 tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "via-url" "... and the floppy holds the note"
 out=$(mobile x -i "http://127.0.0.1:$hport/nope.patch" demo 2>&1)
 tap_like "not found on its server \(HTTP 404\)" "$out" "a 404 is reported as such"
+tap_is "$(grep -o 'HTTP 404' <<< "$out" | wc -l)" 1 "... once: the message does not say it twice"
 closed=$(err "http://127.0.0.1:$cport/app.patch")
 tap_like "could not reach the patch URL's server" "$closed" "a refused connection is reported as such"
 out=$(mobile x -i "http://127.0.0.1:$hport/huge.patch" demo 2>&1)
