@@ -39,6 +39,8 @@ struct search {
 	int iface;
 	unsigned timeout_ms;
 	AvahiServiceBrowser *sb;
+	AvahiServiceBrowser *sb_wide; /* the wide-area domain's, if one was given */
+	char *domain;
 	AvahiServiceResolver *sr;
 	AvahiTimeout *deadline, *settle;
 	struct found *found;
@@ -152,6 +154,9 @@ static void search_free(struct search *s)
 		avahi_service_resolver_free(s->sr);
 	if (s->sb)
 		avahi_service_browser_free(s->sb);
+	if (s->sb_wide)
+		avahi_service_browser_free(s->sb_wide);
+	free(s->domain);
 	timer_free(k, &s->deadline);
 	timer_free(k, &s->settle);
 	while ((f = s->found)) {
@@ -327,9 +332,10 @@ static void deadline_cb(AvahiTimeout *t, void *data)
 	(void)t;
 	timer_free(s->k, &s->deadline);
 	if (s->want)
-		snprintf(msg, sizeof msg, "no %s named '%s' answered within %.1f s%s%s%s",
+		snprintf(msg, sizeof msg, "no %s named '%s' answered within %.1f s%s%s%s%s%s",
 		    what_of(s->kind), s->want, s->timeout_ms / 1000.0,
-		    *names ? " (in range: " : " (none in range", names, ")");
+		    *names ? " (in range: " : " (none in range", names, ")",
+		    s->domain ? " on the local network or in " : "", s->domain ? s->domain : "");
 	else
 		snprintf(msg, sizeof msg, "no %s answered within %.1f s%s; is the display "
 		    "running and on the same network?", what_of(s->kind), s->timeout_ms / 1000.0,
@@ -404,7 +410,7 @@ static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol 
 }
 
 void search_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind,
-    const char *name, int iface, unsigned timeout_ms)
+    const char *name, int iface, unsigned timeout_ms, const char *domain)
 {
 	struct search *s;
 	const char *problem = avahi_problem(k);
@@ -426,6 +432,20 @@ void search_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind,
 	s->deadline = timer_after(k, timeout_ms, deadline_cb, s);
 	s->sb = avahi_service_browser_new(k->avahi, iface < 0 ? AVAHI_IF_UNSPEC : iface,
 	    AVAHI_PROTO_UNSPEC, type_of(kind), NULL, 0, browse_cb, s);
+	/* Wide-area DNS-SD (docs/widearea.md): Avahi asks its unicast DNS
+	 * servers (resolv.conf) when given a domain other than "local", with
+	 * [wide-area] enable-wide-area=yes.  Results arrive at the same
+	 * callback and follow the same name rules; they carry their domain,
+	 * which the resolver is given. */
+	if (s->sb && domain && (s->domain = strdup(domain)) &&
+	    !(s->sb_wide = avahi_service_browser_new(k->avahi, AVAHI_IF_UNSPEC,
+	    AVAHI_PROTO_UNSPEC, type_of(kind), domain, 0, browse_cb, s))) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "cannot browse for %ss in %s: %s", what_of(kind),
+		    domain, avahi_strerror(avahi_client_errno(k->avahi)));
+		fail_search(s, KCM_ERR "Avahi", msg);
+		return;
+	}
 	if (!s->sb) {
 		char msg[512];
 		snprintf(msg, sizeof msg, "cannot browse for %ss: %s", what_of(kind),
@@ -458,6 +478,9 @@ void search_avahi_lost(struct kcm *k)
 		if (s->sb)
 			avahi_service_browser_free(s->sb);
 		s->sb = NULL;
+		if (s->sb_wide)
+			avahi_service_browser_free(s->sb_wide);
+		s->sb_wide = NULL;
 		if (!s->tun) /* a probing search no longer needs Avahi */
 			fail_search(s, KCM_ERR "NoAvahi", "avahi-daemon went away during the search");
 	}

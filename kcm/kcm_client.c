@@ -108,10 +108,31 @@ int kcm_unpublish(DBusConnection *c, const char *method, const char *name, char 
 int kcm_find(DBusConnection *c, const char *kind, const char *name, int ifindex,
     unsigned timeout_ms, unsigned *port, char **found, char **err)
 {
+	return kcm_find_in(c, kind, name, ifindex, timeout_ms, NULL, port, found, err);
+}
+
+int kcm_set_busy(DBusConnection *c, const char *name, int busy, char **err)
+{
+	dbus_bool_t b = busy ? TRUE : FALSE;
+	DBusMessage *r = call(c, 10000, err, "set_busy", DBUS_TYPE_STRING, &name,
+	    DBUS_TYPE_BOOLEAN, &b, DBUS_TYPE_INVALID);
+	if (!r)
+		return -1;
+	dbus_message_unref(r);
+	return 0;
+}
+
+int kcm_find_in(DBusConnection *c, const char *kind, const char *name, int ifindex,
+    unsigned timeout_ms, const char *domain, unsigned *port, char **found, char **err)
+{
 	dbus_int32_t i = ifindex;
 	dbus_uint32_t t = timeout_ms, p;
 	const char *n = name ? name : "", *got;
-	DBusMessage *r = call(c, (int)timeout_ms + 15000, err, "find", DBUS_TYPE_STRING,
+	DBusMessage *r = domain && *domain ?
+	    call(c, (int)timeout_ms + 15000, err, "find_in", DBUS_TYPE_STRING,
+	    &kind, DBUS_TYPE_STRING, &n, DBUS_TYPE_INT32, &i, DBUS_TYPE_UINT32, &t,
+	    DBUS_TYPE_STRING, &domain, DBUS_TYPE_INVALID) :
+	    call(c, (int)timeout_ms + 15000, err, "find", DBUS_TYPE_STRING,
 	    &kind, DBUS_TYPE_STRING, &n, DBUS_TYPE_INT32, &i, DBUS_TYPE_UINT32, &t,
 	    DBUS_TYPE_INVALID);
 	if (!r)
