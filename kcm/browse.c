@@ -41,6 +41,8 @@ struct search {
 	AvahiServiceBrowser *sb;
 	AvahiServiceBrowser *sb_wide; /* the wide-area domain's, if one was given */
 	char *domain;
+	AvahiTimeout *wide_retry;     /* the wide browser failed: ask again */
+	bool wide_logged;
 	AvahiServiceResolver *sr;
 	AvahiTimeout *deadline, *settle;
 	struct found *found;
@@ -157,6 +159,7 @@ static void search_free(struct search *s)
 	if (s->sb_wide)
 		avahi_service_browser_free(s->sb_wide);
 	free(s->domain);
+	timer_free(k, &s->wide_retry);
 	timer_free(k, &s->deadline);
 	timer_free(k, &s->settle);
 	while ((f = s->found)) {
@@ -351,15 +354,45 @@ static bool better(AvahiProtocol new, AvahiProtocol old)
 
 static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol proto,
     AvahiBrowserEvent event, const char *name, const char *type, const char *domain,
+    AvahiLookupResultFlags flags, void *data);
+
+static void wide_retry_cb(AvahiTimeout *t, void *data)
+{
+	struct search *s = data;
+	(void)t;
+	timer_free(s->k, &s->wide_retry);
+	if (!s->sb_wide && !s->sr && !s->tun && s->k->avahi)
+		s->sb_wide = avahi_service_browser_new(s->k->avahi, AVAHI_IF_UNSPEC,
+		    AVAHI_PROTO_UNSPEC, type_of(s->kind), s->domain, 0, browse_cb, s);
+	if (!s->sb_wide && !s->sr && !s->tun)
+		s->wide_retry = timer_after(s->k, 1000, wide_retry_cb, s);
+}
+
+static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol proto,
+    AvahiBrowserEvent event, const char *name, const char *type, const char *domain,
     AvahiLookupResultFlags flags, void *data)
 {
 	struct search *s = data;
 	struct found *f, **pp;
 	char msg[512];
-	(void)b; (void)type; (void)flags;
+	(void)type; (void)flags;
 
 	switch (event) {
 	case AVAHI_BROWSER_FAILURE:
+		if (b != s->sb) {
+			/* The wide-area query failed; NXDOMAIN is the usual answer
+			 * before the first display registers (a VNC export a moment
+			 * after the session starts).  Ask again each second until
+			 * the deadline; mDNS goes on meanwhile. */
+			if (!s->wide_logged && (s->wide_logged = true))
+				kcm_log("browse: %ss in %s: %s; asking again", what_of(s->kind),
+				    s->domain, avahi_strerror(avahi_client_errno(s->k->avahi)));
+			avahi_service_browser_free(b);
+			s->sb_wide = NULL;
+			timer_free(s->k, &s->wide_retry);
+			s->wide_retry = timer_after(s->k, 1000, wide_retry_cb, s);
+			return;
+		}
 		snprintf(msg, sizeof msg, "browsing for %ss failed: %s", what_of(s->kind),
 		    avahi_strerror(avahi_client_errno(s->k->avahi)));
 		fail_search(s, KCM_ERR "Avahi", msg);
