@@ -218,3 +218,18 @@ publisher_stop(struct publisher *p)
 	free(p->name);
 	free(p);
 }
+
+void
+publisher_busy(struct publisher *p, int busy)
+{
+	char *err = NULL;
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	if (kcm_set_busy(p->bus, p->name, busy, &err) != 0) {
+		fprintf(stderr, "display_launcher: marking '%s' %s in the listing: %s\n",
+		    p->name, busy ? "busy" : "free", err ? err : "?");
+		free(err);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
