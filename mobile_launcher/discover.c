@@ -10,6 +10,13 @@
 #include "kcm/kcm_client.h"
 
 static DBusConnection *bus;
+static const char *domain;	/* wide-area DNS-SD domain, or NULL */
+
+void
+discover_set_domain(const char *d)
+{
+	domain = d && *d ? d : NULL;
+}
 
 static int
 connect_once(char **err)
@@ -40,8 +47,8 @@ discover_display(const char *name, int ifindex, double timeout_s, unsigned *port
 	char *e = NULL;
 	if (connect_once(err) != 0)
 		return -1;
-	if (kcm_find(bus, "launcher", name, ifindex, to_ms(timeout_s), port, found_name,
-	    &e) == 0)
+	if (kcm_find_in(bus, "launcher", name, ifindex, to_ms(timeout_s), domain, port,
+	    found_name, &e) == 0)
 		return 0;
 	if (strcmp(kcm_last_error(), "org.kimberley.KCM.Error.Ambiguous") == 0) {
 		if (asprintf(err, "%s (use -n NAME)", e) < 0)
@@ -63,8 +70,8 @@ discover_vnc(const char *display_name, int ifindex, double timeout_s,
 	 * could not be reached yet. */
 	for (;;) {
 		char *e = NULL;
-		if (kcm_find(bus, "vnc", display_name, ifindex, to_ms(end - now()), port,
-		    NULL, &e) == 0)
+		if (kcm_find_in(bus, "vnc", display_name, ifindex, to_ms(end - now()),
+		    domain, port, NULL, &e) == 0)
 			return 0;
 		if (strcmp(kcm_last_error(), "org.kimberley.KCM.Error.ConnectFailed") != 0 ||
 		    now() + 0.25 >= end) {

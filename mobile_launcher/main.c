@@ -34,6 +34,7 @@
 struct mobile {
 	/* options */
 	const char *floppy, *patch_file, *patch_url, *direct, *display, *vm;
+	const char *domain;	/* --domain: wide-area DNS-SD */
 	const char *viewer;
 	int pings;
 	struct usb_opts usb;
@@ -103,6 +104,8 @@ usage(FILE *f)
 "  -i URL           the patch's http:// or https:// URL (the display fetches it)\n"
 "  -c HOST:PORT     direct link to a display (unencrypted; no discovery)\n"
 "  -n NAME          the display's name (when several are in range)\n"
+"  --domain DOMAIN  also look in this DNS domain (wide-area DNS-SD: displays\n"
+"                   on other subnets, registered in the site's DNS)\n"
 "  --viewer CMD     viewer command; placeholders {host} {port} {password_file}\n"
 "                   {vncpasswd_file} {display}\n"
 "                   (default: \"" VIEWER_DEFAULT "\")\n"
@@ -286,6 +289,7 @@ step_connect(struct mobile *m)
 	} else {
 		unsigned p;
 		char *err = NULL;
+		discover_set_domain(m->domain);
 		if (discover_display(m->display, -1, 10.0, &p, &m->display_name, &err) != 0)
 			die(m, 0, "%s", err ? err : "no display found");
 		snprintf(m->host, sizeof(m->host), "127.0.0.1");
@@ -578,6 +582,7 @@ step_end(struct mobile *m)
 static const struct option opts[] = {
 	{ "viewer", required_argument, NULL, 'V' },
 	{ "pings", required_argument, NULL, 'p' },
+	{ "domain", required_argument, NULL, 'D' },
 	{ "threshold", required_argument, NULL, 't' },
 	{ "usb", required_argument, NULL, 'u' },
 	{ "usb-if", required_argument, NULL, 'U' },
@@ -605,6 +610,7 @@ set_option(struct mobile *m, int code, const char *v, char *why, size_t whylen)
 	case 'i': m->patch_url = copy; return 0;
 	case 'c': m->direct = copy; return 0;
 	case 'n': m->display = copy; return 0;
+	case 'D': m->domain = copy; return 0;
 	case 'V': m->viewer = copy; return 0;
 	case 'U': m->usb.ifname = copy; return 0;
 	case 'L': m->log_file = copy; return 0;
