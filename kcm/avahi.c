@@ -47,6 +47,7 @@ static void client_cb(AvahiClient *c, AvahiClientState state, void *data)
 		kcm_log("avahi: %s", avahi_strerror(k->avahi_err));
 		pub_reset_all(k);
 		search_avahi_lost(k);
+		list_avahi_lost(k);
 		avahi_client_free(c);
 		k->avahi = NULL;
 		/* The daemon went away: wait for it to come back. */

@@ -337,8 +337,8 @@ static void deadline_cb(AvahiTimeout *t, void *data)
 	if (s->want)
 		snprintf(msg, sizeof msg, "no %s named '%s' answered within %.1f s%s%s%s%s%s",
 		    what_of(s->kind), s->want, s->timeout_ms / 1000.0,
-		    *names ? " (in range: " : " (none in range", names, ")",
-		    s->domain ? " on the local network or in " : "", s->domain ? s->domain : "");
+		    s->domain ? " on the local network or in " : "", s->domain ? s->domain : "",
+		    *names ? " (in range: " : " (none in range", names, ")");
 	else
 		snprintf(msg, sizeof msg, "no %s answered within %.1f s%s; is the display "
 		    "running and on the same network?", what_of(s->kind), s->timeout_ms / 1000.0,

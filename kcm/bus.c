@@ -181,6 +181,26 @@ static void do_find_call(struct kcm *k, DBusMessage *m, bool in_domain)
 	do_find(k, m, strcmp(kind, "vnc") ? KIND_LAUNCHER : KIND_VNC, name, iface, t, domain);
 }
 
+/* list(kind, interface, timeout_ms, domain) -> a(sss) (list.c). */
+static void do_list(struct kcm *k, DBusMessage *m)
+{
+	const char *kind, *domain, *why;
+	dbus_int32_t iface;
+	dbus_uint32_t t;
+	if (!get_args(k, m, DBUS_TYPE_STRING, &kind, DBUS_TYPE_INT32, &iface,
+	    DBUS_TYPE_UINT32, &t, DBUS_TYPE_STRING, &domain, DBUS_TYPE_INVALID))
+		return;
+	if ((strcmp(kind, "launcher") && strcmp(kind, "vnc") &&
+	    (why = "the kind must be \"launcher\" or \"vnc\"")) || (why = bad_iface(iface)) ||
+	    ((t == 0 || t > 600000) && (why = "the timeout must be 1..600000 ms")) ||
+	    (*domain && (why = wide_bad_domain(domain)))) {
+		bus_reply_error(k, m, KCM_ERR "InvalidArgs", "cannot list: %s", why);
+		return;
+	}
+	list_start(k, m, strcmp(kind, "vnc") ? KIND_LAUNCHER : KIND_VNC, iface, t,
+	    *domain ? domain : NULL);
+}
+
 /* set_busy(name, busy): the display launcher's hook at a session's start
  * and end; the TXT record says state=busy or state=free. */
 static void do_set_busy(struct kcm *k, DBusMessage *m)
@@ -232,6 +252,8 @@ static DBusHandlerResult on_message(DBusConnection *c, DBusMessage *m, void *dat
 		do_find_call(k, m, true);
 	else if (!strcmp(member, "set_busy"))
 		do_set_busy(k, m);
+	else if (!strcmp(member, "list"))
+		do_list(k, m);
 	else if (!strcmp(member, "identity"))
 		reply_string(k, m, k->fingerprint);
 	else

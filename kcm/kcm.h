@@ -118,6 +118,11 @@ void search_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind,
 void search_owner_gone(struct kcm *k, const char *owner);
 void search_avahi_lost(struct kcm *k);
 
+/* list.c: the listing, name + state (busy/free) + domain, for a person. */
+void list_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind, int iface,
+    unsigned timeout_ms, const char *domain);
+void list_avahi_lost(struct kcm *k);
+
 /* bus.c */
 int bus_start(struct kcm *k);
 void bus_reply_error(struct kcm *k, DBusMessage *call, const char *name,

@@ -186,3 +186,60 @@ int kcm_identity(DBusConnection *c, char **fingerprint, char **err)
 	dbus_message_unref(r);
 	return 0;
 }
+
+int kcm_list(DBusConnection *c, const char *kind, int ifindex, unsigned timeout_ms,
+    const char *domain, struct kcm_listed **out, int *n, char **err)
+{
+	dbus_int32_t i = ifindex;
+	dbus_uint32_t t = timeout_ms;
+	const char *d = domain ? domain : "";
+	DBusMessageIter it, arr, st;
+	DBusMessage *r = call(c, (int)timeout_ms + 15000, err, "list", DBUS_TYPE_STRING,
+	    &kind, DBUS_TYPE_INT32, &i, DBUS_TYPE_UINT32, &t, DBUS_TYPE_STRING, &d,
+	    DBUS_TYPE_INVALID);
+	int cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (!r)
+		return -1;
+	if (!dbus_message_iter_init(r, &it) ||
+	    strcmp(dbus_message_get_signature(r), "a(sss)") != 0) {
+		dbus_message_unref(r);
+		set_err(err, "KCM gave a malformed answer to list");
+		return -1;
+	}
+	dbus_message_iter_recurse(&it, &arr);
+	while (dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRUCT) {
+		const char *f[3];
+		int j;
+		dbus_message_iter_recurse(&arr, &st);
+		for (j = 0; j < 3; j++) {
+			dbus_message_iter_get_basic(&st, &f[j]);
+			dbus_message_iter_next(&st);
+		}
+		if (*n == cap) {
+			struct kcm_listed *g = realloc(*out, sizeof **out * (size_t)(cap = cap * 2 + 4));
+			if (!g)
+				break;
+			*out = g;
+		}
+		(*out)[*n].name = strdup(f[0]);
+		(*out)[*n].state = strdup(f[1]);
+		(*out)[*n].domain = strdup(f[2]);
+		(*n)++;
+		dbus_message_iter_next(&arr);
+	}
+	dbus_message_unref(r);
+	return 0;
+}
+
+void kcm_list_free(struct kcm_listed *l, int n)
+{
+	int i;
+	for (i = 0; i < n; i++) {
+		free(l[i].name);
+		free(l[i].state);
+		free(l[i].domain);
+	}
+	free(l);
+}

@@ -7,6 +7,8 @@
  *                                               prints "PORT NAME"
  *   kcmctl unpublish [--vnc] NAME
  *   kcmctl busy NAME yes|no                     the TXT state (set_busy)
+ *   kcmctl list [--vnc] [-i IFINDEX] [-t MS] [--domain DOMAIN]
+ *                                 prints "NAME<TAB>free|busy<TAB>DOMAIN" lines
  *
  * KCM ties publications and tunnels to the caller's bus connection, so
  * --hold keeps kcmctl (and them) alive until it gets SIGTERM or SIGINT. */
@@ -24,7 +26,8 @@ static void usage(void)
 	    "       kcmctl publish [--vnc] [-i IFINDEX] [--hold] NAME PORT\n"
 	    "       kcmctl browse [--vnc] [-i IFINDEX] [-t MS] [--domain DOMAIN] [--hold] [NAME]\n"
 	    "       kcmctl unpublish [--vnc] NAME\n"
-	    "       kcmctl busy NAME yes|no\n");
+	    "       kcmctl busy NAME yes|no\n"
+	    "       kcmctl list [--vnc] [-i IFINDEX] [-t MS] [--domain DOMAIN]\n");
 	exit(2);
 }
 
@@ -94,6 +97,16 @@ int main(int argc, char **argv)
 		    ifindex, timeout, domain, &port, &out, &err) < 0)
 			goto fail;
 		printf("%u %s\n", port, out);
+	} else if (!strcmp(cmd, "list") && optind == argc) {
+		struct kcm_listed *l;
+		int n;
+		if (kcm_list(bus, vnc ? "vnc" : "launcher", ifindex, timeout, domain, &l, &n,
+		    &err) < 0)
+			goto fail;
+		for (c = 0; c < n; c++)
+			printf("%s\t%s\t%s\n", l[c].name, *l[c].state ? l[c].state : "-",
+			    l[c].domain);
+		kcm_list_free(l, n);
 	} else if (!strcmp(cmd, "busy") && optind + 2 == argc &&
 	    (!strcmp(argv[optind + 1], "yes") || !strcmp(argv[optind + 1], "no"))) {
 		if (kcm_set_busy(bus, argv[optind], !strcmp(argv[optind + 1], "yes"), &err) < 0)

@@ -242,7 +242,7 @@ static void put_txt(FILE *f, struct widearea *w, const struct wide_rec *r, bool 
 	fprintf(f, "update %s ", add ? "add" : "delete");
 	put_instance(f, w, r);
 	if (add)
-		fprintf(f, " %d", KCM_WIDE_TTL);
+		fprintf(f, " %d", KCM_WIDE_TXT_TTL);
 	fprintf(f, " TXT \"txtvers=1\" \"proto=" KCM_PROTO_VERSION "\" \"state=%s\"\n",
 	    r->busy ? "busy" : "free");
 }
