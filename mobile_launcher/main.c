@@ -104,6 +104,7 @@ usage(FILE *f)
 "  -i URL           the patch's http:// or https:// URL (the display fetches it)\n"
 "  -c HOST:PORT     direct link to a display (unencrypted; no discovery)\n"
 "  -n NAME          the display's name (when several are in range)\n"
+"  --list           list the displays in range, free or busy, and exit\n"
 "  --domain DOMAIN  also look in this DNS domain (wide-area DNS-SD: displays\n"
 "                   on other subnets, registered in the site's DNS)\n"
 "  --viewer CMD     viewer command; placeholders {host} {port} {password_file}\n"
@@ -583,6 +584,7 @@ static const struct option opts[] = {
 	{ "viewer", required_argument, NULL, 'V' },
 	{ "pings", required_argument, NULL, 'p' },
 	{ "domain", required_argument, NULL, 'D' },
+	{ "list", no_argument, NULL, 'l' },
 	{ "threshold", required_argument, NULL, 't' },
 	{ "usb", required_argument, NULL, 'u' },
 	{ "usb-if", required_argument, NULL, 'U' },
@@ -690,7 +692,7 @@ main(int argc, char **argv)
 	/* static: what it points to stays reachable until exit (LeakSanitizer) */
 	static struct mobile m;
 	char why[256];
-	int c;
+	int c, list = 0;
 
 	memset(&m, 0, sizeof(m));
 	m.viewer = VIEWER_DEFAULT;
@@ -703,11 +705,27 @@ main(int argc, char **argv)
 		case 'q': m.quiet = 1; break;
 		case 'v': m.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
+		case 'l': list = 1; break;
 		case '?': usage(stderr); return 2;
 		default:
 			if (set_option(&m, c, optarg, why, sizeof(why)) != 0)
 				die(&m, 0, "%s (see -h)", why);
 		}
+	}
+	if (list && argc == optind) {	/* --list: the listing, nothing else */
+		char *text = NULL, *err = NULL;
+		int n;
+		discover_set_domain(m.domain);
+		if (discover_list(5.0, &text, &n, &err) != 0)
+			die(&m, 0, "cannot list the displays: %s", err ? err : "?");
+		if (n == 0)
+			printf("No Kimberley display is in range%s%s.\n",
+			    m.domain ? " here or in " : "", m.domain ? m.domain : "");
+		else
+			printf("%d Kimberley display%s in range: %s\n", n,
+			    n == 1 ? " is" : "s are", text);
+		free(text);
+		return 0;
 	}
 	if (argc - optind != 1) {
 		usage(stderr);

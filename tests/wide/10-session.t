@@ -12,7 +12,7 @@ DL=$ROOT/display_launcher/display_launcher
 ML=$ROOT/mobile_launcher/mobile_launcher
 FIX=$ROOT/tests/fixtures
 INST='Room\032S._kimberley._tcp.kim.test'
-tap_plan 22
+tap_plan 26
 wide_up
 [ -x "$DL" ] && [ -x "$ML" ] || { echo "Bail out! build the launchers first"; exit 1; }
 
@@ -36,6 +36,12 @@ tap_like "Room.032S;_kimberley._tcp;local" "$(on_disp timeout 4 avahi-browse -rp
 	"avahi-browse on disp sees Room S on its own subnet (mDNS)"
 tap_is "$(on_mob timeout 4 avahi-browse -pt _kimberley._tcp | grep -c Room)" 0 \
 	"avahi-browse on mob does not (mDNS stops at the router)"
+
+tap_is "$(on_mob "$ML" --list)" "No Kimberley display is in range." \
+	"mobile_launcher --list on mob, mDNS only: no display"
+tap_is "$(on_mob "$ML" --list --domain kim.test)" \
+	"1 Kimberley display is in range: 'Room S' (free, in kim.test)" \
+	"mobile_launcher --list --domain kim.test: Room S, free"
 
 mkfs.vfat -C -n KIMFLOPPY "$W/f.img" 1440 > /dev/null
 mcopy -i "$W/f.img" - ::KEEP.TXT <<< "kept from before"
@@ -71,6 +77,20 @@ for i in $(seq 10); do
 done
 tap_like '"state=busy"' "$mdns" "... and so does the mDNS TXT on disp's subnet (avahi-browse -rpt)"
 tap_diag "mDNS TXT seen busy $(echo "$(date +%s.%N) - $t0" | bc) s after the DNS said so"
+# mob's Avahi caches the TXT record it saw before the session (free) for
+# its TTL, 5 s (KCM_WIDE_TXT_TTL): the listing says busy within that.
+t0=$(date +%s.%N)
+for i in $(seq 40); do
+	listed=$(on_mob "$KCMCTL" list -t 3000 --domain kim.test)
+	[[ $listed == *busy* ]] && break
+	sleep 0.25
+done
+tap_is "$listed" "Room S	busy	kim.test" \
+	"kcmctl list --domain kim.test on mob during the session: busy"
+tap_diag "the listing on mob said busy $(echo "$(date +%s.%N) - $t0" | bc) s after the DNS did"
+tap_is "$(on_mob "$ML" --list --domain kim.test)" \
+	"1 Kimberley display is in range: 'Room S' (busy, in kim.test)" \
+	"... and mobile_launcher --list says so"
 for i in $(seq 50); do
 	vnc=$(dig_short mob _kimberley-vnc._tcp.kim.test PTR)
 	[ -n "$vnc" ] && break
