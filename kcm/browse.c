@@ -413,6 +413,8 @@ static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol 
 		} else if (better(proto, f->proto)) {
 			f->iface = iface;
 			f->proto = proto;
+			free(f->domain); /* resolve where this result came from */
+			f->domain = strdup(domain);
 		}
 		f->refs++;
 		if (s->want && strcasecmp(s->want, name) == 0)

@@ -103,9 +103,13 @@ int main(int argc, char **argv)
 		if (kcm_list(bus, vnc ? "vnc" : "launcher", ifindex, timeout, domain, &l, &n,
 		    &err) < 0)
 			goto fail;
-		for (c = 0; c < n; c++)
+		for (c = 0; c < n; c++) {
+			for (char *p = l[c].name; *p; p++) /* names from the network */
+				if ((unsigned char)*p < 0x20 || *p == 0x7f)
+					*p = '?';
 			printf("%s\t%s\t%s\n", l[c].name, *l[c].state ? l[c].state : "-",
 			    l[c].domain);
+		}
 		kcm_list_free(l, n);
 	} else if (!strcmp(cmd, "busy") && optind + 2 == argc &&
 	    (!strcmp(argv[optind + 1], "yes") || !strcmp(argv[optind + 1], "no"))) {
