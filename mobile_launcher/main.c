@@ -712,7 +712,12 @@ main(int argc, char **argv)
 				die(&m, 0, "%s (see -h)", why);
 		}
 	}
-	if (list && argc == optind) {	/* --list: the listing, nothing else */
+	if (list && argc != optind) {
+		fprintf(stderr, "mobile_launcher: --list takes no vm_name; it lists "
+		    "the displays and exits\n");
+		return 2;
+	}
+	if (list) {	/* --list: the listing, nothing else */
 		char *text = NULL, *err = NULL;
 		int n;
 		discover_set_domain(m.domain);
