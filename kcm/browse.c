@@ -471,7 +471,10 @@ void search_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind,
 	 * servers (resolv.conf) when given a domain other than "local", with
 	 * [wide-area] enable-wide-area=yes.  Results arrive at the same
 	 * callback and follow the same name rules; they carry their domain,
-	 * which the resolver is given. */
+	 * which the resolver is given.  No domain given: the one the network
+	 * announces, if any (domains.c). */
+	if (!domain && iface < 0) /* not for one link (the USB fallback) */
+		domain = domains_first(k);
 	if (s->sb && domain && (s->domain = strdup(domain)) &&
 	    !(s->sb_wide = avahi_service_browser_new(k->avahi, AVAHI_IF_UNSPEC,
 	    AVAHI_PROTO_UNSPEC, type_of(kind), domain, 0, browse_cb, s))) {
@@ -519,4 +522,17 @@ void search_avahi_lost(struct kcm *k)
 		if (!s->tun) /* a probing search no longer needs Avahi */
 			fail_search(s, KCM_ERR "NoAvahi", "avahi-daemon went away during the search");
 	}
+}
+
+/* A browse domain was announced (domains.c): searches that have none yet
+ * (started before it was known, e.g. right after KCM's activation) look
+ * there too. */
+void search_domain_added(struct kcm *k, const char *domain)
+{
+	struct search *s;
+	for (s = k->searches; s; s = s->next)
+		if (!s->domain && s->iface < 0 && !s->sb_wide && !s->sr && !s->tun && s->sb &&
+		    (s->domain = strdup(domain)))
+			s->sb_wide = avahi_service_browser_new(k->avahi, AVAHI_IF_UNSPEC,
+			    AVAHI_PROTO_UNSPEC, type_of(s->kind), domain, 0, browse_cb, s);
 }

@@ -123,6 +123,13 @@ void list_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind, int iface,
     unsigned timeout_ms, const char *domain);
 void list_avahi_lost(struct kcm *k);
 
+/* domains.c: browse domains the network announces (Avahi's domain browser). */
+void domains_start(struct kcm *k);
+void domains_lost(struct kcm *k);
+const char *domains_first(struct kcm *k); /* NULL if none */
+/* browse.c: a browse domain appeared; searches given none use it. */
+void search_domain_added(struct kcm *k, const char *domain);
+
 /* bus.c */
 int bus_start(struct kcm *k);
 void bus_reply_error(struct kcm *k, DBusMessage *call, const char *name,

@@ -218,6 +218,8 @@ void list_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind, int iface,
 	l->deadline = timer_after(k, timeout_ms, deadline_cb, l);
 	l->sb[0] = avahi_service_browser_new(k->avahi, iface < 0 ? AVAHI_IF_UNSPEC : iface,
 	    AVAHI_PROTO_UNSPEC, type_of(kind), NULL, 0, browse_cb, l);
+	if (!domain && iface < 0)
+		domain = domains_first(k); /* the network's, if it announces one */
 	if (domain)
 		l->sb[1] = avahi_service_browser_new(k->avahi, AVAHI_IF_UNSPEC,
 		    AVAHI_PROTO_UNSPEC, type_of(kind), domain, 0, browse_cb, l);

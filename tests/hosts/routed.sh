@@ -2,7 +2,10 @@
 # router, with a DNS server for wide-area DNS-SD (docs/widearea.md).  Bash.
 #
 #   . tests/hosts/routed.sh          (sources hosts.sh)
-#   routed_up [--service-dir DIR]...
+#   routed_up [--search-domain] [--service-dir DIR]...
+#                                    --search-domain: mob's resolv.conf also
+#                                    says "search kim.test" (a browse domain
+#                                    the network announces, as DHCP would)
 #   on_disp / on_mob / hosts_bg / hosts_env / hosts_ifindex / hosts_down
 #                                    as in hosts.sh (docs/test-hosts.md)
 #   on_router CMD...                 run CMD in the router namespace
@@ -105,7 +108,7 @@ EOF
 routed_up() {
     local -
     set +e  # callers may run under set -e: teardown must not stop halfway
-    local h ns
+    local h ns search=
     _HOSTS_SERVICE_DIRS=()
     _HOSTS_AVAHI_IPV6=no
     _HOSTS_AVAHI_WIDE=yes
@@ -113,6 +116,7 @@ routed_up() {
     while [ $# -gt 0 ]; do
         case $1 in
             --service-dir) _HOSTS_SERVICE_DIRS+=("$2"); shift 2 ;;
+            --search-domain) search=1; shift ;;
             *) _hosts_err "routed_up: unknown option '$1'"; return 1 ;;
         esac
     done
@@ -144,6 +148,7 @@ routed_up() {
     mkdir -p "/etc/netns/$NS_DISP" "/etc/netns/$NS_MOB"
     echo "nameserver $ROUTER_DISP_IP" > "/etc/netns/$NS_DISP/resolv.conf"
     echo "nameserver $ROUTER_MOB_IP" > "/etc/netns/$NS_MOB/resolv.conf"
+    [ -z "$search" ] || echo "search $WIDE_DOMAIN" >> "/etc/netns/$NS_MOB/resolv.conf"
     _routed_named || { hosts_down; return 1; }
     for h in disp mob; do
         _hosts_start_buses "$h" || { hosts_down; return 1; }
