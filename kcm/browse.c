@@ -42,6 +42,8 @@ struct search {
 	AvahiServiceBrowser *sb_wide; /* the wide-area domain's, if one was given */
 	char *domain;
 	AvahiTimeout *wide_retry;     /* the wide browser failed: ask again */
+	AvahiServiceResolver *sr_direct; /* the wanted name, resolved in the domain */
+	AvahiTimeout *direct_retry;
 	bool wide_logged;
 	AvahiServiceResolver *sr;
 	AvahiTimeout *deadline, *settle;
@@ -160,6 +162,9 @@ static void search_free(struct search *s)
 		avahi_service_browser_free(s->sb_wide);
 	free(s->domain);
 	timer_free(k, &s->wide_retry);
+	if (s->sr_direct)
+		avahi_service_resolver_free(s->sr_direct);
+	timer_free(k, &s->direct_retry);
 	timer_free(k, &s->deadline);
 	timer_free(k, &s->settle);
 	while ((f = s->found)) {
@@ -356,6 +361,50 @@ static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol 
     AvahiBrowserEvent event, const char *name, const char *type, const char *domain,
     AvahiLookupResultFlags flags, void *data);
 
+/* A name in a wide-area domain is also resolved directly (its SRV and TXT,
+ * RFC 6763 section 4), beside the browse: a mobile's Avahi keeps the PTR
+ * set it saw for its TTL, so a display registered since then would be
+ * invisible to the browse until it expires.  A failure (NXDOMAIN: not
+ * registered yet) asks again each second until the deadline; success goes
+ * the browse's way (resolve_cb), unless the browse got there first. */
+static void direct_start(struct search *s);
+
+static void direct_retry_cb(AvahiTimeout *t, void *data)
+{
+	struct search *s = data;
+	(void)t;
+	timer_free(s->k, &s->direct_retry);
+	direct_start(s);
+}
+
+static void direct_cb(AvahiServiceResolver *r, AvahiIfIndex iface, AvahiProtocol proto,
+    AvahiResolverEvent event, const char *name, const char *type, const char *domain,
+    const char *host, const AvahiAddress *a, uint16_t port, AvahiStringList *txt,
+    AvahiLookupResultFlags flags, void *data)
+{
+	struct search *s = data;
+	s->sr_direct = NULL;
+	if (event != AVAHI_RESOLVER_FOUND || s->sr || s->tun) {
+		avahi_service_resolver_free(r);
+		if (event != AVAHI_RESOLVER_FOUND && !s->sr && !s->tun)
+			s->direct_retry = timer_after(s->k, 1000, direct_retry_cb, s);
+		return;
+	}
+	timer_free(s->k, &s->settle);
+	free(s->chosen);
+	s->chosen = strdup(name);
+	s->sr = r; /* resolve_cb frees it */
+	resolve_cb(r, iface, proto, event, name, type, domain, host, a, port, txt, flags, s);
+}
+
+static void direct_start(struct search *s)
+{
+	if (s->want && s->domain && !s->sr_direct && !s->sr && !s->tun && s->k->avahi)
+		s->sr_direct = avahi_service_resolver_new(s->k->avahi, AVAHI_IF_UNSPEC,
+		    AVAHI_PROTO_UNSPEC, s->want, type_of(s->kind), s->domain, AVAHI_PROTO_INET,
+		    0, direct_cb, s);
+}
+
 static void wide_retry_cb(AvahiTimeout *t, void *data)
 {
 	struct search *s = data;
@@ -484,6 +533,7 @@ void search_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind,
 		fail_search(s, KCM_ERR "Avahi", msg);
 		return;
 	}
+	direct_start(s);
 	if (!s->sb) {
 		char msg[512];
 		snprintf(msg, sizeof msg, "cannot browse for %ss: %s", what_of(kind),
@@ -519,6 +569,9 @@ void search_avahi_lost(struct kcm *k)
 		if (s->sb_wide)
 			avahi_service_browser_free(s->sb_wide);
 		s->sb_wide = NULL;
+		if (s->sr_direct)
+			avahi_service_resolver_free(s->sr_direct);
+		s->sr_direct = NULL;
 		if (!s->tun) /* a probing search no longer needs Avahi */
 			fail_search(s, KCM_ERR "NoAvahi", "avahi-daemon went away during the search");
 	}
@@ -533,6 +586,9 @@ void search_domain_added(struct kcm *k, const char *domain)
 	for (s = k->searches; s; s = s->next)
 		if (!s->domain && s->iface < 0 && !s->sb_wide && !s->sr && !s->tun && s->sb &&
 		    (s->domain = strdup(domain)))
+		{
 			s->sb_wide = avahi_service_browser_new(k->avahi, AVAHI_IF_UNSPEC,
 			    AVAHI_PROTO_UNSPEC, type_of(s->kind), domain, 0, browse_cb, s);
+			direct_start(s);
+		}
 }

@@ -237,12 +237,19 @@ static void put_instance(FILE *f, struct widearea *w, const struct wide_rec *r)
 	fprintf(f, ".%s.%s", r->type, w->domain);
 }
 
+/* A session's VNC export gets a new port each session: a mobile's cache
+ * must not keep the last one long (the next person would be refused). */
+static bool is_vnc(const struct wide_rec *r)
+{
+	return strcmp(r->type, KCM_TYPE_VNC) == 0;
+}
+
 static void put_txt(FILE *f, struct widearea *w, const struct wide_rec *r, bool add)
 {
 	fprintf(f, "update %s ", add ? "add" : "delete");
 	put_instance(f, w, r);
 	if (add)
-		fprintf(f, " %d", KCM_WIDE_TXT_TTL);
+		fprintf(f, " %d", is_vnc(r) ? KCM_WIDE_VNC_TTL : KCM_WIDE_TXT_TTL);
 	fprintf(f, " TXT \"txtvers=1\" \"proto=" KCM_PROTO_VERSION "\" \"state=%s\"\n",
 	    r->busy ? "busy" : "free");
 }
@@ -252,7 +259,7 @@ static void put_records(FILE *f, struct widearea *w, const struct wide_rec *r, b
 	const char *op = add ? "add" : "delete";
 	char ttl[16] = "";
 	if (add)
-		snprintf(ttl, sizeof ttl, " %d", KCM_WIDE_TTL);
+		snprintf(ttl, sizeof ttl, " %d", is_vnc(r) ? KCM_WIDE_VNC_TTL : KCM_WIDE_TTL);
 	fprintf(f, "update %s %s.%s%s PTR ", op, r->type, w->domain, ttl);
 	put_instance(f, w, r);
 	fprintf(f, "\nupdate %s ", op);
