@@ -311,7 +311,7 @@ static void finish(struct kcm *k)
 {
 	struct widearea *w = W(k);
 	int st = 0;
-	char *nl;
+	char *nl, *say;
 	if (w->watch)
 		k->api->watch_free(w->watch);
 	w->watch = NULL;
@@ -325,6 +325,8 @@ static void finish(struct kcm *k)
 		*nl = ' ';
 	if ((nl = strchr(w->buf, '\n')))
 		*nl = '\0';
+	for (say = w->buf; *say == ';' || *say == ' '; say++) /* nsupdate's "; " */
+		;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		kcm_log("wide-area: %s in %s: done", w->cur->what, w->domain);
 	else
@@ -332,7 +334,7 @@ static void finish(struct kcm *k)
 		    "affected)", w->cur->what, w->domain,
 		    WIFEXITED(st) ? "exited with" : "was killed by signal",
 		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
-		    w->len ? ": " : "", w->buf);
+		    *say ? ": " : "", say);
 	job_free(w->cur);
 	w->cur = NULL;
 	w->len = 0;
