@@ -375,7 +375,8 @@ static int spawn(struct kcm *k, struct job *j)
 	int in[2], out[2], r;
 	char t[16];
 	posix_spawn_file_actions_t fa;
-	char *argv[] = { "nsupdate", "-k", w->key, "-t", t, NULL };
+	char *argv[] = { "nsupdate", "-k", w->key, "-t", t, "-u", KCM_WIDE_UDP_WAIT,
+	    "-r", KCM_WIDE_UDP_RETRIES, NULL };
 	snprintf(t, sizeof t, "%d", KCM_WIDE_NSUPDATE_TIMEOUT);
 	if (pipe2(in, O_CLOEXEC) < 0)
 		return -1;

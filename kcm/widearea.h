@@ -12,7 +12,11 @@ struct wide_rec;
 #define KCM_WIDE_TTL 10            /* seconds, PTR, SRV and A records */
 #define KCM_WIDE_TXT_TTL 5         /* the TXT (busy/free): caches keep it this long */
 #define KCM_WIDE_VNC_TTL 1         /* a session's VNC export: a new port each session */
-#define KCM_WIDE_NSUPDATE_TIMEOUT 5 /* nsupdate -t: seconds per update */
+#define KCM_WIDE_NSUPDATE_TIMEOUT 5 /* nsupdate -t: seconds per update (TCP) */
+/* nsupdate over UDP ignores -t: -u 1 -r 2 waits 1 s per try, 3 tries, so
+ * a server that does not answer costs 3 s (nsupdate's defaults: 12 s). */
+#define KCM_WIDE_UDP_WAIT "1"
+#define KCM_WIDE_UDP_RETRIES "2"
 
 /* Configure publishing in DOMAIN (NULL or "": off).  server: "ADDR" or
  * "ADDR:PORT" (NULL: nsupdate asks the zone's SOA); key: the TSIG key file
@@ -31,7 +35,7 @@ void wide_set(struct kcm *k, struct wide_rec **rp, const char *type,
 /* Remove exactly the records *rp added; *rp becomes NULL. */
 void wide_drop(struct kcm *k, struct wide_rec **rp);
 /* KCM is stopping: finish queued updates and remove every record, waiting
- * (each nsupdate is bounded by KCM_WIDE_NSUPDATE_TIMEOUT). */
+ * (each nsupdate is bounded: 3 s over UDP, KCM_WIDE_NSUPDATE_TIMEOUT TCP). */
 void wide_shutdown(struct kcm *k);
 /* Check a DNS domain name (labels of letters, digits, '-', '_').  Returns
  * NULL or a sentence. */

@@ -89,7 +89,9 @@ zone "$WIDE_DOMAIN" {
 	update-policy { grant $WIDE_KEY_NAME zonesub ANY; };
 };
 EOF
-    on_router named -f -u root -c "$d/named.conf" > "$d/named.out" 2>&1 &
+    # ip netns exec execs named: $! is named's own PID (a shell function
+    # in the background would leave a subshell's there)
+    ip netns exec "$NS_ROUTER" named -f -u root -c "$d/named.conf" > "$d/named.out" 2>&1 &
     NAMED_PID=$!
     _HOSTS_PIDS+=("$NAMED_PID")
     for n in $(seq 200); do

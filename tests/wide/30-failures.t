@@ -4,9 +4,11 @@
 # updates; a KCM with the wrong key logs the refusal clearly and goes on
 # publishing over mDNS; an instance name with dots, a backslash, quotes,
 # spaces and UTF-8 is registered intact (RFC 6763 section 4.3), found by
-# name from the other subnet, and removed without a trace.
+# name from the other subnet, and removed without a trace; with the DNS
+# server silent (its packets dropped), a removal fails within KCM's bound
+# (3 s), logged, and mDNS withdraws all the same.
 . "$(dirname "$0")/lib.sh"
-tap_plan 15
+tap_plan 19
 wide_up
 
 kcm_fails() {  # kcm_fails PATTERN DESCRIPTION KCM-OPTIONS...
@@ -68,4 +70,23 @@ stop "$PUB_PID"
 for i in $(seq 50); do [ -z "$(dig_short mob _kimberley._tcp.kim.test PTR)" ] && break; sleep 0.1; done
 tap_is "$(on_router dig +noall +answer @127.0.0.1 kim.test AXFR | awk '{print $4}' | sort | uniq -c | awk '{printf "%s %s ", $1, $2}')" \
 	"1 A 1 NS 2 SOA " "withdrawn: the zone holds only what it started with (AXFR)"
+
+# The DNS server falls silent while a display is registered: the router
+# drops DNS packets (no answer, no ICMP error).
+publish disp "Room D" "$EPORT"
+for i in $(seq 50); do grep -q "register 'Room D' in kim.test: done" "$HOSTS_DIR/disp/session.log" && break; sleep 0.1; done
+tap_like "register 'Room D' in kim.test: done" "$(kcm_log_of disp)" "Room D registered"
+on_router iptables -w -I INPUT -p udp --dport 53 -j DROP
+t0=$(date +%s.%N)
+stop "$PUB_PID"
+for i in $(seq 150); do grep -q "could not remove 'Room D'" "$HOSTS_DIR/disp/session.log" && break; sleep 0.1; done
+t1=$(date +%s.%N)
+tap_like "wide-area: could not remove 'Room D' in kim.test: nsupdate exited with [0-9]+: .*\(mDNS is not affected\)" \
+	"$(kcm_log_of disp)" "with the server silent, the removal fails and is logged"
+tap_diag "$(grep "could not remove 'Room D'" "$HOSTS_DIR/disp/session.log")"
+tap_ok "$(awk -v a="$t0" -v b="$t1" 'BEGIN{exit !(b-a < 8)}'; echo $?)" \
+	"... within KCM's bound, not nsupdate's 12 s ($(echo "$t1 - $t0" | bc) s)"
+for i in $(seq 30); do on_disp timeout 3 avahi-browse -pt _kimberley._tcp | grep -q 'Room.032D' || break; sleep 0.2; done
+tap_is "$(on_disp timeout 3 avahi-browse -pt _kimberley._tcp | grep -c 'Room.032D')" 0 \
+	"... and mDNS has withdrawn Room D all the same"
 exit $_tap_failed
