@@ -54,7 +54,7 @@ _routed_veth() {  # HOST-NS IFNAME ROUTER-IFNAME HOST-IP ROUTER-IP
 }
 
 _routed_named() {
-    local d=$ROUTED_DIR n
+    local d=$ROUTED_DIR
     mkdir -p "$d/named"
     tsig-keygen -a hmac-sha256 "$WIDE_KEY_NAME" > "$d/update.key" || return 1
     WIDE_KEY=$d/update.key
@@ -94,7 +94,7 @@ EOF
     ip netns exec "$NS_ROUTER" named -f -u root -c "$d/named.conf" > "$d/named.out" 2>&1 &
     NAMED_PID=$!
     _HOSTS_PIDS+=("$NAMED_PID")
-    for n in $(seq 200); do
+    for _ in $(seq 200); do
         if on_router dig +short +time=1 +tries=1 @127.0.0.1 "$WIDE_DOMAIN" SOA \
             2>/dev/null | grep -q hostmaster; then
             return 0
