@@ -1,7 +1,7 @@
 /* domains.c -- the browse domains the network announces, as Avahi sees
- * them (docs/widearea.md): its domain browser reports the domains of
- * b._dns-sd._udp answers, resolv.conf's search domains and avahi-daemon's
- * browse-domains=.  A search or listing given no domain uses the first of
+ * them (docs/widearea.md): its domain browser reports resolv.conf's search
+ * domains (set by DHCP) and avahi-daemon's browse-domains= (Avahi 0.8 does
+ * not follow b._dns-sd._udp records in a unicast domain).  A search or listing given no domain uses the first of
  * them ("local" aside), so a mobile on a site whose network announces its
  * domain needs no --domain. */
 #include <stdlib.h>
