@@ -8,7 +8,7 @@
 # server silent (its packets dropped), a removal fails within KCM's bound
 # (3 s), logged, and mDNS withdraws all the same.
 . "$(dirname "$0")/lib.sh"
-tap_plan 19
+tap_plan 21
 wide_up
 
 kcm_fails() {  # kcm_fails PATTERN DESCRIPTION KCM-OPTIONS...
@@ -26,6 +26,12 @@ kcm_fails "No such file" "kcm --dns-key of a missing file: refused" --dns-domain
 kcm_fails "may only hold" "kcm --dns-server with a space (it goes into nsupdate's input): refused" \
 	--dns-domain kim.test --dns-key "$WIDE_KEY" --dns-server "10.77.0.254 x"
 kcm_fails "one label" "kcm --dns-host a.b: refused" --dns-domain kim.test --dns-key "$WIDE_KEY" --dns-host a.b
+
+out=$(on_mob "$ROOT/mobile_launcher/mobile_launcher" --domain 'kim.test; x' -n "Room S" -f /etc/hostname demo 2>&1)
+rc=$?
+tap_like "cannot browse the domain 'kim.test; x': the domain may only hold letters, digits" "$out" \
+	"mobile_launcher --domain with a bad domain: a clear error"
+tap_is "$rc" 1 "... exit status 1"
 
 printf 'server %s\nzone kim.test\nupdate add rogue.kim.test 30 A 10.77.0.66\nsend\n' "$ROUTER_DISP_IP" > "$W/rogue"
 out=$(on_disp nsupdate < "$W/rogue" 2>&1)
