@@ -26,6 +26,7 @@ struct publisher {
 	DBusConnection *watch;    /* the watcher's own connection */
 	pthread_t watcher;
 	bool watching, kcm_gone, stopping;
+	int busy;                 /* the listing's flag, set again after a KCM restart */
 };
 
 #define STOP_IFACE "org.kimberley.Publisher"
@@ -57,6 +58,12 @@ republish(struct publisher *p)
 		free(p->name);
 		p->name = name;
 		fprintf(stderr, "display_launcher: KCM restarted; published again as '%s'\n", name);
+		if (p->busy && kcm_set_busy(p->bus, p->name, 1, &err) != 0) {
+			fprintf(stderr, "display_launcher: marking '%s' busy again: %s\n",
+			    p->name, err);
+			free(err);
+			err = NULL;
+		}
 		if (p->vnc_name) {
 			free(p->vnc_name);
 			p->vnc_name = NULL;
@@ -217,4 +224,20 @@ publisher_stop(struct publisher *p)
 	free(p->wanted);
 	free(p->name);
 	free(p);
+}
+
+void
+publisher_busy(struct publisher *p, int busy)
+{
+	char *err = NULL;
+	if (p == NULL)
+		return;
+	pthread_mutex_lock(&p->lock);
+	p->busy = busy;
+	if (kcm_set_busy(p->bus, p->name, busy, &err) != 0) {
+		fprintf(stderr, "display_launcher: marking '%s' %s in the listing: %s\n",
+		    p->name, busy ? "busy" : "free", err ? err : "?");
+		free(err);
+	}
+	pthread_mutex_unlock(&p->lock);
 }

@@ -20,5 +20,8 @@ void publisher_vnc_stop(struct publisher *p);
 /* Withdraw and publish the launcher service again (after each session). */
 int publisher_refresh(struct publisher *p, char **err);
 void publisher_stop(struct publisher *p);
+/* The listing's "in use" flag (TXT state=busy|free, docs/widearea.md):
+ * called when a session starts and when it ends.  Failures are logged. */
+void publisher_busy(struct publisher *p, int busy);
 
 #endif

@@ -163,12 +163,13 @@ static int
 claim(struct conn *c)
 {
 	struct display *d = c->d;
-	int rc = 0;
+	int rc = 0, newly = 0;
 
 	if (!c->authed)
 		return KIM_E_AUTH_REQUIRED;
 	pthread_mutex_lock(&d->lock);
 	if (d->owner == NULL) {
+		newly = 1;
 		d->owner = c;
 		d->state = S_OPEN;
 		d->serial++;
@@ -181,6 +182,8 @@ claim(struct conn *c)
 		rc = KIM_E_BUSY;
 	}
 	pthread_mutex_unlock(&d->lock);
+	if (newly)
+		publisher_busy(d->pub, 1);	/* the listing says busy */
 	return rc;
 }
 
@@ -235,6 +238,7 @@ session_close(struct conn *c, const char *why)
 		} else {
 			kim_log("republish", "ready for the next person");
 		}
+		publisher_busy(d->pub, 0);	/* the listing says free */
 	} else {
 		kim_log("republish", "direct link: ready for the next person");
 	}

@@ -33,6 +33,7 @@ static void client_cb(AvahiClient *c, AvahiClientState state, void *data)
 	case AVAHI_CLIENT_S_RUNNING:
 		kcm_log("avahi: connected to avahi-daemon");
 		pub_register_all(k);
+		domains_start(k);
 		break;
 	case AVAHI_CLIENT_S_COLLISION:
 	case AVAHI_CLIENT_S_REGISTERING:
@@ -47,6 +48,8 @@ static void client_cb(AvahiClient *c, AvahiClientState state, void *data)
 		kcm_log("avahi: %s", avahi_strerror(k->avahi_err));
 		pub_reset_all(k);
 		search_avahi_lost(k);
+		list_avahi_lost(k);
+		domains_lost(k);
 		avahi_client_free(c);
 		k->avahi = NULL;
 		/* The daemon went away: wait for it to come back. */

@@ -39,6 +39,12 @@ struct search {
 	int iface;
 	unsigned timeout_ms;
 	AvahiServiceBrowser *sb;
+	AvahiServiceBrowser *sb_wide; /* the wide-area domain's, if one was given */
+	char *domain;
+	AvahiTimeout *wide_retry;     /* the wide browser failed: ask again */
+	AvahiServiceResolver *sr_direct; /* the wanted name, resolved in the domain */
+	AvahiTimeout *direct_retry;
+	bool wide_logged;
 	AvahiServiceResolver *sr;
 	AvahiTimeout *deadline, *settle;
 	struct found *found;
@@ -152,6 +158,13 @@ static void search_free(struct search *s)
 		avahi_service_resolver_free(s->sr);
 	if (s->sb)
 		avahi_service_browser_free(s->sb);
+	if (s->sb_wide)
+		avahi_service_browser_free(s->sb_wide);
+	free(s->domain);
+	timer_free(k, &s->wide_retry);
+	if (s->sr_direct)
+		avahi_service_resolver_free(s->sr_direct);
+	timer_free(k, &s->direct_retry);
 	timer_free(k, &s->deadline);
 	timer_free(k, &s->settle);
 	while ((f = s->found)) {
@@ -327,8 +340,9 @@ static void deadline_cb(AvahiTimeout *t, void *data)
 	(void)t;
 	timer_free(s->k, &s->deadline);
 	if (s->want)
-		snprintf(msg, sizeof msg, "no %s named '%s' answered within %.1f s%s%s%s",
+		snprintf(msg, sizeof msg, "no %s named '%s' answered within %.1f s%s%s%s%s%s",
 		    what_of(s->kind), s->want, s->timeout_ms / 1000.0,
+		    s->domain ? " on the local network or in " : "", s->domain ? s->domain : "",
 		    *names ? " (in range: " : " (none in range", names, ")");
 	else
 		snprintf(msg, sizeof msg, "no %s answered within %.1f s%s; is the display "
@@ -345,15 +359,89 @@ static bool better(AvahiProtocol new, AvahiProtocol old)
 
 static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol proto,
     AvahiBrowserEvent event, const char *name, const char *type, const char *domain,
+    AvahiLookupResultFlags flags, void *data);
+
+/* A name in a wide-area domain is also resolved directly (its SRV and TXT,
+ * RFC 6763 section 4), beside the browse: a mobile's Avahi keeps the PTR
+ * set it saw for its TTL, so a display registered since then would be
+ * invisible to the browse until it expires.  A failure (NXDOMAIN: not
+ * registered yet) asks again each second until the deadline; success goes
+ * the browse's way (resolve_cb), unless the browse got there first. */
+static void direct_start(struct search *s);
+
+static void direct_retry_cb(AvahiTimeout *t, void *data)
+{
+	struct search *s = data;
+	(void)t;
+	timer_free(s->k, &s->direct_retry);
+	direct_start(s);
+}
+
+static void direct_cb(AvahiServiceResolver *r, AvahiIfIndex iface, AvahiProtocol proto,
+    AvahiResolverEvent event, const char *name, const char *type, const char *domain,
+    const char *host, const AvahiAddress *a, uint16_t port, AvahiStringList *txt,
+    AvahiLookupResultFlags flags, void *data)
+{
+	struct search *s = data;
+	s->sr_direct = NULL;
+	if (event != AVAHI_RESOLVER_FOUND || s->sr || s->tun) {
+		avahi_service_resolver_free(r);
+		if (event != AVAHI_RESOLVER_FOUND && !s->sr && !s->tun)
+			s->direct_retry = timer_after(s->k, 1000, direct_retry_cb, s);
+		return;
+	}
+	timer_free(s->k, &s->settle);
+	free(s->chosen);
+	s->chosen = strdup(name);
+	s->sr = r; /* resolve_cb frees it */
+	resolve_cb(r, iface, proto, event, name, type, domain, host, a, port, txt, flags, s);
+}
+
+static void direct_start(struct search *s)
+{
+	if (s->want && s->domain && !s->sr_direct && !s->sr && !s->tun && s->k->avahi)
+		s->sr_direct = avahi_service_resolver_new(s->k->avahi, AVAHI_IF_UNSPEC,
+		    AVAHI_PROTO_UNSPEC, s->want, type_of(s->kind), s->domain, AVAHI_PROTO_INET,
+		    0, direct_cb, s);
+}
+
+static void wide_retry_cb(AvahiTimeout *t, void *data)
+{
+	struct search *s = data;
+	(void)t;
+	timer_free(s->k, &s->wide_retry);
+	if (!s->sb_wide && !s->sr && !s->tun && s->k->avahi)
+		s->sb_wide = avahi_service_browser_new(s->k->avahi, AVAHI_IF_UNSPEC,
+		    AVAHI_PROTO_UNSPEC, type_of(s->kind), s->domain, 0, browse_cb, s);
+	if (!s->sb_wide && !s->sr && !s->tun)
+		s->wide_retry = timer_after(s->k, 1000, wide_retry_cb, s);
+}
+
+static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol proto,
+    AvahiBrowserEvent event, const char *name, const char *type, const char *domain,
     AvahiLookupResultFlags flags, void *data)
 {
 	struct search *s = data;
 	struct found *f, **pp;
 	char msg[512];
-	(void)b; (void)type; (void)flags;
+	(void)type; (void)flags;
 
 	switch (event) {
 	case AVAHI_BROWSER_FAILURE:
+		if (b != s->sb) {
+			/* The wide-area query failed; NXDOMAIN is the usual answer
+			 * before the first display registers (a VNC export a moment
+			 * after the session starts).  Ask again each second until
+			 * the deadline; mDNS goes on meanwhile. */
+			if (!s->wide_logged && (s->wide_logged = true))
+				kcm_log("browse: %ss in %s: %s; asking again", what_of(s->kind),
+				    s->domain, avahi_strerror(avahi_client_errno(s->k->avahi)));
+			avahi_service_browser_free(b);
+			s->sb_wide = NULL;
+			timer_free(s->k, &s->wide_retry);
+			s->wide_retry = timer_after(s->k, 1000, wide_retry_cb, s);
+			return;
+		}
 		snprintf(msg, sizeof msg, "browsing for %ss failed: %s", what_of(s->kind),
 		    avahi_strerror(avahi_client_errno(s->k->avahi)));
 		fail_search(s, KCM_ERR "Avahi", msg);
@@ -374,6 +462,8 @@ static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol 
 		} else if (better(proto, f->proto)) {
 			f->iface = iface;
 			f->proto = proto;
+			free(f->domain); /* resolve where this result came from */
+			f->domain = strdup(domain);
 		}
 		f->refs++;
 		if (s->want && strcasecmp(s->want, name) == 0)
@@ -404,7 +494,7 @@ static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol 
 }
 
 void search_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind,
-    const char *name, int iface, unsigned timeout_ms)
+    const char *name, int iface, unsigned timeout_ms, const char *domain)
 {
 	struct search *s;
 	const char *problem = avahi_problem(k);
@@ -426,6 +516,24 @@ void search_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind,
 	s->deadline = timer_after(k, timeout_ms, deadline_cb, s);
 	s->sb = avahi_service_browser_new(k->avahi, iface < 0 ? AVAHI_IF_UNSPEC : iface,
 	    AVAHI_PROTO_UNSPEC, type_of(kind), NULL, 0, browse_cb, s);
+	/* Wide-area DNS-SD (docs/widearea.md): Avahi asks its unicast DNS
+	 * servers (resolv.conf) when given a domain other than "local", with
+	 * [wide-area] enable-wide-area=yes.  Results arrive at the same
+	 * callback and follow the same name rules; they carry their domain,
+	 * which the resolver is given.  No domain given: the one the network
+	 * announces, if any (domains.c). */
+	if (!domain && iface < 0) /* not for one link (the USB fallback) */
+		domain = domains_first(k);
+	if (s->sb && domain && (s->domain = strdup(domain)) &&
+	    !(s->sb_wide = avahi_service_browser_new(k->avahi, AVAHI_IF_UNSPEC,
+	    AVAHI_PROTO_UNSPEC, type_of(kind), domain, 0, browse_cb, s))) {
+		char msg[512];
+		snprintf(msg, sizeof msg, "cannot browse for %ss in %s: %s", what_of(kind),
+		    domain, avahi_strerror(avahi_client_errno(k->avahi)));
+		fail_search(s, KCM_ERR "Avahi", msg);
+		return;
+	}
+	direct_start(s);
 	if (!s->sb) {
 		char msg[512];
 		snprintf(msg, sizeof msg, "cannot browse for %ss: %s", what_of(kind),
@@ -458,7 +566,29 @@ void search_avahi_lost(struct kcm *k)
 		if (s->sb)
 			avahi_service_browser_free(s->sb);
 		s->sb = NULL;
+		if (s->sb_wide)
+			avahi_service_browser_free(s->sb_wide);
+		s->sb_wide = NULL;
+		if (s->sr_direct)
+			avahi_service_resolver_free(s->sr_direct);
+		s->sr_direct = NULL;
 		if (!s->tun) /* a probing search no longer needs Avahi */
 			fail_search(s, KCM_ERR "NoAvahi", "avahi-daemon went away during the search");
 	}
+}
+
+/* A browse domain was announced (domains.c): searches that have none yet
+ * (started before it was known, e.g. right after KCM's activation) look
+ * there too. */
+void search_domain_added(struct kcm *k, const char *domain)
+{
+	struct search *s;
+	for (s = k->searches; s; s = s->next)
+		if (!s->domain && s->iface < 0 && !s->sb_wide && !s->sr && !s->tun && s->sb &&
+		    (s->domain = strdup(domain)))
+		{
+			s->sb_wide = avahi_service_browser_new(k->avahi, AVAHI_IF_UNSPEC,
+			    AVAHI_PROTO_UNSPEC, type_of(s->kind), domain, 0, browse_cb, s);
+			direct_start(s);
+		}
 }

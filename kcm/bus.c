@@ -136,7 +136,7 @@ static void do_unpublish(struct kcm *k, DBusMessage *m, enum kcm_kind kind)
 }
 
 static void do_find(struct kcm *k, DBusMessage *m, int kind, const char *name,
-    dbus_int32_t iface, dbus_uint32_t timeout_ms)
+    dbus_int32_t iface, dbus_uint32_t timeout_ms, const char *domain)
 {
 	const char *why;
 	if ((why = bad_name(name, true)) || (why = bad_iface(iface)) ||
@@ -145,7 +145,13 @@ static void do_find(struct kcm *k, DBusMessage *m, int kind, const char *name,
 		bus_reply_error(k, m, KCM_ERR "InvalidArgs", "cannot browse: %s", why);
 		return;
 	}
-	search_start(k, m, (enum kcm_kind)kind, name, iface, timeout_ms);
+	if (domain && *domain && (why = wide_bad_domain(domain))) {
+		bus_reply_error(k, m, KCM_ERR "InvalidArgs", "cannot browse the domain '%s': %s",
+		    domain, why);
+		return;
+	}
+	search_start(k, m, (enum kcm_kind)kind, name, iface, timeout_ms,
+	    domain && *domain ? domain : NULL);
 }
 
 static void do_browse(struct kcm *k, DBusMessage *m, enum kcm_kind kind)
@@ -153,23 +159,62 @@ static void do_browse(struct kcm *k, DBusMessage *m, enum kcm_kind kind)
 	const char *name;
 	dbus_int32_t iface;
 	if (get_args(k, m, DBUS_TYPE_STRING, &name, DBUS_TYPE_INT32, &iface, DBUS_TYPE_INVALID))
-		do_find(k, m, kind, name, iface, KCM_BROWSE_TIMEOUT_MS);
+		do_find(k, m, kind, name, iface, KCM_BROWSE_TIMEOUT_MS, NULL);
 }
 
-static void do_find_call(struct kcm *k, DBusMessage *m)
+/* find (kind, name, interface, timeout) and find_in (the same + domain). */
+static void do_find_call(struct kcm *k, DBusMessage *m, bool in_domain)
 {
-	const char *kind, *name;
+	const char *kind, *name, *domain = NULL;
 	dbus_int32_t iface;
 	dbus_uint32_t t;
-	if (!get_args(k, m, DBUS_TYPE_STRING, &kind, DBUS_TYPE_STRING, &name,
-	    DBUS_TYPE_INT32, &iface, DBUS_TYPE_UINT32, &t, DBUS_TYPE_INVALID))
+	if (in_domain ? !get_args(k, m, DBUS_TYPE_STRING, &kind, DBUS_TYPE_STRING, &name,
+	    DBUS_TYPE_INT32, &iface, DBUS_TYPE_UINT32, &t, DBUS_TYPE_STRING, &domain,
+	    DBUS_TYPE_INVALID) : !get_args(k, m, DBUS_TYPE_STRING, &kind, DBUS_TYPE_STRING,
+	    &name, DBUS_TYPE_INT32, &iface, DBUS_TYPE_UINT32, &t, DBUS_TYPE_INVALID))
 		return;
 	if (strcmp(kind, "launcher") && strcmp(kind, "vnc")) {
 		bus_reply_error(k, m, KCM_ERR "InvalidArgs",
 		    "unknown service kind '%s' (use \"launcher\" or \"vnc\")", kind);
 		return;
 	}
-	do_find(k, m, strcmp(kind, "vnc") ? KIND_LAUNCHER : KIND_VNC, name, iface, t);
+	do_find(k, m, strcmp(kind, "vnc") ? KIND_LAUNCHER : KIND_VNC, name, iface, t, domain);
+}
+
+/* list(kind, interface, timeout_ms, domain) -> a(sss) (list.c). */
+static void do_list(struct kcm *k, DBusMessage *m)
+{
+	const char *kind, *domain, *why;
+	dbus_int32_t iface;
+	dbus_uint32_t t;
+	if (!get_args(k, m, DBUS_TYPE_STRING, &kind, DBUS_TYPE_INT32, &iface,
+	    DBUS_TYPE_UINT32, &t, DBUS_TYPE_STRING, &domain, DBUS_TYPE_INVALID))
+		return;
+	if ((strcmp(kind, "launcher") && strcmp(kind, "vnc") &&
+	    (why = "the kind must be \"launcher\" or \"vnc\"")) || (why = bad_iface(iface)) ||
+	    ((t == 0 || t > 600000) && (why = "the timeout must be 1..600000 ms")) ||
+	    (*domain && (why = wide_bad_domain(domain)))) {
+		bus_reply_error(k, m, KCM_ERR "InvalidArgs", "cannot list: %s", why);
+		return;
+	}
+	list_start(k, m, strcmp(kind, "vnc") ? KIND_LAUNCHER : KIND_VNC, iface, t,
+	    *domain ? domain : NULL);
+}
+
+/* set_busy(name, busy): the display launcher's hook at a session's start
+ * and end; the TXT record says state=busy or state=free. */
+static void do_set_busy(struct kcm *k, DBusMessage *m)
+{
+	const char *name;
+	dbus_bool_t busy;
+	if (!get_args(k, m, DBUS_TYPE_STRING, &name, DBUS_TYPE_BOOLEAN, &busy,
+	    DBUS_TYPE_INVALID))
+		return;
+	if (pub_set_busy(k, name, busy) < 0)
+		bus_reply_error(k, m, KCM_ERR "NotPublished", "nothing is published as '%s'",
+		    name);
+	else
+		reply_empty(k, m);
 }
 
 static DBusHandlerResult on_message(DBusConnection *c, DBusMessage *m, void *data)
@@ -202,7 +247,13 @@ static DBusHandlerResult on_message(DBusConnection *c, DBusMessage *m, void *dat
 	else if (!strcmp(member, "browse_vnc"))
 		do_browse(k, m, KIND_VNC);
 	else if (!strcmp(member, "find"))
-		do_find_call(k, m);
+		do_find_call(k, m, false);
+	else if (!strcmp(member, "find_in"))
+		do_find_call(k, m, true);
+	else if (!strcmp(member, "set_busy"))
+		do_set_busy(k, m);
+	else if (!strcmp(member, "list"))
+		do_list(k, m);
 	else if (!strcmp(member, "identity"))
 		reply_string(k, m, k->fingerprint);
 	else

@@ -17,6 +17,7 @@
 #include <avahi-client/lookup.h>
 #include <avahi-common/simple-watch.h>
 #include <openssl/ssl.h>
+#include "kcm/widearea.h"
 
 #define KCM_BUS_NAME   "org.kimberley.KCM"
 #define KCM_PATH       "/org/kimberley/KCM"
@@ -60,6 +61,7 @@ struct kcm {
 	struct tunnel *tunnels;
 	unsigned hs_timeout_ms;   /* a TLS handshake must be done by then */
 	unsigned max_pending;     /* display side: connections before the handshake */
+	struct widearea *wide;    /* wide-area DNS-SD publishing (widearea.c), or NULL */
 	bool quit;
 };
 
@@ -103,15 +105,30 @@ int listen_tcp(const struct sockaddr *sa, socklen_t len, unsigned *port, char **
 void pub_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind,
     const char *name, int iface, unsigned port);
 int pub_stop(struct kcm *k, enum kcm_kind kind, const char *name, const char *owner);
+/* The launcher service's TXT "state=busy|free" (mDNS and wide-area). */
+int pub_set_busy(struct kcm *k, const char *name, bool busy);
 void pub_owner_gone(struct kcm *k, const char *owner);
 void pub_register_all(struct kcm *k);
 void pub_reset_all(struct kcm *k);
 
 /* browse.c */
+/* domain: also browse this wide-area DNS-SD domain (NULL: mDNS only). */
 void search_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind,
-    const char *name, int iface, unsigned timeout_ms);
+    const char *name, int iface, unsigned timeout_ms, const char *domain);
 void search_owner_gone(struct kcm *k, const char *owner);
 void search_avahi_lost(struct kcm *k);
+
+/* list.c: the listing, name + state (busy/free) + domain, for a person. */
+void list_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind, int iface,
+    unsigned timeout_ms, const char *domain);
+void list_avahi_lost(struct kcm *k);
+
+/* domains.c: browse domains the network announces (Avahi's domain browser). */
+void domains_start(struct kcm *k);
+void domains_lost(struct kcm *k);
+const char *domains_first(struct kcm *k); /* NULL if none */
+/* browse.c: a browse domain appeared; searches given none use it. */
+void search_domain_added(struct kcm *k, const char *domain);
 
 /* bus.c */
 int bus_start(struct kcm *k);

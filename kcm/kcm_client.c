@@ -108,10 +108,31 @@ int kcm_unpublish(DBusConnection *c, const char *method, const char *name, char 
 int kcm_find(DBusConnection *c, const char *kind, const char *name, int ifindex,
     unsigned timeout_ms, unsigned *port, char **found, char **err)
 {
+	return kcm_find_in(c, kind, name, ifindex, timeout_ms, NULL, port, found, err);
+}
+
+int kcm_set_busy(DBusConnection *c, const char *name, int busy, char **err)
+{
+	dbus_bool_t b = busy ? TRUE : FALSE;
+	DBusMessage *r = call(c, 10000, err, "set_busy", DBUS_TYPE_STRING, &name,
+	    DBUS_TYPE_BOOLEAN, &b, DBUS_TYPE_INVALID);
+	if (!r)
+		return -1;
+	dbus_message_unref(r);
+	return 0;
+}
+
+int kcm_find_in(DBusConnection *c, const char *kind, const char *name, int ifindex,
+    unsigned timeout_ms, const char *domain, unsigned *port, char **found, char **err)
+{
 	dbus_int32_t i = ifindex;
 	dbus_uint32_t t = timeout_ms, p;
 	const char *n = name ? name : "", *got;
-	DBusMessage *r = call(c, (int)timeout_ms + 15000, err, "find", DBUS_TYPE_STRING,
+	DBusMessage *r = domain && *domain ?
+	    call(c, (int)timeout_ms + 15000, err, "find_in", DBUS_TYPE_STRING,
+	    &kind, DBUS_TYPE_STRING, &n, DBUS_TYPE_INT32, &i, DBUS_TYPE_UINT32, &t,
+	    DBUS_TYPE_STRING, &domain, DBUS_TYPE_INVALID) :
+	    call(c, (int)timeout_ms + 15000, err, "find", DBUS_TYPE_STRING,
 	    &kind, DBUS_TYPE_STRING, &n, DBUS_TYPE_INT32, &i, DBUS_TYPE_UINT32, &t,
 	    DBUS_TYPE_INVALID);
 	if (!r)
@@ -164,4 +185,61 @@ int kcm_identity(DBusConnection *c, char **fingerprint, char **err)
 	*fingerprint = strdup(fp);
 	dbus_message_unref(r);
 	return 0;
+}
+
+int kcm_list(DBusConnection *c, const char *kind, int ifindex, unsigned timeout_ms,
+    const char *domain, struct kcm_listed **out, int *n, char **err)
+{
+	dbus_int32_t i = ifindex;
+	dbus_uint32_t t = timeout_ms;
+	const char *d = domain ? domain : "";
+	DBusMessageIter it, arr, st;
+	DBusMessage *r = call(c, (int)timeout_ms + 15000, err, "list", DBUS_TYPE_STRING,
+	    &kind, DBUS_TYPE_INT32, &i, DBUS_TYPE_UINT32, &t, DBUS_TYPE_STRING, &d,
+	    DBUS_TYPE_INVALID);
+	int cap = 0;
+	*out = NULL;
+	*n = 0;
+	if (!r)
+		return -1;
+	if (!dbus_message_iter_init(r, &it) ||
+	    strcmp(dbus_message_get_signature(r), "a(sss)") != 0) {
+		dbus_message_unref(r);
+		set_err(err, "KCM gave a malformed answer to list");
+		return -1;
+	}
+	dbus_message_iter_recurse(&it, &arr);
+	while (dbus_message_iter_get_arg_type(&arr) == DBUS_TYPE_STRUCT) {
+		const char *f[3];
+		int j;
+		dbus_message_iter_recurse(&arr, &st);
+		for (j = 0; j < 3; j++) {
+			dbus_message_iter_get_basic(&st, &f[j]);
+			dbus_message_iter_next(&st);
+		}
+		if (*n == cap) {
+			struct kcm_listed *g = realloc(*out, sizeof **out * (size_t)(cap = cap * 2 + 4));
+			if (!g)
+				break;
+			*out = g;
+		}
+		(*out)[*n].name = strdup(f[0]);
+		(*out)[*n].state = strdup(f[1]);
+		(*out)[*n].domain = strdup(f[2]);
+		(*n)++;
+		dbus_message_iter_next(&arr);
+	}
+	dbus_message_unref(r);
+	return 0;
+}
+
+void kcm_list_free(struct kcm_listed *l, int n)
+{
+	int i;
+	for (i = 0; i < n; i++) {
+		free(l[i].name);
+		free(l[i].state);
+		free(l[i].domain);
+	}
+	free(l);
 }

@@ -3,9 +3,12 @@
  *   kcmctl sense
  *   kcmctl identity
  *   kcmctl publish [--vnc] [-i IFINDEX] [--hold] NAME PORT   prints the name got
- *   kcmctl browse  [--vnc] [-i IFINDEX] [-t MS] [--hold] [NAME]
+ *   kcmctl browse  [--vnc] [-i IFINDEX] [-t MS] [--domain DOMAIN] [--hold] [NAME]
  *                                               prints "PORT NAME"
  *   kcmctl unpublish [--vnc] NAME
+ *   kcmctl busy NAME yes|no                     the TXT state (set_busy)
+ *   kcmctl list [--vnc] [-i IFINDEX] [-t MS] [--domain DOMAIN]
+ *                                 prints "NAME<TAB>free|busy<TAB>DOMAIN" lines
  *
  * KCM ties publications and tunnels to the caller's bus connection, so
  * --hold keeps kcmctl (and them) alive until it gets SIGTERM or SIGINT. */
@@ -21,8 +24,10 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: kcmctl sense | identity\n"
 	    "       kcmctl publish [--vnc] [-i IFINDEX] [--hold] NAME PORT\n"
-	    "       kcmctl browse [--vnc] [-i IFINDEX] [-t MS] [--hold] [NAME]\n"
-	    "       kcmctl unpublish [--vnc] NAME\n");
+	    "       kcmctl browse [--vnc] [-i IFINDEX] [-t MS] [--domain DOMAIN] [--hold] [NAME]\n"
+	    "       kcmctl unpublish [--vnc] NAME\n"
+	    "       kcmctl busy NAME yes|no\n"
+	    "       kcmctl list [--vnc] [-i IFINDEX] [-t MS] [--domain DOMAIN]\n");
 	exit(2);
 }
 
@@ -44,12 +49,13 @@ int main(int argc, char **argv)
 		{"hold", no_argument, NULL, 'H'},
 		{"interface", required_argument, NULL, 'i'},
 		{"timeout", required_argument, NULL, 't'},
+		{"domain", required_argument, NULL, 'D'},
 		{NULL, 0, NULL, 0}
 	};
 	int vnc = 0, do_hold = 0, ifindex = -1, c;
 	unsigned timeout = 8000, port;
 	char *err = NULL, *out = NULL;
-	const char *cmd;
+	const char *cmd, *domain = NULL;
 	DBusConnection *bus;
 
 	if (argc < 2)
@@ -62,6 +68,7 @@ int main(int argc, char **argv)
 		case 'H': do_hold = 1; break;
 		case 'i': ifindex = atoi(optarg); break;
 		case 't': timeout = (unsigned)strtoul(optarg, NULL, 10); break;
+		case 'D': domain = optarg; break;
 		default: usage();
 		}
 	}
@@ -86,10 +93,28 @@ int main(int argc, char **argv)
 		if (kcm_unpublish(bus, vnc ? "unpublish_vnc" : "unpublish", argv[optind], &err) < 0)
 			goto fail;
 	} else if (!strcmp(cmd, "browse") && optind + 1 >= argc) {
-		if (kcm_find(bus, vnc ? "vnc" : "launcher", optind < argc ? argv[optind] : "",
-		    ifindex, timeout, &port, &out, &err) < 0)
+		if (kcm_find_in(bus, vnc ? "vnc" : "launcher", optind < argc ? argv[optind] : "",
+		    ifindex, timeout, domain, &port, &out, &err) < 0)
 			goto fail;
 		printf("%u %s\n", port, out);
+	} else if (!strcmp(cmd, "list") && optind == argc) {
+		struct kcm_listed *l;
+		int n;
+		if (kcm_list(bus, vnc ? "vnc" : "launcher", ifindex, timeout, domain, &l, &n,
+		    &err) < 0)
+			goto fail;
+		for (c = 0; c < n; c++) {
+			for (char *p = l[c].name; *p; p++) /* names from the network */
+				if ((unsigned char)*p < 0x20 || *p == 0x7f)
+					*p = '?';
+			printf("%s\t%s\t%s\n", l[c].name, *l[c].state ? l[c].state : "-",
+			    l[c].domain);
+		}
+		kcm_list_free(l, n);
+	} else if (!strcmp(cmd, "busy") && optind + 2 == argc &&
+	    (!strcmp(argv[optind + 1], "yes") || !strcmp(argv[optind + 1], "no"))) {
+		if (kcm_set_busy(bus, argv[optind], !strcmp(argv[optind + 1], "yes"), &err) < 0)
+			goto fail;
 	} else
 		usage();
 	fflush(stdout);

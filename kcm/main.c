@@ -12,7 +12,10 @@
  * $XDG_CONFIG_HOME/kimberley/known_displays (~/.config/...).
  * Every TLS connection must finish its handshake within --handshake-timeout
  * ($KCM_HANDSHAKE_TIMEOUT, 10 s); a display holds at most --max-pending
- * ($KCM_MAX_PENDING, 32) connections that have not (relay.c). */
+ * ($KCM_MAX_PENDING, 32) connections that have not (relay.c).
+ * --dns-domain DOMAIN --dns-key FILE [--dns-server ADDR[:PORT]] [--dns-host
+ * LABEL] (or $KCM_DNS_DOMAIN, $KCM_DNS_KEY, ...) also publish in the site's
+ * DNS by dynamic update (widearea.c, docs/widearea.md). */
 #include <errno.h>
 #include <getopt.h>
 #include <signal.h>
@@ -117,6 +120,8 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: kcm [--state-dir DIR] [--known-displays FILE]\n"
 	    "           [--handshake-timeout SECONDS] [--max-pending N]\n"
+	    "           [--dns-domain DOMAIN --dns-key FILE [--dns-server ADDR[:PORT]]\n"
+	    "            [--dns-host LABEL]]\n"
 	    "       kcm [--known-displays FILE] --forget NAME\n");
 	exit(2);
 }
@@ -144,12 +149,18 @@ int main(int argc, char **argv)
 		{"forget", required_argument, NULL, 'f'},
 		{"handshake-timeout", required_argument, NULL, 't'},
 		{"max-pending", required_argument, NULL, 'p'},
+		{"dns-domain", required_argument, NULL, 'D'},
+		{"dns-server", required_argument, NULL, 'S'},
+		{"dns-key", required_argument, NULL, 'K'},
+		{"dns-host", required_argument, NULL, 'N'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	struct kcm k = {0};
 	const char *forget_name = NULL;
 	const char *hs = getenv("KCM_HANDSHAKE_TIMEOUT"), *mp = getenv("KCM_MAX_PENDING");
+	const char *dns_domain = getenv("KCM_DNS_DOMAIN"), *dns_server = getenv("KCM_DNS_SERVER");
+	const char *dns_key = getenv("KCM_DNS_KEY"), *dns_host = getenv("KCM_DNS_HOST");
 	sigset_t ss;
 	int c, sfd;
 
@@ -160,6 +171,10 @@ int main(int argc, char **argv)
 		case 'f': forget_name = optarg; break;
 		case 't': hs = optarg; break;
 		case 'p': mp = optarg; break;
+		case 'D': dns_domain = optarg; break;
+		case 'S': dns_server = optarg; break;
+		case 'K': dns_key = optarg; break;
+		case 'N': dns_host = optarg; break;
 		default: usage();
 		}
 	}
@@ -173,6 +188,8 @@ int main(int argc, char **argv)
 		k.known_file = default_known_file();
 	if (forget_name)
 		return forget(k.known_file, forget_name);
+	if (wide_config(&k, dns_domain, dns_server, dns_key, dns_host) < 0)
+		return 2;
 	if (!k.state_dir)
 		k.state_dir = default_state_dir();
 	setvbuf(stderr, NULL, _IOLBF, 0);
@@ -201,6 +218,7 @@ int main(int argc, char **argv)
 		;
 	/* Withdraw our records so the network forgets us at once. */
 	pub_reset_all(&k);
+	wide_shutdown(&k); /* and from the site's DNS */
 	if (k.avahi)
 		avahi_client_free(k.avahi);
 	return 0;

@@ -40,6 +40,8 @@ struct publication {
 	bool established;         /* Avahi has it on the network */
 	DBusMessage *call;        /* pending until ESTABLISHED */
 	AvahiTimeout *deadline;
+	bool busy;                /* TXT state=busy (set_busy) */
+	struct wide_rec *wide;    /* wide-area records (widearea.c) */
 };
 
 static const char *type_of(enum kcm_kind kind)
@@ -77,6 +79,7 @@ static void pub_free(struct publication *p)
 	answer(p, KCM_ERR "Withdrawn", "the publication was withdrawn before Avahi established it");
 	if (p->group)
 		avahi_entry_group_free(p->group);
+	wide_drop(k, &p->wide);
 	if (p->lfd >= 0) {
 		ev_del(k, p->lfd);
 		close(p->lfd);
@@ -110,6 +113,8 @@ static void group_cb(AvahiEntryGroup *g, AvahiEntryGroupState state, void *data)
 		kcm_log("publish: '%s' (%s) is established on port %u -> local %u",
 		    p->name, type_of(p->kind), p->net_port, p->local_port);
 		answer(p, NULL, NULL);
+		if (p->iface < 0) /* wide-area: the name is final now */
+			wide_set(p->k, &p->wide, type_of(p->kind), p->name, p->net_port, p->busy);
 		break;
 	case AVAHI_ENTRY_GROUP_COLLISION:
 		rename_after_collision(p);
@@ -145,7 +150,8 @@ static void register_one(struct publication *p)
 		r = avahi_entry_group_add_service(p->group,
 		    p->iface < 0 ? AVAHI_IF_UNSPEC : p->iface, AVAHI_PROTO_UNSPEC, 0,
 		    p->name, type_of(p->kind), NULL, NULL, (uint16_t)p->net_port,
-		    "txtvers=1", "proto=" KCM_PROTO_VERSION, NULL);
+		    "txtvers=1", "proto=" KCM_PROTO_VERSION,
+		    p->busy ? "state=busy" : "state=free", NULL);
 		if (r != AVAHI_ERR_COLLISION)
 			break;
 		rename_after_collision(p); /* taken locally: try the next name */
@@ -341,4 +347,31 @@ void pub_owner_gone(struct kcm *k, const char *owner)
 			pub_free(p);
 		}
 	}
+}
+
+/* The display is in use or free again: TXT "state=busy|free" on the
+ * launcher service, on mDNS (update in place) and wide-area (a new TXT). */
+int pub_set_busy(struct kcm *k, const char *name, bool busy)
+{
+	struct publication *p;
+	int r;
+	for (p = k->pubs; p; p = p->next)
+		if (p->kind == KIND_LAUNCHER && strcmp(p->name, name) == 0)
+			break;
+	if (!p)
+		return -1;
+	if (p->busy == busy)
+		return 0;
+	p->busy = busy;
+	kcm_log("publish: '%s' is %s", p->name, busy ? "busy" : "free");
+	if (p->group && p->established &&
+	    (r = avahi_entry_group_update_service_txt(p->group,
+	    p->iface < 0 ? AVAHI_IF_UNSPEC : p->iface, AVAHI_PROTO_UNSPEC, 0, p->name,
+	    type_of(p->kind), NULL, "txtvers=1", "proto=" KCM_PROTO_VERSION,
+	    busy ? "state=busy" : "state=free", NULL)) < 0)
+		kcm_log("publish: cannot update the TXT record of '%s': %s", p->name,
+		    avahi_strerror(r));
+	if (p->iface < 0 && p->established)
+		wide_set(k, &p->wide, type_of(p->kind), p->name, p->net_port, busy);
+	return 0;
 }

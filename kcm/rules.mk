@@ -8,10 +8,11 @@ KCM_CLIENT_LIBS := kcm/kcm_client.o $(shell $(PKG) --libs dbus-1)
 KCM_CLIENT_CFLAGS := $(shell $(PKG) --cflags dbus-1)
 
 KCM_OBJS := kcm/main.o kcm/loop.o kcm/avahi.o kcm/bus.o kcm/publish.o \
-	kcm/browse.o kcm/relay.o kcm/tls.o kcm/sense.o
+	kcm/browse.o kcm/relay.o kcm/tls.o kcm/sense.o kcm/widearea.o \
+	kcm/list.o kcm/domains.o
 
 $(KCM_OBJS) kcm/kcm_client.o kcm/kcmctl.o: CFLAGS += $(KCM_CFLAGS)
-$(KCM_OBJS): kcm/kcm.h
+$(KCM_OBJS): kcm/kcm.h kcm/widearea.h
 kcm/kcm_client.o kcm/kcmctl.o: kcm/kcm_client.h
 kcm/bus.o: kcm/introspect.h
 

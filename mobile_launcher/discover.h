@@ -16,6 +16,13 @@ int discover_display(const char *name, int ifindex, double timeout_s,
 /* Find the VNC export of display_name, retrying for up to timeout_s. */
 int discover_vnc(const char *display_name, int ifindex, double timeout_s,
     unsigned *port, char **err);
+/* Also look for displays in this wide-area DNS-SD domain (unicast DNS,
+ * docs/widearea.md); NULL: mDNS only.  Applies to the calls after it. */
+void discover_set_domain(const char *domain);
+/* The listing: "'A' (free), 'B' (busy)" -- every display in range (mDNS,
+ * and the domain if set) with its state; *count how many.  Names are
+ * shown with control characters as '?'.  Returns 0, or -1 with *err. */
+int discover_list(double timeout_s, char **text, int *count, char **err);
 /* Network interface names KCM sees (for the USB offer).  *names is a
  * malloc'd NULL-terminated array of malloc'd strings. */
 int discover_sense(char ***names, char **err);

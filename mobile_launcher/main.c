@@ -34,6 +34,7 @@
 struct mobile {
 	/* options */
 	const char *floppy, *patch_file, *patch_url, *direct, *display, *vm;
+	const char *domain;	/* --domain: wide-area DNS-SD */
 	const char *viewer;
 	int pings;
 	struct usb_opts usb;
@@ -103,6 +104,9 @@ usage(FILE *f)
 "  -i URL           the patch's http:// or https:// URL (the display fetches it)\n"
 "  -c HOST:PORT     direct link to a display (unencrypted; no discovery)\n"
 "  -n NAME          the display's name (when several are in range)\n"
+"  --list           list the displays in range, free or busy, and exit\n"
+"  --domain DOMAIN  also look in this DNS domain (wide-area DNS-SD: displays\n"
+"                   on other subnets, registered in the site's DNS)\n"
 "  --viewer CMD     viewer command; placeholders {host} {port} {password_file}\n"
 "                   {vncpasswd_file} {display}\n"
 "                   (default: \"" VIEWER_DEFAULT "\")\n"
@@ -286,6 +290,7 @@ step_connect(struct mobile *m)
 	} else {
 		unsigned p;
 		char *err = NULL;
+		discover_set_domain(m->domain);
 		if (discover_display(m->display, -1, 10.0, &p, &m->display_name, &err) != 0)
 			die(m, 0, "%s", err ? err : "no display found");
 		snprintf(m->host, sizeof(m->host), "127.0.0.1");
@@ -578,6 +583,8 @@ step_end(struct mobile *m)
 static const struct option opts[] = {
 	{ "viewer", required_argument, NULL, 'V' },
 	{ "pings", required_argument, NULL, 'p' },
+	{ "domain", required_argument, NULL, 'D' },
+	{ "list", no_argument, NULL, 'l' },
 	{ "threshold", required_argument, NULL, 't' },
 	{ "usb", required_argument, NULL, 'u' },
 	{ "usb-if", required_argument, NULL, 'U' },
@@ -605,6 +612,7 @@ set_option(struct mobile *m, int code, const char *v, char *why, size_t whylen)
 	case 'i': m->patch_url = copy; return 0;
 	case 'c': m->direct = copy; return 0;
 	case 'n': m->display = copy; return 0;
+	case 'D': m->domain = copy; return 0;
 	case 'V': m->viewer = copy; return 0;
 	case 'U': m->usb.ifname = copy; return 0;
 	case 'L': m->log_file = copy; return 0;
@@ -684,7 +692,7 @@ main(int argc, char **argv)
 	/* static: what it points to stays reachable until exit (LeakSanitizer) */
 	static struct mobile m;
 	char why[256];
-	int c;
+	int c, list = 0;
 
 	memset(&m, 0, sizeof(m));
 	m.viewer = VIEWER_DEFAULT;
@@ -697,11 +705,32 @@ main(int argc, char **argv)
 		case 'q': m.quiet = 1; break;
 		case 'v': m.verbose = 1; break;
 		case 'h': usage(stdout); return 0;
+		case 'l': list = 1; break;
 		case '?': usage(stderr); return 2;
 		default:
 			if (set_option(&m, c, optarg, why, sizeof(why)) != 0)
 				die(&m, 0, "%s (see -h)", why);
 		}
+	}
+	if (list && argc != optind) {
+		fprintf(stderr, "mobile_launcher: --list takes no vm_name; it lists "
+		    "the displays and exits\n");
+		return 2;
+	}
+	if (list) {	/* --list: the listing, nothing else */
+		char *text = NULL, *err = NULL;
+		int n;
+		discover_set_domain(m.domain);
+		if (discover_list(5.0, &text, &n, &err) != 0)
+			die(&m, 0, "cannot list the displays: %s", err ? err : "?");
+		if (n == 0)
+			printf("No Kimberley display is in range%s%s.\n",
+			    m.domain ? " here or in " : "", m.domain ? m.domain : "");
+		else
+			printf("%d Kimberley display%s in range: %s\n", n,
+			    n == 1 ? " is" : "s are", text);
+		free(text);
+		return 0;
 	}
 	if (argc - optind != 1) {
 		usage(stderr);

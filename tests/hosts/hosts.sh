@@ -57,6 +57,7 @@ _HOSTS_BG_PIDS=()       # hosts_bg commands (ended first)
 _HOSTS_DELAYER_PIDS=()  # delayers currently attached
 _HOSTS_QUEUE=0          # NFQUEUE number in use (alternates 0/1 on changes)
 _HOSTS_PREV_EXIT_TRAP=
+_HOSTS_EXTRA_NS=()      # more namespaces to end and delete (tests/hosts/routed.sh)
 
 _hosts_err() { echo "hosts.sh: $*" >&2; }
 
@@ -204,7 +205,7 @@ enable-dbus=yes
 ratelimit-interval-usec=1000000
 ratelimit-burst=1000
 [wide-area]
-enable-wide-area=no
+enable-wide-area=${_HOSTS_AVAHI_WIDE:-no}
 [publish]
 publish-hinfo=no
 publish-workstation=no
@@ -393,7 +394,7 @@ hosts_down() {
     _hosts_stop_pids "${_HOSTS_BG_PIDS[@]}"
     # Anything else inside our namespaces (services the session bus
     # activated, grandchildren of tests) is ours too: end it by PID.
-    for ns in "$NS_DISP" "$NS_MOB"; do
+    for ns in "$NS_DISP" "$NS_MOB" "${_HOSTS_EXTRA_NS[@]}"; do
         [ -e "/run/netns/$ns" ] || continue
         mapfile -t pids < <(ip netns pids "$ns" 2>/dev/null)
         for p in "${pids[@]}"; do
@@ -406,12 +407,15 @@ hosts_down() {
     _hosts_stop_pids "${others[@]}"
     _hosts_stop_pids "${_HOSTS_PIDS[@]}"
     _hosts_stop_pids "${_HOSTS_BUS_PIDS[@]}"
-    for ns in "$NS_DISP" "$NS_MOB"; do
+    for ns in "$NS_DISP" "$NS_MOB" "${_HOSTS_EXTRA_NS[@]}"; do
         [ -n "$ns" ] && [ -e "/run/netns/$ns" ] && ip netns del "$ns"
+        # per-namespace /etc files (resolv.conf) of the routed variant
+        [ -n "$ns" ] && rm -rf "/etc/netns/$ns"
     done
     rm -rf "$HOSTS_DIR"
     HOSTS_DIR= NS_DISP= NS_MOB= HOSTS_DELAY_MS=0 HOSTS_DELAY_KIND= HOSTS_LAST_PID=
     _HOSTS_PIDS=() _HOSTS_BUS_PIDS=() _HOSTS_BG_PIDS=() _HOSTS_DELAYER_PIDS=()
+    _HOSTS_EXTRA_NS=()
     return 0
 }
 
