@@ -27,6 +27,7 @@
 #include "log.h"
 #include "names.h"
 #include "progress.h"
+#include "sha256.h"
 #include "transfer.h"
 #include "usb.h"
 #include "viewer.h"
@@ -34,6 +35,7 @@
 struct mobile {
 	/* options */
 	const char *floppy, *patch_file, *patch_url, *direct, *display, *vm;
+	const char *sha256;	/* --sha256: the -i patch's bytes, pinned */
 	const char *viewer;
 	int pings;
 	struct usb_opts usb;
@@ -101,6 +103,8 @@ usage(FILE *f)
 "  -d FILE          your floppy image (persistent state); updated at the end\n"
 "  -f FILE          the application's patch (kimberlize output)\n"
 "  -i URL           the patch's http:// or https:// URL (the display fetches it)\n"
+"  --sha256 HEX     with -i: the display refuses a patch of another SHA-256\n"
+"                   (sent as URL#sha256=HEX; kim_repo url --sha prints it)\n"
 "  -c HOST:PORT     direct link to a display (unencrypted; no discovery)\n"
 "  -n NAME          the display's name (when several are in range)\n"
 "  --viewer CMD     viewer command; placeholders {host} {port} {password_file}\n"
@@ -226,6 +230,18 @@ check_inputs(struct mobile *m)
 		    "or -i URL (see -h)");
 	if ((rc = kim_check_vmname(m->vm)) != 0)
 		die(m, rc, "'%.140s'", m->vm);
+	if (m->sha256) {
+		unsigned char pin[KIM_SHA256_BYTES];
+		char hex[KIM_SHA256_HEX], *u;
+		if (m->patch_url == NULL || strchr(m->patch_url, '#') != NULL)
+			die(m, 0, "--sha256 goes with -i URL, a URL without a '#' part");
+		if (kim_sha256_unhex(m->sha256, pin) != 0)
+			die(m, 0, "--sha256 needs 64 hex digits");
+		kim_sha256_hex(pin, hex);
+		if (asprintf(&u, "%s#sha256=%s", m->patch_url, hex) < 0)
+			die(m, 0, "out of memory");
+		m->patch_url = u;
+	}
 	if (m->patch_url && (rc = kim_check_url(m->patch_url)) != 0)
 		die(m, rc, "'%.200s'", m->patch_url);
 	if (m->patch_file) {
@@ -585,6 +601,7 @@ static const struct option opts[] = {
 	{ "log", required_argument, NULL, 'L' },
 	{ "config", required_argument, NULL, 'C' },
 	{ "access-code-file", required_argument, NULL, 'a' },
+	{ "sha256", required_argument, NULL, 'H' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -609,6 +626,7 @@ set_option(struct mobile *m, int code, const char *v, char *why, size_t whylen)
 	case 'U': m->usb.ifname = copy; return 0;
 	case 'L': m->log_file = copy; return 0;
 	case 'a': m->code_file = copy; return 0;
+	case 'H': m->sha256 = copy; return 0;
 	case 'C': free(copy); return 0;	/* read first */
 	case 'p':
 		n = strtol(v, &end, 10);
