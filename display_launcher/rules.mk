@@ -2,7 +2,7 @@
 CURL_CFLAGS := $(shell $(PKG) --cflags libcurl)
 CURL_LIBS   := $(shell $(PKG) --libs libcurl)
 
-DL_SRCS := main.c server.c svc.c session.c setup.c fetch.c urlpolicy.c idle.c cleanup.c publish.c patchcache.c
+DL_SRCS := main.c server.c svc.c session.c setup.c fetch.c urlpolicy.c idle.c cleanup.c publish.c patchcache.c bases.c
 DL_OBJS := $(addprefix display_launcher/,$(DL_SRCS:.c=.o)) rpc/kimberley_svc.o
 
 # KCM's client library (kcm/rules.mk sets KCM_CLIENT_LIBS and its deps).
