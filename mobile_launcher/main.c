@@ -28,6 +28,7 @@
 #include "names.h"
 #include "progress.h"
 #include "sha256.h"
+#include "spawn.h"
 #include "transfer.h"
 #include "usb.h"
 #include "viewer.h"
@@ -36,6 +37,8 @@ struct mobile {
 	/* options */
 	const char *floppy, *patch_file, *patch_url, *direct, *display, *vm;
 	const char *sha256;	/* --sha256: the -i patch's bytes, pinned */
+	int list_bases;		/* --list-bases */
+	const char *search;	/* --search REPO_URL */
 	const char *viewer;
 	int pings;
 	struct usb_opts usb;
@@ -105,6 +108,10 @@ usage(FILE *f)
 "  -i URL           the patch's http:// or https:// URL (the display fetches it)\n"
 "  --sha256 HEX     with -i: the display refuses a patch of another SHA-256\n"
 "                   (sent as URL#sha256=HEX; kim_repo url --sha prints it)\n"
+"  --list-bases     print the display's bases (identity, kind, VM name)\n"
+"                   and stop; no vm_name\n"
+"  --search URL     list the patches of a repository that fit the display\n"
+"                   (runs kim_repo search --base ID... URL; no vm_name)\n"
 "  -c HOST:PORT     direct link to a display (unencrypted; no discovery)\n"
 "  -n NAME          the display's name (when several are in range)\n"
 "  --viewer CMD     viewer command; placeholders {host} {port} {password_file}\n"
@@ -591,6 +598,51 @@ step_end(struct mobile *m)
 	xdr_free((xdrproc_t)xdr_end_res, (char *)&e);
 }
 
+/* LIST_BASES: print the display's bases, or search a repository for the
+ * patches that fit them with kim_repo (docs/repository.md).  The exit
+ * status. */
+static int
+step_bases(struct mobile *m)
+{
+	char *argv[2 * KIM_BASES_MAX + 4];
+	bases_res r;
+	int n = 0, rc = 0;
+	u_int i;
+
+	memset(&r, 0, sizeof(r));
+	if (list_bases_1(&r, m->c) != RPC_SUCCESS)
+		die(m, 0, "the display does not list its bases (an older display?)");
+	if (r.status != 0)
+		die_display(m, r.status, "listing the display's bases");
+	argv[n++] = "kim_repo";
+	argv[n++] = "search";
+	for (i = 0; i < r.bases.bases_len && i < KIM_BASES_MAX; i++) {
+		base_entry *b = &r.bases.bases_val[i];
+		if (strlen(b->identity) != 64 || strspn(b->identity, "0123456789abcdef") != 64)
+			continue;	/* the display's text: only hex goes further */
+		if (m->search) {
+			argv[n++] = "--base";
+			argv[n++] = b->identity;
+		} else
+			printf("%s\t%s\t%s\n", b->identity, printable(b->kind),
+			    printable(b->name));
+	}
+	if (m->search) {
+		if (n == 2)
+			die(m, 0, "'%s' has no base to run patches on", m->display_name);
+		argv[n++] = (char *)m->search;
+		argv[n] = NULL;
+		/* kim_repo asks for its password on the terminal: same group */
+		pid_t pid = spawn_argv(argv, 0);
+		rc = pid < 0 ? -1 : spawn_wait(pid);
+		if (rc < 0)
+			die(m, 0, "cannot run kim_repo: %s", strerror(errno));
+	}
+	xdr_free((xdrproc_t)xdr_bases_res, (char *)&r);
+	clnt_destroy(m->c);
+	return rc;
+}
+
 static const struct option opts[] = {
 	{ "viewer", required_argument, NULL, 'V' },
 	{ "pings", required_argument, NULL, 'p' },
@@ -602,6 +654,8 @@ static const struct option opts[] = {
 	{ "config", required_argument, NULL, 'C' },
 	{ "access-code-file", required_argument, NULL, 'a' },
 	{ "sha256", required_argument, NULL, 'H' },
+	{ "list-bases", no_argument, NULL, 'B' },
+	{ "search", required_argument, NULL, 'Q' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -627,6 +681,7 @@ set_option(struct mobile *m, int code, const char *v, char *why, size_t whylen)
 	case 'L': m->log_file = copy; return 0;
 	case 'a': m->code_file = copy; return 0;
 	case 'H': m->sha256 = copy; return 0;
+	case 'Q': m->search = copy; return 0;
 	case 'C': free(copy); return 0;	/* read first */
 	case 'p':
 		n = strtol(v, &end, 10);
@@ -714,6 +769,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'q': m.quiet = 1; break;
 		case 'v': m.verbose = 1; break;
+		case 'B': m.list_bases = 1; break;
 		case 'h': usage(stdout); return 0;
 		case '?': usage(stderr); return 2;
 		default:
@@ -721,11 +777,11 @@ main(int argc, char **argv)
 				die(&m, 0, "%s (see -h)", why);
 		}
 	}
-	if (argc - optind != 1) {
+	if (argc - optind != (m.list_bases || m.search ? 0 : 1)) {
 		usage(stderr);
 		return 2;
 	}
-	m.vm = argv[optind];
+	m.vm = optind < argc ? argv[optind] : "-";
 	m.say = m.quiet ? NULL : stdout;
 	if (kim_log_open("mobile_launcher", m.log_file ? m.log_file : "/dev/null",
 	    m.verbose) != 0)
@@ -736,6 +792,13 @@ main(int argc, char **argv)
 	    m.patch_file ? m.patch_file : m.patch_url, m.floppy ? m.floppy : "-",
 	    m.direct ? m.direct : m.display ? m.display : "(the one in range)");
 
+	if (m.list_bases || m.search) {	/* which patches fit, no session */
+		if (m.say)
+			m.say = stderr;	/* stdout is the list */
+		step_connect(&m);
+		step_hello(&m);
+		return step_bases(&m);
+	}
 	litter_clean_tmp();
 	check_inputs(&m);
 	lock_floppy(&m);
