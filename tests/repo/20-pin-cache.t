@@ -4,10 +4,12 @@
 # script: the display refuses bytes that do not match the pin and leaves
 # nothing behind; its patch cache serves the second session without a
 # second download (Apache's access log shows one GET) and evicts the least
-# recently used patch over its cap (docs/repository.md).
+# recently used patch over its cap (docs/repository.md).  The mobile
+# learns the display's bases (LIST_BASES) and searches the repository for
+# the patches that fit it.
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/lib.sh"
-tap_plan 20
+tap_plan 25
 e2e_setup
 T=$W
 command -v apache2 > /dev/null || { echo "Bail out! apache2 is not installed"; exit 1; }
@@ -60,3 +62,22 @@ check_cache "$sa" && check_cache "$sc"; tap_ok $? "the cache keeps the two most 
 [ ! -e "$W/cache/$sb" ]; tap_ok $? "... and evicted the least recently used one"
 tap_is "$(du -cb "$W"/cache/* | tail -n 1 | cut -f1)" "$(( $(stat -c %s "$W/a.kim") + $(stat -c %s "$W/c.kim") ))" \
 	"... so it stays under its cap"
+
+# which patches fit this display: its bases, then the repository's search
+printf 'kind=vm\nidentity=%s\n' "$B" > "$W/vms/demo/base.info"
+mkdir -p "$W/vms/other"
+printf 'kind=vm\nidentity=%s\n' "$(printf 'e%.0s' $(seq 64))" > "$W/vms/other/base.info"
+make_patch "$W/z.kim" appz "$(printf 'f%.0s' $(seq 64))"
+kr alice publish --version 1 "$RURL" lab "$W/z.kim" > /dev/null
+out=$("$ML" -c "127.0.0.1:$PORT" --list-bases 2>/dev/null)
+tap_is "$out" "$(printf '%s\tvm\tdemo\n%s\tvm\tother' "$B" "$(printf 'e%.0s' $(seq 64))")" \
+	"mobile_launcher --list-bases prints the display's bases (LIST_BASES)"
+out=$(PATH=$ROOT/repo:$PATH KIM_REPO_USER=bob KIM_REPO_PASSWORD_FILE=$W/bob.pw \
+	"$ML" -c "127.0.0.1:$PORT" -q --search "$RURL" 2>&1)
+tap_is "$?" 0 "mobile_launcher --search REPO_URL runs the repository's search"
+tap_is "$(echo "$out" | cut -f1 | sort | tr '\n' ' ')" "appa appb appc " \
+	"... and lists the patches of the display's bases only"
+tap_like "demo	lab	appa-1.kim" "$out" "... with the base's name, the group and the file"
+out=$(PATH=$ROOT/repo:$PATH KIM_REPO_USER=eve KIM_REPO_PASSWORD_FILE=$W/eve.pw \
+	"$ML" -c "127.0.0.1:$PORT" -q --search "$RURL" 2>&1)
+tap_is "$(echo "$out" | grep -c 'lab')" 0 "a non-member's search through the mobile shows nothing of lab"
