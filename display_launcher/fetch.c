@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -105,8 +106,12 @@ fetch_url(const char *url, const char *path, uint64_t max_bytes,
 			return KIM_E_URL_BAD;
 		}
 		pinned = 1;
-		if (patchcache_get(pin, path))
-			return 0;
+		if (patchcache_get(pin, path)) {
+			struct stat st;	/* the limit of today, not of then */
+			if (stat(path, &st) == 0 && (uint64_t)st.st_size <= max_bytes)
+				return 0;
+			unlink(path);
+		}
 	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 || (k.out = fdopen(fd, "w")) == NULL) {
