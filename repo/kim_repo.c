@@ -68,7 +68,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: kim_repo publish [-u USER] [--password-file F] [--version V] URL GROUP PATCH\n"
 	    "       kim_repo search  [-u USER] [--password-file F] [--base ID]... [--app APP] URL\n"
-	    "       kim_repo url     [-u USER] [--password-file F] [--ttl S] [--sha] URL GROUP/FILE\n"
+	    "       kim_repo url     [-u USER] [--password-file F] [--ttl S] [--sha|--pinned] URL GROUP/FILE\n"
 	    "Passwords come from --password-file, $KIM_REPO_PASSWORD_FILE or the terminal.\n");
 	exit(2);
 }
@@ -694,7 +694,7 @@ cmd_url(int argc, char **argv)
 	struct answer a;
 	struct conn c;
 	struct dav_ms ms;
-	int sha = 0;
+	int sha = 0, pinned = 0;
 	size_t i;
 
 	for (i = 1; i < (size_t)argc && argv[i][0] == '-'; i++) {
@@ -706,10 +706,12 @@ cmd_url(int argc, char **argv)
 			ttl = argv[++i];
 		else if (strcmp(argv[i], "--sha") == 0)
 			sha = 1;
+		else if (strcmp(argv[i], "--pinned") == 0)
+			pinned = 1;
 		else
 			usage();
 	}
-	if ((size_t)argc - i != 2)
+	if ((size_t)argc - i != 2 || (sha && pinned))
 		usage();
 	gf = argv[i + 1];
 	slash = strchr(gf, '/');
@@ -743,7 +745,7 @@ cmd_url(int argc, char **argv)
 		die("the repository's mint answered something else than a signed path");
 	printf("%s/%s", c.base, path);
 	free(a.buf);
-	if (sha) {
+	if (sha || pinned) {
 		const char *hdrs[] = { "Depth: 0", NULL }, *s;
 		mkurl(url, sizeof(url), "%s/patches/%s", c.base, gf);
 		if (request(&c, "PROPFIND", url, hdrs, propfind_body, NULL, 0, &a) != 0)
@@ -755,7 +757,8 @@ cmd_url(int argc, char **argv)
 		s = ms.n ? dav_get(&ms.r[0], NS_KIM, "sha256") : NULL;
 		if (!hex64(s))
 			die("%s has no sha256 property", gf);
-		printf(" %s", s);
+		/* --pinned: URL#sha256=HEX, what mobile_launcher --sha256 sends */
+		printf(pinned ? "#sha256=%s" : " %s", s);
 		dav_free(&ms);
 		free(a.buf);
 	}

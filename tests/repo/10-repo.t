@@ -90,6 +90,8 @@ s=$(kr bob url --sha "$RURL" lab/editor-1.0.kim)
 is "$?" 0 "a member gets a signed URL"
 read -r surl ssha <<< "$s"
 is "$ssha" "$sha" "... and the SHA-256 from the properties (--sha)"
+p=$(kr bob url --pinned "$RURL" lab/editor-1.0.kim)
+like "$p" "/lab/editor-1.0.kim#sha256=$sha" "--pinned prints URL#sha256=HEX (for mobile_launcher -i)"
 curl -s -o "$T/got" "$surl"
 check "the signed URL serves the patch's bytes to anyone (curl, no password)" cmp -s "$T/got" "$T/ed.kim"
 is "$(curl -s -r 0-16 -w ' %{http_code}' "$surl")" "KIMBERLEY-PATCH 1 206" "... and a Range"

@@ -9,7 +9,7 @@
 # the patches that fit it.
 . "$(dirname "$0")/../e2e/lib.sh"
 . "$(dirname "$0")/lib.sh"
-tap_plan 25
+tap_plan 27
 e2e_setup
 T=$W
 command -v apache2 > /dev/null || { echo "Bail out! apache2 is not installed"; exit 1; }
@@ -37,6 +37,11 @@ tap_is "$?" 0 "a second session with the same pin completes"
 tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "again" "... and the floppy holds its note"
 tap_is "$(gets "/k/.*/lab/appa-1.kim")" 1 "... without a second download (still one GET)"
 tap_like "cache hit" "$(cat "$W/display.log")" "... the display's log says it was a cache hit"
+
+# the same in one command: kim_repo url --pinned gives URL#sha256=HEX
+out=$(mobile one -d "$W/f.img" -i "$(kr bob url --pinned "$RURL" lab/appa-1.kim)" demo 2>&1)
+tap_is "$?" 0 "a session from kim_repo url --pinned's URL completes"
+tap_is "$(gets "/k/.*/lab/appa-1.kim")" 1 "... from the cache (the pin is the key)"
 
 # a pin the served bytes do not match (as when the file was swapped on the
 # server: the display cannot tell the two apart)
