@@ -127,6 +127,48 @@ is "$(code -u "$bp" "$RURL/api/mint?path=lab/editor-1.0.kim&x=1")" 400 "... an u
 is "$(code -u "$bp" -X POST "$RURL/api/mint?path=lab/editor-1.0.kim")" 405 "... other methods than GET"
 is "$(curl -s -u "$bp" "$RURL/api/groups")" "lab" "the groups answer names the user's groups only"
 
+# --- a hostile server's answers (a crafted WebDAV server)
+echo "local-secret-$RANDOM$RANDOM" > "$T/local.txt"
+python3 -c '
+import http.server, sys
+lol = "<!ENTITY lol0 \"lol\">" + "".join(
+    "<!ENTITY lol%d \"%s\">" % (i, ("&lol%d;" % (i - 1)) * 10) for i in range(1, 10))
+bodies = {
+    "/bomb/": "<?xml version=\"1.0\"?><!DOCTYPE D:multistatus [" + lol + "]>"
+        "<D:multistatus xmlns:D=\"DAV:\"><D:response><D:href>&lol9;</D:href></D:response></D:multistatus>",
+    "/xxe/": "<?xml version=\"1.0\"?><!DOCTYPE x [<!ENTITY e SYSTEM \"file://" + sys.argv[1] + "\">]>"
+        "<D:multistatus xmlns:D=\"DAV:\" xmlns:K=\"urn:kimberley:patch\"><D:response>"
+        "<D:href>/patches/g/a.kim</D:href><D:propstat><D:prop><K:app>&e;</K:app>"
+        "<K:base>b</K:base></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>"
+        "</D:response></D:multistatus>",
+}
+class H(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a): pass
+    def answer(self, code, body):
+        b = body.encode()
+        self.send_response(code); self.send_header("Content-Length", str(len(b))); self.end_headers()
+        self.wfile.write(b)
+    def do_GET(self):
+        self.answer(200, self.path.split("/")[1] + "\n")   # /bomb/api/groups -> "bomb"
+    def do_PROPFIND(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.answer(207, bodies.get(self.path[self.path.index("/patches") + 8:], ""))
+s = http.server.HTTPServer(("127.0.0.1", 0), H)
+print(s.server_port, flush=True)
+s.serve_forever()
+' "$T/local.txt" > "$T/evil.port" 2>"$T/evil.err" &
+PIDS+=($!)
+for i in $(seq 100); do [ -s "$T/evil.port" ] && break; sleep 0.05; done
+EV=http://127.0.0.1:$(cat "$T/evil.port")
+t0=${EPOCHREALTIME/[.,]/}
+out=$(kr bob search "$EV/bomb" 2>&1)
+is "$?" 1 "search refuses a server answer with an entity bomb"
+like "$out" "DOCTYPE" "... saying why"
+check "... at once (under 2 s)" test $(( (${EPOCHREALTIME/[.,]/} - t0) / 1000 )) -lt 2000
+out=$(kr bob search "$EV/xxe" 2>&1)
+is "$?" 1 "search refuses an answer with an external entity"
+case $out in *"$(cat "$T/local.txt")"*) ok 1 "... and prints nothing of the local file";; *) ok 0 "... and prints nothing of the local file";; esac
+
 # --- passwords never on the command line
 out=$("$KR" search -u bob --password x "$RURL" 2>&1)
 like "$out" "usage:" "there is no password option"
