@@ -18,4 +18,11 @@ repo/kim_repo_cgi: repo/kim_repo_cgi.o repo/names.o repo/sha1.o
 
 PROGRAMS        += repo/kim_repo repo/kim_repo_cgi
 INSTALL_BIN     += repo/kim_repo
-INSTALL_LIBEXEC += repo/kim_repo_cgi repo/kim_repo_serve repo/httpd.conf.in repo/group.conf.in
+INSTALL_LIBEXEC += repo/kim_repo_cgi repo/kim_repo_serve
+
+# the configuration's templates, beside kim_repo_serve
+install: install-repo
+install-repo:
+	install -d $(DESTDIR)$(LIBEXECDIR)/kimberley
+	install -m 644 repo/httpd.conf.in repo/group.conf.in $(DESTDIR)$(LIBEXECDIR)/kimberley
+.PHONY: install-repo
