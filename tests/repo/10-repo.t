@@ -174,4 +174,13 @@ out=$("$KR" search -u bob --password x "$RURL" 2>&1)
 like "$out" "usage:" "there is no password option"
 out=$(KIM_REPO_PASSWORD_FILE=$T/bob.pw "$KR" search -u bob "$RURL" 2>&1 < /dev/null)
 is "$(echo "$out" | grep -c .)" 2 "KIM_REPO_PASSWORD_FILE is read"
+if command -v script > /dev/null; then
+	# without a file: asked on the terminal (a pty from script(1)), not echoed
+	out=$( (sleep 1; cat "$T/bob.pw") | script -qec "$KR search -u bob $RURL" /dev/null 2>&1)
+	like "$out" "password for bob:" "without a password file the password is asked on the terminal"
+	is "$(echo "$out" | grep -c 'editor-')" 2 "... and used"
+	case $out in *"$(cat "$T/bob.pw")"*) ok 1 "... without echo";; *) ok 0 "... without echo";; esac
+fi
+out=$(setsid -w "$KR" search -u bob "$RURL" 2>&1 < /dev/null)	# no terminal at all
+like "$out" "no password" "without a file or a terminal it says how to give one"
 done_testing
