@@ -520,7 +520,8 @@ cmd_publish(int argc, char **argv)
 	fclose(f);
 	free(a.buf);
 	if (a.code != 201) {
-		if (a.code != 401 && a.code != 403)
+		/* 412: the random name is someone else's (never removed) */
+		if (a.code != 401 && a.code != 403 && a.code != 412)
 			cleanup_temp(&c, tmp);
 		fail_code(a.code == 403 ? "publishing (are you one of the group's publishers?)"
 		    : "uploading", a.code);
