@@ -49,7 +49,7 @@ struct answer {
 	int too_big;
 };
 
-static void
+static void __attribute__((noreturn, format(printf, 1, 2)))
 die(const char *fmt, ...)
 {
 	va_list ap;
@@ -62,7 +62,7 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
-static void
+static void __attribute__((noreturn))
 usage(void)
 {
 	fprintf(stderr,
@@ -293,7 +293,7 @@ why_code(long code)
 	}
 }
 
-static void
+static void __attribute__((noreturn))
 fail_code(const char *what, long code)
 {
 	const char *w = why_code(code);

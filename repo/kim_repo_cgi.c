@@ -19,7 +19,7 @@
 #define GROUPS_MAX (1 << 20)	/* bytes of the group file read */
 #define TTL_DEFAULT 300
 
-static void
+static void __attribute__((noreturn))
 answer(int status, const char *text)
 {
 	const char *word = status == 400 ? "Bad Request" : status == 403 ?
@@ -35,16 +35,13 @@ answer(int status, const char *text)
 static char *
 read_groups(void)
 {
+	static char buf[GROUPS_MAX + 1];	/* read once per run */
 	const char *path = getenv("KIM_REPO_GROUPS");
-	char *buf;
 	size_t n;
 	FILE *f;
 
 	if (path == NULL || (f = fopen(path, "r")) == NULL)
 		answer(500, "the group file cannot be read");
-	buf = malloc(GROUPS_MAX + 1);
-	if (buf == NULL)
-		answer(500, "out of memory");
 	n = fread(buf, 1, GROUPS_MAX, f);
 	if (ferror(f) || !feof(f))
 		answer(500, "the group file cannot be read whole");
@@ -94,7 +91,8 @@ may_read(const char *groups, const char *g, const char *user)
 static void
 do_groups(const char *user)
 {
-	char *groups = read_groups(), *seen[1024], g[REPO_NAME_MAX + 1];
+	static char seen[1024][REPO_NAME_MAX + 1];
+	char *groups = read_groups(), g[REPO_NAME_MAX + 1];
 	const char *line, *end, *colon;
 	size_t n, i, nseen = 0;
 
@@ -119,9 +117,9 @@ do_groups(const char *user)
 			;
 		if (i < nseen)		/* once each */
 			continue;
-		if (nseen == sizeof(seen) / sizeof(seen[0]) || (seen[nseen] = strdup(g)) == NULL)
+		if (nseen == sizeof(seen) / sizeof(seen[0]))
 			break;
-		nseen++;
+		memcpy(seen[nseen++], g, n + 1);
 		printf("%s\n", g);
 	}
 	exit(0);
