@@ -247,6 +247,7 @@ check_inputs(struct mobile *m)
 		kim_sha256_hex(pin, hex);
 		if (asprintf(&u, "%s#sha256=%s", m->patch_url, hex) < 0)
 			die(m, 0, "out of memory");
+		free((char *)m->patch_url);	/* set_option's copy */
 		m->patch_url = u;
 	}
 	if (m->patch_url && (rc = kim_check_url(m->patch_url)) != 0)
