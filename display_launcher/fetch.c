@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -13,6 +14,8 @@
 #include "errors.h"
 #include "fetch.h"
 #include "log.h"
+#include "patchcache.h"
+#include "sha256.h"
 #include "urlpolicy.h"
 
 /* What the person is told for every failure to get a connection with an
@@ -88,10 +91,28 @@ fetch_url(const char *url, const char *path, uint64_t max_bytes,
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct sink k = { NULL, 0, max_bytes, 0, allow, nallow, NULL, "" };
 	long http = 0;
+	unsigned char pin[KIM_SHA256_BYTES], got[KIM_SHA256_BYTES];
+	const char *frag = strchr(url, '#');
+	int pinned = 0;
 	CURLcode cc;
 	CURL *h;
 	int rc, fd;
 
+	/* URL#sha256=HEX: the mobile pinned the patch's bytes (curl never
+	 * sends a fragment; docs/repository.md) */
+	if (frag && strncmp(frag, "#sha256=", 8) == 0) {
+		if (kim_sha256_unhex(frag + 8, pin) != 0) {
+			snprintf(why, whylen, "the URL's #sha256= is not 64 hex digits");
+			return KIM_E_URL_BAD;
+		}
+		pinned = 1;
+		if (patchcache_get(pin, path)) {
+			struct stat st;	/* the limit of today, not of then */
+			if (stat(path, &st) == 0 && (uint64_t)st.st_size <= max_bytes)
+				return 0;
+			unlink(path);
+		}
+	}
 	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
 	if (fd < 0 || (k.out = fdopen(fd, "w")) == NULL) {
 		if (fd >= 0)
@@ -136,7 +157,16 @@ fetch_url(const char *url, const char *path, uint64_t max_bytes,
 	switch (cc) {
 	case CURLE_OK:
 		kim_log("fetch", "url=%s bytes=%llu", url, (unsigned long long)k.got);
-		return 0;
+		if (!pinned)
+			return 0;
+		if (kim_sha256_file(path, got) == 0 && memcmp(got, pin, sizeof(pin)) == 0) {
+			patchcache_put(pin, path);
+			return 0;
+		}
+		rc = KIM_E_PATCH_CORRUPT;
+		snprintf(why, whylen, "the file at %.1000s is not the patch the "
+		    "mobile asked for (its SHA-256 differs from the one pinned)", url);
+		break;
 	case CURLE_HTTP_RETURNED_ERROR:
 		/* the code's sentence names a 404 already: say it once */
 		rc = http == 404 ? KIM_E_URL_NOT_FOUND : KIM_E_URL_FAILED;

@@ -19,6 +19,7 @@
 #include "config.h"
 #include "errors.h"
 #include "log.h"
+#include "patchcache.h"
 #include "publish.h"
 #include "server.h"
 #include "session.h"
@@ -60,6 +61,10 @@ usage(FILE *f)
 "      --url-allow CIDR      patch URLs may also lead there (repeatable; by\n"
 "                            default loopback, link-local, private and the\n"
 "                            display's own addresses are refused)\n"
+"      --patch-cache DIR     keep patches fetched with a pinned SHA-256\n"
+"                            (URL#sha256=HEX) in DIR (default: no cache)\n"
+"      --patch-cache-size MiB  the cache's cap, least recently used out\n"
+"                            first (default 4096)\n"
 "      --log FILE            complete log (default: syslog)\n"
 "      --name NAME           the display's name (as the argument)\n"
 "      --access-code-file F  mobiles must prove they know the code on F's\n"
@@ -122,6 +127,8 @@ struct options {
 	struct url_net url_allow[URL_ALLOW_MAX];
 	const char *listen_arg, *port_file, *log_file, *idle_screen, *code_file;
 	const char *spool_arg;	/* --spool as given; cfg.spool: its real path */
+	const char *patch_cache;	/* --patch-cache DIR */
+	int patch_cache_mib;
 	int verbose;
 };
 
@@ -145,6 +152,8 @@ static const struct option opts[] = {
 	{ "max-connections", required_argument, NULL, 'N' },
 	{ "url-timeout", required_argument, NULL, 'U' },
 	{ "url-allow", required_argument, NULL, 'W' },
+	{ "patch-cache", required_argument, NULL, 'c' },
+	{ "patch-cache-size", required_argument, NULL, 'z' },
 	{ "log", required_argument, NULL, 'L' },
 	{ "name", required_argument, NULL, 'n' },
 	{ "config", required_argument, NULL, 'C' },
@@ -192,6 +201,7 @@ set_option(struct options *o, int code, const char *v)
 	case 'n': c->name = copy; return 0;
 	case 'i': o->idle_screen = copy; return 0;
 	case 'a': o->code_file = copy; return 0;
+	case 'c': o->patch_cache = copy; return 0;
 	}
 	free(copy);	/* the numbers: nothing to keep */
 	switch (code) {
@@ -217,6 +227,7 @@ set_option(struct options *o, int code, const char *v)
 		return positive(v, &c->max_conns) == 0 && c->max_conns >= 2 &&
 		    c->max_conns <= 10000 ? 0 : -1;
 	case 'U': return positive(v, &c->url_timeout);
+	case 'z': return positive(v, &o->patch_cache_mib);
 	case 'W':
 		if (c->n_url_allow == URL_ALLOW_MAX ||
 		    url_net_parse(v, &o->url_allow[c->n_url_allow]) != 0)
@@ -310,6 +321,12 @@ main(int argc, char **argv)
 	}
 	if (cfg->max_session == 0)	/* a patch and a floppy of the largest size */
 		cfg->max_session = 2 * cfg->max_file;
+	if (o.patch_cache && patchcache_init(o.patch_cache,
+	    (uint64_t)(o.patch_cache_mib ? o.patch_cache_mib : 4096) << 20) != 0) {
+		fprintf(stderr, "display_launcher: cannot use %s as the patch "
+		    "cache: %s\n", o.patch_cache, strerror(errno));
+		return 1;
+	}
 	if (o.code_file) {
 		static char code[KIM_AUTH_CODE_MAX];
 		if (kim_auth_read_code(o.code_file, code, sizeof(code)) != 0) {

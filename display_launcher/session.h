@@ -99,6 +99,8 @@ int session_use_floppy(struct conn *c, const char *name);
 int session_start(struct conn *c, const char *vm, const char *patch, int is_url);
 int session_use_usb(struct conn *c);
 void session_info(struct conn *c, session_res *r);
+/* LIST_BASES (bases.c) */
+void session_bases(struct conn *c, bases_res *r);
 void session_end(struct conn *c, int retrieve, end_res *r);
 int session_retrieve_open(struct conn *c, const char *name, file_res *r);
 int session_retrieve_piece(struct conn *c, data *piece);

@@ -109,6 +109,14 @@ session_info_1_svc(session_res *r, struct svc_req *rq)
 }
 
 bool_t
+list_bases_1_svc(bases_res *r, struct svc_req *rq)
+{
+	(void)rq;
+	session_bases(server_conn(), r);
+	return TRUE;
+}
+
+bool_t
 end_usage_1_svc(bool_t retrieve_state, end_res *r, struct svc_req *rq)
 {
 	(void)rq;

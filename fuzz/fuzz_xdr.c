@@ -32,6 +32,7 @@ union any {
 	file_res fr;
 	end_res er;
 	session_res sr;
+	bases_res br;
 	send_file_1_argument sf;
 	use_kimberlize_file_1_argument kf;
 	use_kimberlize_url_1_argument ku;
@@ -64,6 +65,7 @@ static const struct {
 	{ "string (LAST_ERROR's result)", (xdrproc_t)xdr_wrapstring },
 	{ "int", (xdrproc_t)xdr_int },
 	{ "bool", (xdrproc_t)xdr_bool },
+	{ "bases_res", (xdrproc_t)xdr_bases_res },
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 

@@ -1,6 +1,7 @@
 # man/: the man pages, made from man/*.in with the install paths filled in
 # (installed by kiosk/rules.mk's install-kiosk).
-MAN_PAGES := man/mobile_launcher.1 man/kimberlize.1 man/display_launcher.8 man/dekimberlize.8
+MAN_PAGES := man/mobile_launcher.1 man/kimberlize.1 man/display_launcher.8 man/dekimberlize.8 \
+	man/kim_repo.1 man/kim_repo_serve.8
 SYSTEMDUNITDIR ?= $(PREFIX)/lib/systemd/system
 
 # Rebuilt when an install path changes (paths.stamp, top-level Makefile).

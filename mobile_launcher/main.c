@@ -27,6 +27,8 @@
 #include "log.h"
 #include "names.h"
 #include "progress.h"
+#include "sha256.h"
+#include "spawn.h"
 #include "transfer.h"
 #include "usb.h"
 #include "viewer.h"
@@ -35,6 +37,9 @@ struct mobile {
 	/* options */
 	const char *floppy, *patch_file, *patch_url, *direct, *display, *vm;
 	const char *domain;	/* --domain: wide-area DNS-SD */
+	const char *sha256;	/* --sha256: the -i patch's bytes, pinned */
+	int list_bases;		/* --list-bases */
+	const char *search;	/* --search REPO_URL */
 	const char *viewer;
 	int pings;
 	struct usb_opts usb;
@@ -102,6 +107,12 @@ usage(FILE *f)
 "  -d FILE          your floppy image (persistent state); updated at the end\n"
 "  -f FILE          the application's patch (kimberlize output)\n"
 "  -i URL           the patch's http:// or https:// URL (the display fetches it)\n"
+"  --sha256 HEX     with -i: the display refuses a patch of another SHA-256\n"
+"                   (sent as URL#sha256=HEX; kim_repo url --sha prints it)\n"
+"  --list-bases     print the display's bases (identity, kind, VM name)\n"
+"                   and stop; no vm_name\n"
+"  --search URL     list the patches of a repository that fit the display\n"
+"                   (runs kim_repo search --base ID... URL; no vm_name)\n"
 "  -c HOST:PORT     direct link to a display (unencrypted; no discovery)\n"
 "  -n NAME          the display's name (when several are in range)\n"
 "  --list           list the displays in range, free or busy, and exit\n"
@@ -230,6 +241,19 @@ check_inputs(struct mobile *m)
 		    "or -i URL (see -h)");
 	if ((rc = kim_check_vmname(m->vm)) != 0)
 		die(m, rc, "'%.140s'", m->vm);
+	if (m->sha256) {
+		unsigned char pin[KIM_SHA256_BYTES];
+		char hex[KIM_SHA256_HEX], *u;
+		if (m->patch_url == NULL || strchr(m->patch_url, '#') != NULL)
+			die(m, 0, "--sha256 goes with -i URL, a URL without a '#' part");
+		if (kim_sha256_unhex(m->sha256, pin) != 0)
+			die(m, 0, "--sha256 needs 64 hex digits");
+		kim_sha256_hex(pin, hex);
+		if (asprintf(&u, "%s#sha256=%s", m->patch_url, hex) < 0)
+			die(m, 0, "out of memory");
+		free((char *)m->patch_url);	/* set_option's copy */
+		m->patch_url = u;
+	}
 	if (m->patch_url && (rc = kim_check_url(m->patch_url)) != 0)
 		die(m, rc, "'%.200s'", m->patch_url);
 	if (m->patch_file) {
@@ -580,6 +604,51 @@ step_end(struct mobile *m)
 	xdr_free((xdrproc_t)xdr_end_res, (char *)&e);
 }
 
+/* LIST_BASES: print the display's bases, or search a repository for the
+ * patches that fit them with kim_repo (docs/repository.md).  The exit
+ * status. */
+static int
+step_bases(struct mobile *m)
+{
+	char *argv[2 * KIM_BASES_MAX + 4];
+	bases_res r;
+	int n = 0, rc = 0;
+	u_int i;
+
+	memset(&r, 0, sizeof(r));
+	if (list_bases_1(&r, m->c) != RPC_SUCCESS)
+		die(m, 0, "the display does not list its bases (an older display?)");
+	if (r.status != 0)
+		die_display(m, r.status, "listing the display's bases");
+	argv[n++] = "kim_repo";
+	argv[n++] = "search";
+	for (i = 0; i < r.bases.bases_len && i < KIM_BASES_MAX; i++) {
+		base_entry *b = &r.bases.bases_val[i];
+		if (strlen(b->identity) != 64 || strspn(b->identity, "0123456789abcdef") != 64)
+			continue;	/* the display's text: only hex goes further */
+		if (m->search) {
+			argv[n++] = "--base";
+			argv[n++] = b->identity;
+		} else
+			printf("%s\t%s\t%s\n", b->identity, printable(b->kind),
+			    printable(b->name));
+	}
+	if (m->search) {
+		if (n == 2)
+			die(m, 0, "'%s' has no base to run patches on", m->display_name);
+		argv[n++] = (char *)m->search;
+		argv[n] = NULL;
+		/* kim_repo asks for its password on the terminal: same group */
+		pid_t pid = spawn_argv(argv, 0);
+		rc = pid < 0 ? -1 : spawn_wait(pid);
+		if (rc < 0)
+			die(m, 0, "cannot run kim_repo: %s", strerror(errno));
+	}
+	xdr_free((xdrproc_t)xdr_bases_res, (char *)&r);
+	clnt_destroy(m->c);
+	return rc;
+}
+
 static const struct option opts[] = {
 	{ "viewer", required_argument, NULL, 'V' },
 	{ "pings", required_argument, NULL, 'p' },
@@ -592,6 +661,9 @@ static const struct option opts[] = {
 	{ "log", required_argument, NULL, 'L' },
 	{ "config", required_argument, NULL, 'C' },
 	{ "access-code-file", required_argument, NULL, 'a' },
+	{ "sha256", required_argument, NULL, 'H' },
+	{ "list-bases", no_argument, NULL, 'B' },
+	{ "search", required_argument, NULL, 'Q' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -617,6 +689,8 @@ set_option(struct mobile *m, int code, const char *v, char *why, size_t whylen)
 	case 'U': m->usb.ifname = copy; return 0;
 	case 'L': m->log_file = copy; return 0;
 	case 'a': m->code_file = copy; return 0;
+	case 'H': m->sha256 = copy; return 0;
+	case 'Q': m->search = copy; return 0;
 	case 'C': free(copy); return 0;	/* read first */
 	case 'p':
 		n = strtol(v, &end, 10);
@@ -704,6 +778,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'q': m.quiet = 1; break;
 		case 'v': m.verbose = 1; break;
+		case 'B': m.list_bases = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'l': list = 1; break;
 		case '?': usage(stderr); return 2;
@@ -732,11 +807,11 @@ main(int argc, char **argv)
 		free(text);
 		return 0;
 	}
-	if (argc - optind != 1) {
+	if (argc - optind != (m.list_bases || m.search ? 0 : 1)) {
 		usage(stderr);
 		return 2;
 	}
-	m.vm = argv[optind];
+	m.vm = optind < argc ? argv[optind] : "-";
 	m.say = m.quiet ? NULL : stdout;
 	if (kim_log_open("mobile_launcher", m.log_file ? m.log_file : "/dev/null",
 	    m.verbose) != 0)
@@ -747,6 +822,13 @@ main(int argc, char **argv)
 	    m.patch_file ? m.patch_file : m.patch_url, m.floppy ? m.floppy : "-",
 	    m.direct ? m.direct : m.display ? m.display : "(the one in range)");
 
+	if (m.list_bases || m.search) {	/* which patches fit, no session */
+		if (m.say)
+			m.say = stderr;	/* stdout is the list */
+		step_connect(&m);
+		step_hello(&m);
+		return step_bases(&m);
+	}
 	litter_clean_tmp();
 	check_inputs(&m);
 	lock_floppy(&m);
