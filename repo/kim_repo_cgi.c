@@ -13,8 +13,9 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include <openssl/evp.h>
+
 #include "repo/names.h"
-#include "repo/sha1.h"
 
 #define GROUPS_MAX (1 << 20)	/* bytes of the group file read */
 #define TTL_DEFAULT 300
@@ -125,18 +126,23 @@ do_groups(const char *user)
 	exit(0);
 }
 
+/* sha1(a . b) in hex: what Apache's expression sha1() computes (OpenSSL) */
 static void
 sha1_hex(const char *a, const char *b, char out[41])
 {
-	unsigned char md[20];
-	struct sha1 c;
-	int i;
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned int n = 0;
+	EVP_MD_CTX *c = EVP_MD_CTX_new();
 
-	sha1_init(&c);
-	sha1_update(&c, a, strlen(a));
-	sha1_update(&c, b, strlen(b));
-	sha1_final(&c, md);
-	for (i = 0; i < 20; i++)
+	if (c == NULL || EVP_DigestInit_ex(c, EVP_sha1(), NULL) != 1 ||
+	    EVP_DigestUpdate(c, a, strlen(a)) != 1 ||
+	    EVP_DigestUpdate(c, b, strlen(b)) != 1 ||
+	    EVP_DigestFinal_ex(c, md, &n) != 1 || n != 20) {
+		EVP_MD_CTX_free(c);
+		answer(500, "cannot compute a signature");
+	}
+	EVP_MD_CTX_free(c);
+	for (unsigned int i = 0; i < 20; i++)
 		sprintf(out + 2 * i, "%02x", md[i]);
 }
 

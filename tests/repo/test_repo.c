@@ -10,11 +10,9 @@
 #include <time.h>
 #include <cmocka.h>
 
-#include <openssl/evp.h>
 
 #include "repo/davxml.h"
 #include "repo/names.h"
-#include "repo/sha1.h"
 
 /* Two answers of the same content with different prefixes (Apache
  * changes them between answers: g0:, ns1:, or a default namespace). */
@@ -136,35 +134,6 @@ names(void **state)
 	assert_int_equal(repo_file_ok("a b", 3), -1);
 }
 
-static void
-sha1_matches_openssl(void **state)
-{
-	static unsigned char buf[300000];
-	unsigned char a[20], b[20];
-	unsigned int blen;
-	struct sha1 s;
-	size_t lens[] = { 0, 1, 3, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, sizeof(buf) };
-	size_t i, k, step;
-
-	(void)state;
-	for (i = 0; i < sizeof(buf); i++)
-		buf[i] = (unsigned char)(i * 7 + (i >> 8));
-	for (k = 0; k < sizeof(lens) / sizeof(lens[0]); k++)
-		for (step = 1; step <= 97; step += 48) {	/* fed whole and in pieces */
-			sha1_init(&s);
-			for (i = 0; i < lens[k]; i += step)
-				sha1_update(&s, buf + i, lens[k] - i < step ? lens[k] - i : step);
-			sha1_final(&s, a);
-			assert_int_equal(EVP_Digest(buf, lens[k], b, &blen, EVP_sha1(), NULL), 1);
-			assert_memory_equal(a, b, 20);
-		}
-	/* FIPS 180 "abc" */
-	sha1_init(&s);
-	sha1_update(&s, "abc", 3);
-	sha1_final(&s, a);
-	assert_memory_equal(a, "\xa9\x99\x3e\x36\x47\x06\x81\x6a\xba\x3e\x25\x71\x78\x50\xc2\x6c\x9c\xd0\xd8\x9d", 20);
-}
-
 int
 main(void)
 {
@@ -172,7 +141,6 @@ main(void)
 		cmocka_unit_test(parses_by_namespace),
 		cmocka_unit_test(refuses_entities),
 		cmocka_unit_test(names),
-		cmocka_unit_test(sha1_matches_openssl),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
