@@ -13,6 +13,8 @@
  *   --type TEXT                     type TEXT with key events; escapes: \n
  *                                   (Return) \t (Tab) \s (space) \\ (backslash)
  *   --wait MS                       keep handling updates for MS milliseconds
+ *   --key COMBO                     press one key with modifiers held, e.g.
+ *                                   ctrl+s, ctrl+q, alt+F4, shift+Tab, Escape
  *
  * Fits mobile_launcher's --viewer template, e.g.
  *   "tests/tools/vncgrab -H {host} -P {port} -p {password_file} --expect aa00aa:0.3 ..."
@@ -195,10 +197,56 @@ static void do_type(rfbClient *cl, const char *text)
 	fprintf(stderr, "%s: typed %zu characters\n", prog, strlen(text));
 }
 
+/* --key: [ctrl+|shift+|alt+]...KEY, KEY one character or a name below */
+static void do_key(rfbClient *cl, const char *combo)
+{
+	static const struct { const char *name; uint32_t sym; } names[] = {
+		{ "Return", XK_Return }, { "Escape", XK_Escape }, { "Tab", XK_Tab },
+		{ "BackSpace", XK_BackSpace }, { "Delete", XK_Delete }, { "Home", XK_Home },
+		{ "End", XK_End }, { "Left", XK_Left }, { "Right", XK_Right }, { "Up", XK_Up },
+		{ "Down", XK_Down }, { "space", ' ' },
+	};
+	uint32_t mods[4];
+	int nmods = 0;
+	const char *k = combo, *plus;
+	while ((plus = strchr(k, '+')) && plus[1] && nmods < 4) {
+		size_t n = plus - k;
+		if (n == 4 && !strncmp(k, "ctrl", 4))
+			mods[nmods++] = XK_Control_L;
+		else if (n == 5 && !strncmp(k, "shift", 5))
+			mods[nmods++] = XK_Shift_L;
+		else if (n == 3 && !strncmp(k, "alt", 3))
+			mods[nmods++] = XK_Alt_L;
+		else
+			finish(0, "--key: unknown modifier in '%s' (ctrl, shift, alt)", combo);
+		k = plus + 1;
+	}
+	uint32_t sym = 0;
+	if (strlen(k) == 1)
+		sym = (unsigned char)*k;
+	else if (k[0] == 'F' && atoi(k + 1) >= 1 && atoi(k + 1) <= 12)
+		sym = XK_F1 + atoi(k + 1) - 1;
+	for (size_t i = 0; !sym && i < sizeof names / sizeof names[0]; i++)
+		if (!strcmp(k, names[i].name))
+			sym = names[i].sym;
+	if (!sym)
+		finish(0, "--key: unknown key '%s'", k);
+	for (int i = 0; i < nmods; i++) {
+		SendKeyEvent(cl, mods[i], TRUE);
+		pump(cl, 20);
+	}
+	key(cl, sym);
+	for (int i = nmods - 1; i >= 0; i--) {
+		SendKeyEvent(cl, mods[i], FALSE);
+		pump(cl, 20);
+	}
+	fprintf(stderr, "%s: pressed %s\n", prog, combo);
+}
+
 static void usage(void)
 {
 	fprintf(stderr, "usage: %s [-H host] [-P port] [-p password_file] [-t seconds] [-o status_file]\n"
-	        "       [--expect RRGGBB:FRAC[:TOL]] [--shot FILE.png] [--type TEXT] [--wait MS]... [host:port]\n",
+	        "       [--expect RRGGBB:FRAC[:TOL]] [--shot FILE.png] [--type TEXT] [--key COMBO] [--wait MS]... [host:port]\n",
 	        prog);
 	exit(2);
 }
@@ -222,7 +270,7 @@ int main(int argc, char **argv)
 		else if (!strcmp(a, "-o") && i + 1 < argc)
 			status_file = argv[++i];
 		else if ((!strcmp(a, "--expect") || !strcmp(a, "--shot") || !strcmp(a, "--type") ||
-		          !strcmp(a, "--wait")) && i + 1 < argc) {
+		          !strcmp(a, "--wait") || !strcmp(a, "--key")) && i + 1 < argc) {
 			if (!first_action)
 				first_action = i;
 			i++;
@@ -268,6 +316,8 @@ int main(int argc, char **argv)
 			do_type(cl, argv[++i]);
 		else if (!strcmp(a, "--wait"))
 			pump(cl, atoi(argv[++i]));
+		else if (!strcmp(a, "--key"))
+			do_key(cl, argv[++i]);
 		else if (!strcmp(a, "-H") || !strcmp(a, "-P") || !strcmp(a, "-p") || !strcmp(a, "-t") || !strcmp(a, "-o"))
 			i++;
 	}
