@@ -46,7 +46,7 @@ tap_ok $? "the guest agent answers after resume ($(vm_ms "$t0") ms)"
 vm_agent_send screen
 vm_agent_expect screen 30
 tap_is "$AGENT_LINE" "screen $DESK_SCREEN" "the guest's X screen is $DESK_SCREEN"
-vm_agent_send wait-window matchbox 10
+vm_agent_send wait-window nosuchapp 5
 vm_agent_expect window 20
 tap_like "^window-none" "$AGENT_LINE" "wait-window answers window-none for a class that has no window"
 "$KIM_QMP" "$W/run/qmp.sock" quit

@@ -10,7 +10,7 @@
 tap_plan 13
 vm_setup
 desk_cache; tap_ok $? "desktop base and AbiWord patch built (or taken from the cache)"
-tap_diag "$(cat "$CACHE/times" 2>/dev/null)" "$(grep -h '^kimberlize: ' "$CACHE/abiword.log" 2>/dev/null)"
+tap_diag "$(cat "$CACHE/times" 2>/dev/null)" "$(grep -h '^kimberlize: ' "$PATCHES/abiword.log" 2>/dev/null)"
 base=$CACHE/vms/d1
 before=$(base_hash "$base")
 start_xvfb_size "$DESK_SCREEN"; tap_ok $? "Xvfb is the display's screen ($XDISPLAY, $DESK_SCREEN)"
@@ -19,7 +19,7 @@ start_display
 tap_ok "$([ -n "$PORT" ]; echo $?)" "display_launcher listens on 127.0.0.1:$PORT"
 
 "$S/make_floppy" -s 65536 -o "$W/mobile/floppy.img" 2>/dev/null
-cp "$CACHE/abiword.kim" "$W/mobile/abiword.kim"
+cp "$PATCHES/abiword.kim" "$W/mobile/abiword.kim"
 words='Kimberley\sran\sAbiWord\son\sa\spublic\sdisplay\sand\sthis\sparagraph\swas\styped\sover\sVNC.'
 text=${words//\\s/ }
 # AbiWord's page: white over much of the screen (the base's own screen is

@@ -16,13 +16,17 @@ desk_time() {
 }
 
 # desk_cache [gnumeric]: CACHE/vms/d1 (desktop base, screen DESK_SCREEN),
-# CACHE/abiword.kim; with "gnumeric" also CACHE/gnumeric.kim.  The key: the
-# scripts and guest files that make them, QEMU's version, the screen size.
+# PATCHES/abiword.kim; with "gnumeric" also PATCHES/gnumeric.kim.  The
+# base's key: the scripts and guest files that make it, QEMU's version, the
+# screen size; the patches' key adds kimberlize and kim_patch (a change
+# there does not rebuild the base).  Build times go to CACHE/times.
 desk_cache() {
-	local key
-	key=$( { cat "$S/make_base_vm" "$S/vm_lib.sh" "$S/kimberlize" "$S/kim_patch" "$S"/guest/*;
+	local key pkey app
+	key=$( { cat "$S/make_base_vm" "$S/vm_lib.sh" "$S"/guest/*;
 		qemu-system-x86_64 --version; echo "$DESK_SCREEN"; } | sha256sum | cut -c1-16)
 	CACHE=$ROOT/tests/desktop/.cache/$key
+	pkey=$(cat "$S/kimberlize" "$S/kim_patch" | sha256sum | cut -c1-16)
+	PATCHES=$CACHE/patches-$pkey
 	mkdir -p "$ROOT/tests/desktop/.cache"
 	exec {_lock}> "$ROOT/tests/desktop/.cache/lock"
 	flock "$_lock"
@@ -33,20 +37,16 @@ desk_cache() {
 			-v "$CACHE/vms" d1 > "$CACHE/make_base_vm.log" 2>&1 &&
 		touch "$CACHE/base.done"
 	fi
-	if [ -e "$CACHE/base.done" ] && [ ! -e "$CACHE/abiword.done" ]; then
-		rm -f -- "$CACHE/abiword.kim"
-		desk_time kimberlize-abiword "$S/kimberlize" -A "$ACCEL" -v "$CACHE/vms" -p abiword \
-			-o "$CACHE/abiword.kim" d1 abiword > "$CACHE/abiword.log" 2>&1 &&
-		touch "$CACHE/abiword.done"
-	fi
-	if [ "${1:-}" = gnumeric ] && [ -e "$CACHE/base.done" ] && [ ! -e "$CACHE/gnumeric.done" ]; then
-		rm -f -- "$CACHE/gnumeric.kim"
-		desk_time kimberlize-gnumeric "$S/kimberlize" -A "$ACCEL" -v "$CACHE/vms" -p gnumeric \
-			-o "$CACHE/gnumeric.kim" d1 gnumeric > "$CACHE/gnumeric.log" 2>&1 &&
-		touch "$CACHE/gnumeric.done"
-	fi
+	mkdir -p "$PATCHES"
+	for app in abiword ${1:-}; do
+		[ -e "$CACHE/base.done" ] && [ ! -e "$PATCHES/$app.done" ] || continue
+		rm -f -- "$PATCHES/$app.kim"
+		desk_time "kimberlize-$app" "$S/kimberlize" -A "$ACCEL" -v "$CACHE/vms" -p "$app" \
+			-o "$PATCHES/$app.kim" d1 "$app" > "$PATCHES/$app.log" 2>&1 &&
+		touch "$PATCHES/$app.done"
+	done
 	exec {_lock}>&-
-	[ -e "$CACHE/abiword.done" ] && { [ "${1:-}" != gnumeric ] || [ -e "$CACHE/gnumeric.done" ]; }
+	[ -e "$PATCHES/abiword.done" ] && { [ -z "${1:-}" ] || [ -e "$PATCHES/$1.done" ]; }
 }
 
 # start_xvfb_size WxH: like start_xvfb, at the desktop base's screen size
