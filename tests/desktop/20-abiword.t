@@ -10,7 +10,7 @@
 tap_plan 13
 vm_setup
 desk_cache; tap_ok $? "desktop base and AbiWord patch built (or taken from the cache)"
-tap_diag "$(cat "$CACHE/times" 2>/dev/null)" "$(grep -h '^kimberlize: ' "$PATCHES/abiword.log" 2>/dev/null)"
+sed 's/^/# /' "$CACHE/times" "$PATCHES/abiword.log" 2>/dev/null | grep -E '^# (make_base_vm|kimberlize)'
 base=$CACHE/vms/d1
 before=$(base_hash "$base")
 start_xvfb_size "$DESK_SCREEN"; tap_ok $? "Xvfb is the display's screen ($XDISPLAY, $DESK_SCREEN)"
@@ -22,11 +22,12 @@ tap_ok "$([ -n "$PORT" ]; echo $?)" "display_launcher listens on 127.0.0.1:$PORT
 cp "$PATCHES/abiword.kim" "$W/mobile/abiword.kim"
 words='Kimberley\sran\sAbiWord\son\sa\spublic\sdisplay\sand\sthis\sparagraph\swas\styped\sover\sVNC.'
 text=${words//\\s/ }
-# AbiWord's page: white over much of the screen (the base's own screen is
+# AbiWord's page: white over much of the screen (28 % of the frame in a
+# 640x505 QEMU window on a bare Xvfb, more when it fills the screen) (the base's own screen is
 # dark blue-grey); Ctrl+S opens the Save dialog with the name selected
 viewer="$VNCGRAB -H {host} -P {port} -p {password_file} -t 120 -o $W/viewer.status"
-viewer="$viewer --expect ffffff:0.30:8 --shot $W/app.png --wait 1000 --type $words"
-viewer="$viewer --wait 2000 --key ctrl+s --wait 4000 --shot $W/dialog.png"
+viewer="$viewer --wait 2000 --shot $W/first.png --expect ffffff:0.20:8 --shot $W/app.png --wait 1000 --type $words"
+viewer="$viewer --wait 4000 --key ctrl+s --wait 8000 --shot $W/dialog.png"
 viewer="$viewer --key ctrl+a --type /home/user/Floppy/kimdoc.abw --wait 500 --key Return --wait 5000"
 viewer="$viewer --shot $W/saved.png"
 t0=${EPOCHREALTIME/[.,]/}
@@ -37,7 +38,7 @@ t1=${EPOCHREALTIME/[.,]/}
 tap_is "$rc" 0 "mobile_launcher completes the session ($(( (t1 - t0) / 1000 )) ms)"
 [ "$rc" = 0 ] || tap_diag "$out" "$(tail -n 40 "$W/display.log")"
 tap_is "$(cat "$W/viewer.status" 2>/dev/null)" OK \
-	"the viewer saw AbiWord's page (white, >= 30 % of the frame), typed and saved with the keyboard"
+	"the viewer saw AbiWord's page (white, >= 20 % of the frame), typed and saved with the keyboard"
 tap_ok "$([ -s "$W/app.png" ] && [ -s "$W/saved.png" ]; echo $?)" "screenshots of AbiWord were taken"
 doc=$(mtype -i "$W/mobile/floppy.img" ::kimdoc.abw 2>&1)
 tap_like "<abiword" "$doc" "the mobile's 64 MB floppy holds kimdoc.abw, an AbiWord document (mtype)"
