@@ -13,6 +13,14 @@
  *   stop           pause the VM
  *   quit           quit QEMU; waits until QEMU closed the connection
  *   status         print the run state (e.g. "running", "paused")
+ *   change-medium DEVICE FILE
+ *                  put the raw image FILE, read-only, into the removable
+ *                  drive DEVICE (its qdev id, e.g. "cdrom"); the tray closes
+ *   eject DEVICE   take the medium out of DEVICE (forced: the guest has
+ *                  unmounted it by then)
+ *   usb-stick DRIVE
+ *                  plug the drive DRIVE (-drive if=none,id=DRIVE) in as a
+ *                  USB mass-storage device (id DRIVE-usb) on the bus "usb"
  *
  * Waits for the socket to appear (QEMU still starting) within the timeout.
  * Exit 0 when every OP succeeded; otherwise a message on stderr, exit 1.
@@ -206,7 +214,7 @@ int main(int argc, char **argv)
 		i += 2;
 	}
 	if (argc - i < 2) {
-		fprintf(stderr, "usage: %s [-t SECONDS] SOCKET incoming URI|save URI|cont|stop|quit|status...\n", prog);
+		fprintf(stderr, "usage: %s [-t SECONDS] SOCKET incoming URI|save URI|cont|stop|quit|status|change-medium DEV FILE|eject DEV|usb-stick DRIVE...\n", prog);
 		return 2;
 	}
 	q.deadline = now() + timeout;
@@ -250,6 +258,28 @@ int main(int argc, char **argv)
 			if (r && json_object_object_get_ex(r, "status", &st))
 				printf("%s\n", json_object_get_string(st));
 			json_object_put(reply);
+		} else if (!strcmp(op, "change-medium") && i + 2 < argc) {
+			json_object *a = json_object_new_object();
+			json_object_object_add(a, "id", json_object_new_string(argv[++i]));
+			json_object_object_add(a, "filename", json_object_new_string(argv[++i]));
+			json_object_object_add(a, "format", json_object_new_string("raw"));
+			json_object_object_add(a, "read-only-mode", json_object_new_string("read-only"));
+			qmp_simple(&q, "blockdev-change-medium", a);
+		} else if (!strcmp(op, "eject") && i + 1 < argc) {
+			json_object *a = json_object_new_object();
+			json_object_object_add(a, "id", json_object_new_string(argv[++i]));
+			json_object_object_add(a, "force", json_object_new_boolean(1));
+			qmp_simple(&q, "eject", a);
+		} else if (!strcmp(op, "usb-stick") && i + 1 < argc) {
+			char id[128];
+			snprintf(id, sizeof id, "%s-usb", argv[i + 1]);
+			json_object *a = json_object_new_object();
+			json_object_object_add(a, "driver", json_object_new_string("usb-storage"));
+			json_object_object_add(a, "id", json_object_new_string(id));
+			json_object_object_add(a, "drive", json_object_new_string(argv[++i]));
+			json_object_object_add(a, "bus", json_object_new_string("usb.0"));
+			json_object_object_add(a, "removable", json_object_new_boolean(1));
+			qmp_simple(&q, "device_add", a);
 		} else if (!strcmp(op, "quit")) {
 			qmp_simple(&q, "quit", NULL);
 			json_object *o;

@@ -34,8 +34,10 @@ INSTALL_LIBEXEC += $(VM_SCRIPTS)
 install: install-vm-guest
 install-vm-guest:
 	install -d $(DESTDIR)$(LIBEXECDIR)/kimberley/guest
-	install -m 755 scripts/guest/init scripts/guest/rcS scripts/guest/tty1 scripts/guest/kim-agent $(DESTDIR)$(LIBEXECDIR)/kimberley/guest
-	install -m 644 scripts/guest/inittab $(DESTDIR)$(LIBEXECDIR)/kimberley/guest
+	install -m 755 scripts/guest/init scripts/guest/rcS scripts/guest/tty1 scripts/guest/kim-agent \
+		scripts/guest/xinitrc scripts/guest/xsession $(DESTDIR)$(LIBEXECDIR)/kimberley/guest
+	install -m 644 scripts/guest/inittab scripts/guest/kim-agent.service scripts/guest/kim-x.service \
+		$(DESTDIR)$(LIBEXECDIR)/kimberley/guest
 .PHONY: install-vm-guest
 
 # The publisher's and operator's commands on PATH: wrappers that run the

@@ -49,6 +49,29 @@ vm_identity() {
 	} | sha256sum | cut -d' ' -f1
 }
 
+# vm_screen_ok WxH: a screen size the guest can show
+vm_screen_ok() {
+	[[ $1 =~ ^([0-9]{3,4})x([0-9]{3,4})$ ]] &&
+		[ "${BASH_REMATCH[1]}" -ge 640 ] && [ "${BASH_REMATCH[1]}" -le 3840 ] &&
+		[ "${BASH_REMATCH[2]}" -ge 480 ] && [ "${BASH_REMATCH[2]}" -le 2160 ]
+}
+
+# vm_host_screen: WxH of $DISPLAY's screen when one is reachable, else 1024x768
+vm_host_screen() {
+	local s=''
+	[ -z "${DISPLAY:-}" ] || s=$(timeout 5 xdpyinfo 2>/dev/null | sed -n 's/^ *dimensions: *\([0-9]*x[0-9]*\) pixels.*/\1/p' | head -n 1)
+	vm_screen_ok "$s" && echo "$s" || echo 1024x768
+}
+
+# vm_host_mirror: the Debian mirror in this machine's apt sources
+# (deb.debian.org when none is found)
+vm_host_mirror() {
+	local m
+	m=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null |
+		grep -Eo 'https?://[^ ]*/debian/?( |$)' | grep -v security | head -n 1 | tr -d ' ')
+	echo "${m:-http://deb.debian.org/debian}"
+}
+
 # vm_quote PATH: PATH in single quotes for QEMU's exec: (run by sh -c).
 vm_quote() {
 	case $1 in *"'"*) vm_die "path '$1' contains a single quote";; esac
@@ -64,11 +87,26 @@ vm_quote() {
 #   adds), so nothing runs before the state is loaded.
 vm_qemu_args() {
 	local base=$1 accel=$2 disk=$3 fmt=$4 floppy=$5 display=$6 work=$7 backing=${8:-}
-	local fd="if=floppy,index=0" hd="file=$disk,if=virtio,format=$fmt,cache=unsafe"
-	[ -z "$floppy" ] || fd="$fd,file=$floppy,format=raw"
+	local fd="if=floppy,index=0" hd="file=$disk,if=virtio,format=$fmt,cache=unsafe" stick=()
+	# a floppy image larger than a 2.88 MB disk is the user's "stick": a
+	# USB drive plugged in after resume (vm_floppy_attach), the drive empty
+	VM_STICK=''
+	if [ -n "$floppy" ] && [ "$(stat -c %s -- "$floppy")" -gt 2949120 ]; then
+		stick=(-drive "if=none,id=stick,file=$floppy,format=raw")
+		VM_STICK=stick
+	elif [ -n "$floppy" ]; then
+		fd="$fd,file=$floppy,format=raw"
+	fi
 	[ -z "$backing" ] || hd="$hd,backing.driver=raw,backing.read-only=on,backing.file.driver=file,backing.file.filename=$backing,backing.file.read-only=on"
+	local scr xres yres
+	scr=$(vm_info "$base" screen)
+	vm_screen_ok "$scr" || scr=1024x768     # bases made before screen=
+	xres=${scr%x*} yres=${scr#*x}
 	QEMU_ARGS=(-M "$VM_MACHINE" -accel "$accel" -m "$(vm_info "$base" ram)"
-		-nodefaults -vga std -no-user-config
+		-nodefaults -no-user-config
+		-vga none -device "VGA,edid=on,xres=$xres,yres=$yres"
+		-drive if=none,id=cd0,media=cdrom,readonly=on -device ide-cd,drive=cd0,bus=ide.1,id=cdrom
+		-device qemu-xhci,id=usb "${stick[@]}"
 		-kernel "$base/vmlinuz" -initrd "$base/initrd.img"
 		-append "$(vm_info "$base" append)"
 		-drive "$hd"
@@ -76,6 +114,25 @@ vm_qemu_args() {
 		-serial "file:$work/console.log" -serial "pipe:$work/agent"
 		-qmp "unix:$work/qmp.sock,server=on,wait=off"
 		-display "$display")
+}
+
+# vm_floppy_attach BASEDIR QMP_SOCKET: after resume (cont), make the user's
+# floppy available to the session: a large image (VM_STICK) is plugged in
+# as a USB drive; a desktop guest's agent mounts it at ~/Floppy (busybox
+# guests' apps mount the floppy themselves).  Sets VM_FLOPPY_STATE to the
+# agent's answer (floppy-mounted ...); fails when the agent does not answer.
+vm_floppy_attach() {
+	local dev=fd0
+	VM_FLOPPY_STATE=''
+	if [ -n "$VM_STICK" ]; then
+		"$KIM_QMP" "$2" usb-stick "$VM_STICK" || return 1
+		dev=sda
+	fi
+	[ "$(vm_info "$1" type)" = desktop ] || return 0
+	vm_agent_send mount-floppy "$dev"
+	vm_agent_expect floppy- 30 || return 1
+	VM_FLOPPY_STATE=$AGENT_LINE
+	[ "${AGENT_LINE%% *}" = floppy-mounted ]
 }
 
 # Agent channel (the guest's /sbin/kim-agent on ttyS1).
