@@ -1,9 +1,7 @@
 /* session.c -- one session at a time: claim, transfer, start, end, retrieve,
  * and the return to the base state whatever happened. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <ifaddrs.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -26,18 +24,72 @@
 #include "names.h"
 #include "publish.h"
 #include "session.h"
+#include "spool.h"
 
 #define PROTO_VERSION KIM_PROTO_VERSION
 #define SETUP_ABORT_GRACE 10	/* s for a failed start to clean up */
 
 void
-display_init(struct display *d, const struct display_config *cfg)
+display_init(struct display *d, const struct display_config *cfg,
+    struct priv *priv)
 {
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
+	d->priv = priv;
 	pthread_mutex_init(&d->lock, NULL);
 	kim_sink_init(&d->sink);
 	d->retr.fd = -1;
+	d->delta_fd = -1;
+}
+
+/* One request to the privileged parent (priv.h); its answer in r. */
+static int
+ask(struct display *d, struct priv_req *q, struct priv_rep *r, int *fd)
+{
+	int ignored;
+
+	if (priv_call(d->priv, q, r, fd ? fd : &ignored) != 0)
+		return r->rc;
+	if (!fd && ignored >= 0)
+		close(ignored);
+	return r->rc;
+}
+
+static void
+idle_screen(struct display *d, int show)
+{
+	struct priv_req q = { .op = PRIV_IDLE, .arg = show };
+	struct priv_rep r;
+
+	snprintf(q.name, sizeof(q.name), "%s", d->idle_name);
+	snprintf(q.hint, sizeof(q.hint), "%s", d->idle_hint);
+	ask(d, &q, &r, NULL);
+}
+
+void
+display_idle(struct display *d, const char *name, const char *hint)
+{
+	snprintf(d->idle_name, sizeof(d->idle_name), "%s", name);
+	snprintf(d->idle_hint, sizeof(d->idle_hint), "%s", hint);
+	idle_screen(d, 1);
+}
+
+/* End the script the parent runs for us: 0 or KIM_E_, with a sentence in
+ * why; the delta's descriptor (keep) in d->delta_fd. */
+static int
+script_finish(struct display *d, int keep, int timeout, char *why, size_t len,
+    struct priv_rep *r)
+{
+	struct priv_req q = { .op = PRIV_FINISH, .arg = keep, .timeout = timeout };
+	int fd = -1, rc;
+
+	rc = ask(d, &q, r, &fd);
+	d->script = 0;
+	snprintf(why, len, "%s", r->why);
+	if (d->delta_fd >= 0)
+		close(d->delta_fd);
+	d->delta_fd = fd;
+	return rc;
 }
 
 /* A connection repeating one refusal (a stream of refused batch pieces
@@ -103,40 +155,15 @@ path_join(char *out, size_t len, const char *dir, const char *name)
 }
 
 
-static int
-rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if (flag == FTW_DP)
-		rmdir(path);
-	else
-		unlink(path);
-	return 0;
-}
-
-static void
-rm_tree(const char *path)
-{
-	nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 void
 display_clean_spool(const struct display *d)
 {
-	DIR *dir = opendir(d->cfg->spool);
-	struct dirent *e;
-	char path[PATH_MAX];
+	int fd = open(d->cfg->spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 
-	if (dir == NULL)
-		return;
-	while ((e = readdir(dir)) != NULL) {
-		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-			continue;
-		if (path_join(path, sizeof(path), d->cfg->spool, e->d_name) == 0)
-			rm_tree(path);
+	if (fd >= 0) {
+		spool_empty(fd);
+		close(fd);
 	}
-	closedir(dir);
 }
 
 /* The longest file name the spool's file system takes. */
@@ -212,19 +239,19 @@ static void
 session_close(struct conn *c, const char *why)
 {
 	struct display *d = c->d;
-	char detail[512] = "";
+	char detail[600] = "";
+	struct priv_rep r;
 
-	if (d->setup.started) {
-		int rc = setup_finish(&d->setup, 0, d->cfg->end_timeout, detail,
-		    sizeof(detail));
-		if (rc)
-			kim_log("end", "setup script: %s", detail);
-	}
+	if (d->script &&
+	    script_finish(d, 0, d->cfg->end_timeout, detail, sizeof(detail), &r))
+		kim_log("end", "setup script: %s", detail);
 	kim_sink_abort(&d->sink);
 	kim_source_close(&d->retr);
-	if (d->session_dir[0])
-		rm_tree(d->session_dir);
-	d->session_dir[0] = '\0';
+	if (d->delta_fd >= 0)
+		close(d->delta_fd);
+	d->delta_fd = -1;
+	d->vnc_port = 0;
+	d->vnc_password[0] = '\0';
 	display_clean_spool(d);
 	if (d->pub) {
 		char *err = NULL;
@@ -238,7 +265,7 @@ session_close(struct conn *c, const char *why)
 	} else {
 		kim_log("republish", "direct link: ready for the next person");
 	}
-	idle_show(&d->idle);
+	idle_screen(d, 1);
 	pthread_mutex_lock(&d->lock);
 	d->owner = NULL;
 	d->state = S_IDLE;
@@ -549,20 +576,21 @@ session_use_floppy(struct conn *c, const char *name)
 	if (!looks_like_fat(path))
 		return refuse(c, KIM_E_FLOPPY_BAD, "'%s' is not a FAT disk image",
 		    kim_basename(name));
-	snprintf(d->floppy, sizeof(d->floppy), "%s", path);
+	snprintf(d->floppy, sizeof(d->floppy), "%s", kim_basename(name));
 	kim_log("persistent_state", "conn=%u floppy=%s", c->id,
 	    kim_logq(q, sizeof(q), kim_basename(name)));
 	return 0;
 }
 
+/* The VM directory is root's: the parent looks. */
 static int
-vm_exists(const struct display *d, const char *vm)
+vm_exists(struct display *d, const char *vm)
 {
-	char path[PATH_MAX];
-	struct stat st;
+	struct priv_req q = { .op = PRIV_CHECK_VM };
+	struct priv_rep r;
 
-	return path_join(path, sizeof(path), d->cfg->vm_dir, vm) == 0 &&
-	    stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	snprintf(q.vm, sizeof(q.vm), "%s", vm);
+	return ask(d, &q, &r, NULL) == 0;
 }
 
 /* Where the VNC export listens: the USB link when chosen, else the direct
@@ -579,80 +607,60 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 {
 	struct display *d = c->d;
 	const struct display_config *cfg = d->cfg;
-	char why[600] = "";
+	struct priv_req q = { .op = PRIV_START };
+	struct priv_rep r;
 	char qv[KIM_LOGQ_MAX], qp[KIM_LOGQ_MAX], qf[KIM_LOGQ_MAX];
-	char *argv[24];
-	int n = 0, rc;
+	int rc;
 
-	snprintf(d->session_dir, sizeof(d->session_dir), "%s/.session-XXXXXX",
-	    cfg->spool);
-	if (mkdtemp(d->session_dir) == NULL) {
-		d->session_dir[0] = '\0';
-		return refuse(c, KIM_E_IO, "cannot make the session directory");
-	}
-	argv[n++] = (char *)cfg->setup_script;
-	argv[n++] = "-s";
-	argv[n++] = d->session_dir;
-	argv[n++] = "-v";
-	argv[n++] = (char *)cfg->vm_dir;
-	if (d->floppy[0]) {
-		argv[n++] = "-a";
-		argv[n++] = d->floppy;
-	}
-	argv[n++] = "-x";
-	argv[n++] = (char *)cfg->x_display;
-	argv[n++] = "-A";
-	argv[n++] = (char *)cfg->accel;
-	if (vnc_addr(d)) {
-		argv[n++] = "-l";
-		argv[n++] = (char *)vnc_addr(d);
-	}
-	if (cfg->key_file) {
-		argv[n++] = "-k";
-		argv[n++] = (char *)cfg->key_file;
-	}
-	argv[n++] = (char *)vm;
-	argv[n++] = (char *)patch;
-	argv[n] = NULL;
+	snprintf(q.vm, sizeof(q.vm), "%s", vm);
+	snprintf(q.patch, sizeof(q.patch), "%s", patch);
+	snprintf(q.floppy, sizeof(q.floppy), "%s", d->floppy);
+	snprintf(q.vnc_addr, sizeof(q.vnc_addr), "%.15s", d->usb_addr);
 
 	double t0 = kim_now();
 	kim_log("kimberlize", "conn=%u vm=%s patch=%s floppy=%s", c->id,
-	    kim_logq(qv, sizeof(qv), vm), kim_logq(qp, sizeof(qp),
-	    kim_basename(patch)), d->floppy[0] ? kim_logq(qf, sizeof(qf),
-	    kim_basename(d->floppy)) : "-");
-	if ((rc = setup_start(&d->setup, argv, cfg->log_fd)) != 0)
-		return refuse(c, rc, "cannot run the setup script %s", cfg->setup_script);
+	    kim_logq(qv, sizeof(qv), vm), kim_logq(qp, sizeof(qp), patch),
+	    d->floppy[0] ? kim_logq(qf, sizeof(qf), d->floppy) : "-");
+	if ((rc = ask(d, &q, &r, NULL)) != 0)
+		return refuse(c, rc, "%s", r.why);
+	d->script = 1;
 	/* Publish the screen as soon as it exists: KCM's announcement (about a
 	 * second) then overlaps with the app's resume. */
-	rc = setup_wait(&d->setup, SETUP_VNC, cfg->resume_timeout, why, sizeof(why));
+	q.op = PRIV_WAIT;
+	q.arg = SETUP_VNC;
+	q.timeout = cfg->resume_timeout;
+	rc = ask(d, &q, &r, NULL);
 	if (rc == 0 && d->pub && vnc_addr(d) == NULL) {
 		char *err = NULL;
-		if (publisher_vnc(d->pub, d->setup.vnc_port, -1, &err) != 0) {
+		if (publisher_vnc(d->pub, r.vnc_port, -1, &err) != 0) {
 			kim_log("vnc", "publishing the VNC port failed: %s", err ? err : "?");
 			free(err);
 		}
 	}
 	if (rc == 0) {
 		int left = cfg->resume_timeout - (int)(kim_now() - t0);
-		rc = setup_wait(&d->setup, SETUP_RESUMED, left > 1 ? left : 1, why,
-		    sizeof(why));
+		q.arg = SETUP_RESUMED;
+		q.timeout = left > 1 ? left : 1;
+		rc = ask(d, &q, &r, NULL);
 	}
 	if (rc != 0) {
 		/* a script that failed to start the app gets a short grace to
 		 * clean up, not the end of a session's */
-		char detail[512];
+		char why[sizeof(r.why)], detail[600];
+		struct priv_rep fr;
+		snprintf(why, sizeof(why), "%s", r.why);
 		if (d->pub)
 			publisher_vnc_stop(d->pub);
-		setup_finish(&d->setup, 0, SETUP_ABORT_GRACE, detail, sizeof(detail));
-		rm_tree(d->session_dir);
-		d->session_dir[0] = '\0';
+		script_finish(d, 0, SETUP_ABORT_GRACE, detail, sizeof(detail), &fr);
 		return refuse(c, rc, "%s", why);
 	}
+	d->vnc_port = r.vnc_port;
+	snprintf(d->vnc_password, sizeof(d->vnc_password), "%s", r.password);
 	/* the idle screen stays until the app is up: no blank screen between */
-	idle_hide(&d->idle);
+	idle_screen(d, 0);
 	d->state = S_RUNNING;
 	kim_log("kimberlize", "conn=%u running vnc_port=%u after %.3f s", c->id,
-	    d->setup.vnc_port, kim_now() - t0);
+	    d->vnc_port, kim_now() - t0);
 	return 0;
 }
 
@@ -690,10 +698,10 @@ session_start(struct conn *c, const char *vm, const char *patch, int is_url)
 	} else if ((rc = spooled(c, patch, path, sizeof(path), KIM_E_NO_PATCH)) != 0) {
 		return rc;
 	}
-	if (d->floppy[0] && strcmp(d->floppy, path) == 0)
+	if (d->floppy[0] && strcmp(d->floppy, kim_basename(path)) == 0)
 		return refuse(c, KIM_E_OUT_OF_ORDER, "the patch and the floppy "
 		    "are the same file");
-	return run_setup(c, vm, path);
+	return run_setup(c, vm, kim_basename(path));
 }
 
 /* ---- step 5's other half: the USB cable ----------------------------------- */
@@ -737,8 +745,7 @@ void
 session_info(struct conn *c, session_res *r)
 {
 	struct display *d = c->d;
-	char path[PATH_MAX], pw[65] = "";
-	FILE *f;
+	char pw[65] = "";
 
 	/* "" tells the mobile: the address you reached me on */
 	r->vnc_host = strdup(vnc_addr(d) && strcmp(vnc_addr(d), "0.0.0.0") != 0 ?
@@ -752,14 +759,8 @@ session_info(struct conn *c, session_res *r)
 		r->status = refuse(c, KIM_E_NO_SESSION, NULL);
 		goto out;
 	}
-	if (path_join(path, sizeof(path), d->session_dir, "vnc.passwd") == 0 &&
-	    (f = fopen(path, "re")) != NULL) {
-		if (fgets(pw, sizeof(pw), f) == NULL)
-			pw[0] = '\0';
-		fclose(f);
-	}
-	pw[strcspn(pw, "\r\n")] = '\0';
-	r->vnc_port = d->setup.vnc_port;
+	snprintf(pw, sizeof(pw), "%s", d->vnc_password);
+	r->vnc_port = d->vnc_port;
 out:
 	r->vnc_password = strdup(pw);
 }
@@ -788,17 +789,15 @@ session_end(struct conn *c, int retrieve, end_res *r)
 	kim_log("end_usage", "conn=%u retrieve_state=%d", c->id, keep);
 	if (d->pub)
 		publisher_vnc_stop(d->pub);
-	rc = setup_finish(&d->setup, keep, d->cfg->end_timeout, why, sizeof(why));
+	struct priv_rep pr;
+	rc = script_finish(d, keep, d->cfg->end_timeout, why, sizeof(why), &pr);
 	kim_log("end_usage", "conn=%u script done after %.3f s base=%s", c->id,
-	    kim_now() - t0, d->setup.base_ok > 0 ? "unchanged" :
-	    d->setup.base_ok < 0 ? "CHANGED" : "unchecked");
+	    kim_now() - t0, pr.base_ok > 0 ? "unchanged" :
+	    pr.base_ok < 0 ? "CHANGED" : "unchecked");
 	if (rc == 0 && keep) {
-		char path[PATH_MAX];
-		struct stat st;
-		if (d->setup.delta_name[0] == '\0' ||
-		    path_join(path, sizeof(path), d->session_dir,
-		    d->setup.delta_name) != 0 || stat(path, &st) != 0 ||
-		    kim_sha256_unhex(d->setup.delta_sha, d->floppy_sha) != 0) {
+		if (pr.delta_name[0] == '\0' || d->delta_fd < 0 ||
+		    kim_check_name(pr.delta_name, strlen(pr.delta_name)) != 0 ||
+		    kim_sha256_unhex(pr.delta_sha, d->floppy_sha) != 0) {
 			rc = KIM_E_END_FAILED;
 			snprintf(why, sizeof(why), "the display did not produce the "
 			    "floppy's changes");
@@ -816,7 +815,7 @@ session_end(struct conn *c, int retrieve, end_res *r)
 		return;
 	}
 	d->state = S_ENDED;
-	snprintf(d->delta_name, sizeof(d->delta_name), "%s", d->setup.delta_name);
+	snprintf(d->delta_name, sizeof(d->delta_name), "%s", pr.delta_name);
 	free(r->delta_name);
 	r->delta_name = strdup(d->delta_name);
 	r->floppy_sha256.floppy_sha256_val = malloc(KIM_SHA256_BYTES);
@@ -835,7 +834,7 @@ session_retrieve_open(struct conn *c, const char *name, file_res *r)
 {
 	struct display *d = c->d;
 	struct kim_source src;
-	char path[PATH_MAX], q[KIM_LOGQ_MAX];
+	char q[KIM_LOGQ_MAX];
 	int rc;
 
 	memset(r, 0, sizeof(*r));
@@ -847,8 +846,8 @@ session_retrieve_open(struct conn *c, const char *name, file_res *r)
 	if (strcmp(name, d->delta_name) != 0)
 		return r->status = refuse(c, KIM_E_NO_SUCH_FILE, "'%.200s' is not "
 		    "this session's delta", name);
-	if (path_join(path, sizeof(path), d->session_dir, d->delta_name) != 0 ||
-	    kim_source_open(&src, path, (unsigned char *)r->sha256) != 0)
+	if (d->delta_fd < 0 || kim_source_fdopen(&src, fcntl(d->delta_fd,
+	    F_DUPFD_CLOEXEC, 0), (unsigned char *)r->sha256) != 0)
 		return r->status = refuse(c, KIM_E_IO, NULL);
 	kim_source_close(&d->retr);
 	d->retr = src;

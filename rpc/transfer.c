@@ -196,6 +196,22 @@ kim_source_open(struct kim_source *src, const char *path, unsigned char *sha)
 	return 0;
 }
 
+int
+kim_source_fdopen(struct kim_source *src, int fd, unsigned char *sha)
+{
+	struct stat st;
+
+	src->fd = fd;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (sha && kim_sha256_fd(fd, sha) != 0)) {
+		kim_source_close(src);
+		return -1;
+	}
+	src->size = (uint64_t)st.st_size;
+	src->off = 0;
+	return 0;
+}
+
 ssize_t
 kim_source_next(struct kim_source *src, void *buf)
 {

@@ -67,6 +67,9 @@ struct kim_source {
 
 /* Open path for sending; sha (optional) receives its SHA-256.  0 or -1. */
 int kim_source_open(struct kim_source *src, const char *path, unsigned char *sha);
+/* The same for a descriptor already open (taken over: closed by
+ * kim_source_close, also on failure). */
+int kim_source_fdopen(struct kim_source *src, int fd, unsigned char *sha);
 /* Read the next piece (<= KIM_CHUNK) into buf; bytes read, 0 at end, -1. */
 ssize_t kim_source_next(struct kim_source *src, void *buf);
 void kim_source_close(struct kim_source *src);
