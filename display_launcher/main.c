@@ -488,9 +488,9 @@ split(struct options *o, struct sockaddr_in *addr)
 			kim_log("start", "dropping privileges failed: %s", why);
 			_exit(1);
 		}
-		/* the parent's death ends us (set after the uid change, which
+		/* the parent's death ends us as a crash would (set after the uid change, which
 		 * clears it); it may have died already */
-		prctl(PR_SET_PDEATHSIG, SIGTERM);
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent_pid)
 			_exit(1);
 		kim_log("start", "rpc side pid=%d uid=%u gid=%u, no capabilities",

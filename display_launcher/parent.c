@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <net/if.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,6 +54,7 @@ parent_init(struct parent *p, const struct display_config *cfg, int spool_fd,
 	int fd;
 
 	memset(p, 0, sizeof(*p));
+	p->sock = -1;
 	p->cfg = cfg;
 	p->spool_fd = spool_fd;
 	p->child_uid = child_uid;
@@ -284,6 +286,16 @@ read_password(const struct parent *p, char *pw, size_t len)
 	pw[strcspn(pw, "\r\n")] = '\0';
 }
 
+/* The child hung up (it died): nobody waits for the answer any more. */
+static int
+child_gone(const struct parent *p)
+{
+	struct pollfd pf = { p->sock, POLLRDHUP, 0 };
+
+	return p->sock >= 0 && poll(&pf, 1, 0) == 1 &&
+	    (pf.revents & (POLLHUP | POLLRDHUP | POLLERR));
+}
+
 static void
 wait_for(struct parent *p, const struct priv_req *q, struct priv_rep *r)
 {
@@ -301,7 +313,8 @@ wait_for(struct parent *p, const struct priv_req *q, struct priv_rep *r)
 	for (;;) {
 		rc = setup_wait(&p->setup, (enum setup_milestone)q->arg, 1, r->why,
 		    sizeof(r->why));
-		if (rc != KIM_E_SETUP_TIMEOUT || stopping || kim_now() >= end)
+		if (rc != KIM_E_SETUP_TIMEOUT || stopping || kim_now() >= end ||
+		    child_gone(p))
 			break;
 	}
 	if (rc == KIM_E_SETUP_TIMEOUT && stopping) {
@@ -430,6 +443,7 @@ parent_cleanup(struct parent *p)
 void
 parent_serve(struct parent *p, int sock)
 {
+	p->sock = sock;
 	for (;;) {
 		struct priv_req q;
 		struct priv_rep r;

@@ -69,6 +69,7 @@ struct parent {
 	int work_fd;		/* root-only: this spool's session directories */
 	char work_dir[PATH_MAX];
 	uid_t child_uid;
+	int sock;		/* the child's end, -1 in-process */
 	const char *port_file;
 	char sess[PATH_MAX];	/* this session's directory, "" none */
 	char sess_name[64];	/* its name in work_dir */
