@@ -56,7 +56,13 @@ install: all
 	$(if $(INSTALL_SBIN),install -m 755 $(INSTALL_SBIN) $(DESTDIR)$(SBINDIR))
 	$(if $(INSTALL_LIBEXEC),install -m 755 $(INSTALL_LIBEXEC) $(DESTDIR)$(LIBEXECDIR)/kimberley)
 
+# display_launcher's unprivileged RPC side runs as this user (--user).
+KIM_USER ?= kimberley
+install-user:
+	id $(KIM_USER) > /dev/null 2>&1 || useradd --system --no-create-home \
+		--home-dir /nonexistent --shell /usr/sbin/nologin $(KIM_USER)
+
 clean:
 	rm -f $(PROGRAMS) $(UNIT_TESTS) $(CLEAN) paths.stamp */*.o */*/*.o
 
-.PHONY: all programs check install clean
+.PHONY: all programs check install install-user clean

@@ -12,3 +12,10 @@ tap_ok() {  # tap_ok STATUS DESCRIPTION
     fi
 }
 tap_diag() { printf '# %s\n' "$@"; }
+
+# display_launcher's RPC side runs as this user (docs/operator.md); made
+# once, as `make install-user` does -- never by the program itself
+if [ "$(id -u)" = 0 ] && ! id kimberley > /dev/null 2>&1; then
+	useradd --system --no-create-home --home-dir /nonexistent \
+		--shell /usr/sbin/nologin kimberley
+fi
