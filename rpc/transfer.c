@@ -37,6 +37,24 @@ kim_sink_init(struct kim_sink *s)
 }
 
 int
+kim_sink_begun(const struct kim_sink *s)
+{
+	return kim_sink_active(s) || s->error || s->done || s->complete;
+}
+
+int
+kim_sink_finished(const struct kim_sink *s)
+{
+	return s->done || s->complete;
+}
+
+uint64_t
+kim_sink_size(const struct kim_sink *s)
+{
+	return s->size;
+}
+
+int
 kim_sink_active(const struct kim_sink *s)
 {
 	return s->fd >= 0;

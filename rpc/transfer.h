@@ -58,6 +58,13 @@ int kim_sink_end(struct kim_sink *s, const unsigned char *sha);
 /* Drop any partial file; leaves the sink idle. */
 void kim_sink_abort(struct kim_sink *s);
 int kim_sink_active(const struct kim_sink *s);
+/* A file was begun in this sink (active, failed or finished): pieces for it
+ * are answered with its state rather than "no transfer". */
+int kim_sink_begun(const struct kim_sink *s);
+/* Every byte arrived (renamed into place, or waiting for the checksum). */
+int kim_sink_finished(const struct kim_sink *s);
+/* The size announced for the current file. */
+uint64_t kim_sink_size(const struct kim_sink *s);
 
 struct kim_source {
 	int fd;
