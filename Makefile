@@ -4,6 +4,8 @@
 #   TAP_TESTS     TAP scripts `make check` runs with prove (in this order)
 #   INSTALL_BIN / INSTALL_SBIN / INSTALL_LIBEXEC   files `make install` copies
 #   CLEAN         extra files `make clean` removes
+# `make check-unit` runs the C unit tests alone (tests/unit/rules.mk): no
+# root, no namespaces, no QEMU, seconds.
 # fuzz/rules.mk adds `make fuzz` and `make asan-check` (docs/fuzzing.md).
 
 PREFIX     ?= /usr/local
@@ -19,6 +21,9 @@ CC      ?= cc
 PKG     ?= pkg-config
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -I. -Irpc
+# -MMD -MP: the compiler writes each object's header dependencies (x.d
+# beside x.o), so touching a header rebuilds every object that includes it.
+CFLAGS  += -MMD -MP
 CFLAGS  += -DKIM_LIBEXECDIR='"$(LIBEXECDIR)/kimberley"' -DKIM_SYSCONFDIR='"$(SYSCONFDIR)"'
 LDFLAGS ?=
 
@@ -46,6 +51,8 @@ include $(sort $(filter-out rpc/rules.mk,$(wildcard */rules.mk tests/*/rules.mk)
 
 programs: $(PROGRAMS)
 
+-include $(wildcard */*.d */*/*.d */*/*/*.d)
+
 check: all $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
 	prove -v $(TAP_TESTS)
@@ -63,6 +70,7 @@ install-user:
 		--home-dir /nonexistent --shell /usr/sbin/nologin $(KIM_USER)
 
 clean:
-	rm -f $(PROGRAMS) $(UNIT_TESTS) $(CLEAN) paths.stamp */*.o */*/*.o
+	rm -f $(PROGRAMS) $(UNIT_TESTS) $(CLEAN) paths.stamp */*.o */*/*.o \
+		*/*.d */*/*.d */*/*/*.d
 
 .PHONY: all programs check install install-user clean
