@@ -36,7 +36,7 @@ priv_drop(uid_t uid, gid_t gid, char *why, size_t whylen)
 	struct __user_cap_header_struct h = { _LINUX_CAPABILITY_VERSION_3, 0 };
 	struct __user_cap_data_struct none[2];
 	static const char *const sets[] = { "CapInh", "CapPrm", "CapEff",
-	    "CapBnd", "CapAmb" };
+		"CapBnd", "CapAmb" };
 	uid_t ru, eu, su;
 	int was_root = getuid() == 0;
 
@@ -45,8 +45,10 @@ priv_drop(uid_t uid, gid_t gid, char *why, size_t whylen)
 		for (int cap = 0; cap <= 63; cap++)
 			if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 &&
 			    errno != EINVAL) {
-				snprintf(why, whylen, "cannot drop capability %d from "
-				    "the bounding set: %s", cap, strerror(errno));
+				snprintf(why, whylen,
+				    "cannot drop capability %d from "
+				    "the bounding set: %s",
+				    cap, strerror(errno));
 				return -1;
 			}
 		if (setgroups(0, NULL) != 0 || setresgid(gid, gid, gid) != 0 ||
@@ -59,7 +61,8 @@ priv_drop(uid_t uid, gid_t gid, char *why, size_t whylen)
 	prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0);
 	memset(none, 0, sizeof(none));
 	if (syscall(SYS_capset, &h, none) != 0 && uid != getuid()) {
-		snprintf(why, whylen, "cannot clear capabilities: %s", strerror(errno));
+		snprintf(why, whylen, "cannot clear capabilities: %s",
+		    strerror(errno));
 		return -1;
 	}
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
@@ -67,14 +70,14 @@ priv_drop(uid_t uid, gid_t gid, char *why, size_t whylen)
 		return -1;
 	}
 	/* trust nothing: read back what the kernel says */
-	if (getresuid(&ru, &eu, &su) != 0 || ru != uid || eu != uid || su != uid ||
-	    getgid() != gid || getegid() != gid) {
+	if (getresuid(&ru, &eu, &su) != 0 || ru != uid || eu != uid ||
+	    su != uid || getgid() != gid || getegid() != gid) {
 		snprintf(why, whylen, "still not uid %u gid %u after dropping",
 		    (unsigned)uid, (unsigned)gid);
 		return -1;
 	}
 	if (uid == 0)
-		return 0;	/* a developer run as root with --user root */
+		return 0; /* a developer run as root with --user root */
 	if (setuid(0) == 0 || seteuid(0) == 0) {
 		snprintf(why, whylen, "root could be regained after dropping");
 		return -1;
@@ -82,8 +85,9 @@ priv_drop(uid_t uid, gid_t gid, char *why, size_t whylen)
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
 		if ((was_root || strcmp(sets[i], "CapBnd") != 0) &&
 		    status_field(sets[i]) != 0) {
-			snprintf(why, whylen, "%s is %llx after dropping, not 0",
-			    sets[i], status_field(sets[i]));
+			snprintf(why, whylen,
+			    "%s is %llx after dropping, not 0", sets[i],
+			    status_field(sets[i]));
 			return -1;
 		}
 	return 0;

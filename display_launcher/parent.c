@@ -19,7 +19,7 @@
 #include "session.h"
 #include "spool.h"
 
-#define SETUP_ABORT_GRACE 10	/* s: a failed start's clean-up */
+#define SETUP_ABORT_GRACE 10 /* s: a failed start's clean-up */
 
 static volatile int stopping;
 
@@ -40,15 +40,16 @@ work_name(const char *spool_real, char *out, size_t len)
 {
 	unsigned long long h = 1469598103934665603ULL;
 
-	for (const unsigned char *s = (const unsigned char *)spool_real; *s; s++)
+	for (const unsigned char *s = (const unsigned char *)spool_real; *s;
+	     s++)
 		h = (h ^ *s) * 1099511628211ULL;
 	snprintf(out, len, "%016llx", h);
 }
 
 int
 parent_init(struct parent *p, const struct display_config *cfg, int spool_fd,
-    const char *spool_real, const char *work_root, uid_t child_uid,
-    char *why, size_t whylen)
+    const char *spool_real, const char *work_root, uid_t child_uid, char *why,
+    size_t whylen)
 {
 	char name[32];
 	int fd;
@@ -73,15 +74,16 @@ parent_init(struct parent *p, const struct display_config *cfg, int spool_fd,
 		return -1;
 	close(fd);
 	work_name(spool_real, name, sizeof(name));
-	snprintf(p->work_dir, sizeof(p->work_dir), "%.3900s/%s", work_root, name);
+	snprintf(
+	    p->work_dir, sizeof(p->work_dir), "%.3900s/%s", work_root, name);
 	if (strlen(work_root) > 3900) {
 		snprintf(why, whylen, "%s: the path is too long", work_root);
 		return -1;
 	}
-	if ((p->work_fd = spool_open(p->work_dir, geteuid(), getegid(), why,
-	    whylen)) < 0)
+	if ((p->work_fd = spool_open(
+		 p->work_dir, geteuid(), getegid(), why, whylen)) < 0)
 		return -1;
-	spool_empty(p->work_fd);	/* what a dead session left */
+	spool_empty(p->work_fd); /* what a dead session left */
 	return 0;
 }
 
@@ -103,22 +105,31 @@ copy_in(struct parent *p, const char *name, const char *dst, struct priv_rep *r)
 	int in, out, rc = 0;
 	char buf[1 << 16];
 
-	in = openat(p->spool_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	in = openat(
+	    p->spool_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (in < 0)
-		return fail(r, KIM_E_NO_SUCH_FILE, "'%s' has not been sent to the "
-		    "display", name);
+		return fail(r, KIM_E_NO_SUCH_FILE,
+		    "'%s' has not been sent to the "
+		    "display",
+		    name);
 	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_uid != p->child_uid || st.st_nlink != 1) {
 		close(in);
-		kim_log("priv", "refused spool file %s: not a regular file of the "
-		    "child's with one link", name);
-		return fail(r, KIM_E_NO_SUCH_FILE, "'%s' is not a file the display "
-		    "received", name);
+		kim_log("priv",
+		    "refused spool file %s: not a regular file of the "
+		    "child's with one link",
+		    name);
+		return fail(r, KIM_E_NO_SUCH_FILE,
+		    "'%s' is not a file the display "
+		    "received",
+		    name);
 	}
-	out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	out = open(
+	    dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0) {
 		close(in);
-		return fail(r, KIM_E_IO, "cannot copy '%s' for the session", name);
+		return fail(
+		    r, KIM_E_IO, "cannot copy '%s' for the session", name);
 	}
 	for (;;) {
 		ssize_t n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0);
@@ -145,7 +156,8 @@ copy_in(struct parent *p, const char *name, const char *dst, struct priv_rep *r)
 	if (close(out) != 0 && rc == 0)
 		rc = errno;
 	if (rc)
-		return fail(r, rc == ENOSPC ? KIM_E_DISPLAY_DISK_FULL : KIM_E_IO,
+		return fail(r,
+		    rc == ENOSPC ? KIM_E_DISPLAY_DISK_FULL : KIM_E_IO,
 		    "cannot copy '%s' for the session", name);
 	return 0;
 }
@@ -175,8 +187,10 @@ usb_addr_ok(const struct parent *p, const char *addr)
 	for (i = ifs; i && !ok; i = i->ifa_next)
 		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
 		    strcmp(i->ifa_name, p->cfg->usb_if) == 0 &&
-		    inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr,
-		    have, sizeof(have)) && strcmp(have, addr) == 0)
+		    inet_ntop(AF_INET,
+			&((struct sockaddr_in *)i->ifa_addr)->sin_addr, have,
+			sizeof(have)) &&
+		    strcmp(have, addr) == 0)
 			ok = 1;
 	freeifaddrs(ifs);
 	return ok;
@@ -200,31 +214,37 @@ start(struct parent *p, const struct priv_req *q, struct priv_rep *r)
 	int n = 0, rc;
 
 	if (p->setup.started || p->sess[0]) {
-		fail(r, KIM_E_OUT_OF_ORDER, "a session is already running", NULL);
+		fail(r, KIM_E_OUT_OF_ORDER, "a session is already running",
+		    NULL);
 		return;
 	}
 	if (kim_check_vmname(q->vm) != 0 || !vm_exists(p, q->vm)) {
-		fail(r, KIM_E_NO_SUCH_VM, "no VM named '%s' on this display", q->vm);
+		fail(r, KIM_E_NO_SUCH_VM, "no VM named '%s' on this display",
+		    q->vm);
 		return;
 	}
 	if (kim_check_name(q->patch, strlen(q->patch)) != 0 ||
-	    (q->floppy[0] && kim_check_name(q->floppy, strlen(q->floppy)) != 0) ||
+	    (q->floppy[0] &&
+		kim_check_name(q->floppy, strlen(q->floppy)) != 0) ||
 	    strcmp(q->patch, q->floppy) == 0) {
 		fail(r, KIM_E_INTERNAL, "bad file names from the child", NULL);
 		return;
 	}
 	if (q->vnc_addr[0] && !usb_addr_ok(p, q->vnc_addr)) {
-		fail(r, KIM_E_NO_USB, "'%s' is not the USB link's address", q->vnc_addr);
+		fail(r, KIM_E_NO_USB, "'%s' is not the USB link's address",
+		    q->vnc_addr);
 		return;
 	}
 	addr = q->vnc_addr[0] ? q->vnc_addr : cfg->direct_addr;
-	snprintf(p->sess, sizeof(p->sess), "%.4000s/session-XXXXXX", p->work_dir);
+	snprintf(
+	    p->sess, sizeof(p->sess), "%.4000s/session-XXXXXX", p->work_dir);
 	if (mkdtemp(p->sess) == NULL) {
 		p->sess[0] = '\0';
 		fail(r, KIM_E_IO, "cannot make the session directory", NULL);
 		return;
 	}
-	snprintf(p->sess_name, sizeof(p->sess_name), "%s", strrchr(p->sess, '/') + 1);
+	snprintf(p->sess_name, sizeof(p->sess_name), "%s",
+	    strrchr(p->sess, '/') + 1);
 	snprintf(sdir, sizeof(sdir), "%s/s", p->sess);
 	snprintf(patch, sizeof(patch), "%s/in-%s", p->sess, q->patch);
 	snprintf(floppy, sizeof(floppy), "%s/in-%s", p->sess, q->floppy);
@@ -260,7 +280,8 @@ start(struct parent *p, const struct priv_req *q, struct priv_rep *r)
 	argv[n++] = patch;
 	argv[n] = NULL;
 	if ((rc = setup_start(&p->setup, argv, cfg->log_fd)) != 0) {
-		fail(r, rc, "cannot run the setup script %s", cfg->setup_script);
+		fail(
+		    r, rc, "cannot run the setup script %s", cfg->setup_script);
 		goto undo;
 	}
 	return;
@@ -302,7 +323,8 @@ wait_for(struct parent *p, const struct priv_req *q, struct priv_rep *r)
 	int t = q->timeout, rc;
 	double end;
 
-	if (!p->setup.started || (q->arg != SETUP_VNC && q->arg != SETUP_RESUMED)) {
+	if (!p->setup.started ||
+	    (q->arg != SETUP_VNC && q->arg != SETUP_RESUMED)) {
 		fail(r, KIM_E_INTERNAL, "no setup script to wait for", NULL);
 		return;
 	}
@@ -311,8 +333,8 @@ wait_for(struct parent *p, const struct priv_req *q, struct priv_rep *r)
 	end = kim_now() + t;
 	/* in slices of a second, so that a stopping display is not held up */
 	for (;;) {
-		rc = setup_wait(&p->setup, (enum setup_milestone)q->arg, 1, r->why,
-		    sizeof(r->why));
+		rc = setup_wait(&p->setup, (enum setup_milestone)q->arg, 1,
+		    r->why, sizeof(r->why));
 		if (rc != KIM_E_SETUP_TIMEOUT || stopping || kim_now() >= end ||
 		    child_gone(p))
 			break;
@@ -321,8 +343,10 @@ wait_for(struct parent *p, const struct priv_req *q, struct priv_rep *r)
 		rc = KIM_E_SETUP_FAILED;
 		snprintf(r->why, sizeof(r->why), "the display is stopping");
 	} else if (rc == KIM_E_SETUP_TIMEOUT) {
-		snprintf(r->why, sizeof(r->why), "the application was not running "
-		    "after %d s", t);
+		snprintf(r->why, sizeof(r->why),
+		    "the application was not running "
+		    "after %d s",
+		    t);
 	}
 	r->rc = rc;
 	r->vnc_port = p->setup.vnc_port;
@@ -331,10 +355,12 @@ wait_for(struct parent *p, const struct priv_req *q, struct priv_rep *r)
 }
 
 static void
-finish(struct parent *p, const struct priv_req *q, struct priv_rep *r, int *fd_out)
+finish(
+    struct parent *p, const struct priv_req *q, struct priv_rep *r, int *fd_out)
 {
-	int t = q->timeout, max = p->cfg->end_timeout > SETUP_ABORT_GRACE ?
-	    p->cfg->end_timeout : SETUP_ABORT_GRACE;
+	int t = q->timeout,
+	    max = p->cfg->end_timeout > SETUP_ABORT_GRACE ? p->cfg->end_timeout
+							  : SETUP_ABORT_GRACE;
 	char path[PATH_MAX + 300];
 	struct stat st;
 	int fd;
@@ -346,17 +372,21 @@ finish(struct parent *p, const struct priv_req *q, struct priv_rep *r, int *fd_o
 	if (r->rc == 0 && q->arg && p->sess[0]) {
 		const char *name = p->setup.delta_name;
 		snprintf(path, sizeof(path), "%s/s/%s", p->sess, name);
-		fd = name[0] ? open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) : -1;
+		fd = name[0] ? open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
+			     : -1;
 		if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode)) {
 			*fd_out = fd;
-			snprintf(r->delta_name, sizeof(r->delta_name), "%s", name);
+			snprintf(
+			    r->delta_name, sizeof(r->delta_name), "%s", name);
 			snprintf(r->delta_sha, sizeof(r->delta_sha), "%s",
 			    p->setup.delta_sha);
 		} else {
 			if (fd >= 0)
 				close(fd);
-			fail(r, KIM_E_END_FAILED, "the display did not produce the "
-			    "floppy's changes", NULL);
+			fail(r, KIM_E_END_FAILED,
+			    "the display did not produce the "
+			    "floppy's changes",
+			    NULL);
 		}
 	}
 	/* the delta lives on in its descriptor; everything else goes */
@@ -379,13 +409,14 @@ write_port_file(const struct parent *p, unsigned port, struct priv_rep *r)
 }
 
 void
-parent_handle(struct parent *p, const struct priv_req *q, struct priv_rep *r,
-    int *fd_out)
+parent_handle(
+    struct parent *p, const struct priv_req *q, struct priv_rep *r, int *fd_out)
 {
 	memset(r, 0, sizeof(*r));
 	*fd_out = -1;
 	if (!FIELD_OK(q->vm) || !FIELD_OK(q->patch) || !FIELD_OK(q->floppy) ||
-	    !FIELD_OK(q->vnc_addr) || !FIELD_OK(q->name) || !FIELD_OK(q->hint)) {
+	    !FIELD_OK(q->vnc_addr) || !FIELD_OK(q->name) ||
+	    !FIELD_OK(q->hint)) {
 		kim_log("priv", "refused a request with an unterminated field");
 		fail(r, KIM_E_INTERNAL, "malformed request", NULL);
 		return;
@@ -395,22 +426,18 @@ parent_handle(struct parent *p, const struct priv_req *q, struct priv_rep *r,
 		if (kim_check_vmname(q->vm) != 0)
 			fail(r, KIM_E_VMNAME_BAD, "bad VM name", NULL);
 		else if (!vm_exists(p, q->vm))
-			fail(r, KIM_E_NO_SUCH_VM, "no VM named '%s' on this display",
-			    q->vm);
+			fail(r, KIM_E_NO_SUCH_VM,
+			    "no VM named '%s' on this display", q->vm);
 		return;
-	case PRIV_START:
-		start(p, q, r);
-		return;
-	case PRIV_WAIT:
-		wait_for(p, q, r);
-		return;
-	case PRIV_FINISH:
-		finish(p, q, r, fd_out);
-		return;
+	case PRIV_START: start(p, q, r); return;
+	case PRIV_WAIT: wait_for(p, q, r); return;
+	case PRIV_FINISH: finish(p, q, r, fd_out); return;
 	case PRIV_IDLE:
 		if (q->arg) {
-			snprintf(p->idle.name, sizeof(p->idle.name), "%s", q->name);
-			snprintf(p->idle.hint, sizeof(p->idle.hint), "%s", q->hint);
+			snprintf(
+			    p->idle.name, sizeof(p->idle.name), "%s", q->name);
+			snprintf(
+			    p->idle.hint, sizeof(p->idle.hint), "%s", q->hint);
 			idle_show(&p->idle);
 		} else {
 			idle_hide(&p->idle);
@@ -433,7 +460,8 @@ parent_cleanup(struct parent *p)
 	char why[600];
 
 	if (p->setup.started &&
-	    setup_finish(&p->setup, 0, p->cfg->end_timeout, why, sizeof(why)) != 0)
+	    setup_finish(&p->setup, 0, p->cfg->end_timeout, why, sizeof(why)) !=
+		0)
 		kim_log("end", "setup script: %s", why);
 	drop_session_dir(p);
 	spool_empty(p->spool_fd);
@@ -459,8 +487,9 @@ parent_serve(struct parent *p, int sock)
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			break;	/* the child is gone */
-		if ((size_t)n != sizeof(q) || (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+			break; /* the child is gone */
+		if ((size_t)n != sizeof(q) ||
+		    (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
 			kim_log("priv", "refused a request of %zd bytes", n);
 			memset(&r, 0, sizeof(r));
 			fail(&r, KIM_E_INTERNAL, "malformed request", NULL);

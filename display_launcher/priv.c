@@ -14,7 +14,8 @@ gone(struct priv_rep *r)
 {
 	memset(r, 0, sizeof(*r));
 	r->rc = KIM_E_INTERNAL;
-	snprintf(r->why, sizeof(r->why), "the display's privileged part is gone");
+	snprintf(
+	    r->why, sizeof(r->why), "the display's privileged part is gone");
 	return -1;
 }
 
@@ -26,8 +27,10 @@ priv_call(struct priv *pv, struct priv_req *q, struct priv_rep *r, int *fd_out)
 		struct cmsghdr align;
 	} cm;
 	struct iovec iov = { r, sizeof(*r) };
-	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-	    .msg_control = cm.buf, .msg_controllen = sizeof(cm.buf) };
+	struct msghdr m = { .msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cm.buf,
+		.msg_controllen = sizeof(cm.buf) };
 	int fd = -1, rc = 0;
 	ssize_t n;
 
@@ -43,18 +46,20 @@ priv_call(struct priv *pv, struct priv_req *q, struct priv_rep *r, int *fd_out)
 		return 0;
 	}
 	pthread_mutex_lock(&pv->lock);
-	while ((n = send(pv->sock, q, sizeof(*q), MSG_NOSIGNAL)) < 0 && errno == EINTR)
+	while ((n = send(pv->sock, q, sizeof(*q), MSG_NOSIGNAL)) < 0 &&
+	    errno == EINTR)
 		;
 	if (n != (ssize_t)sizeof(*q)) {
 		pthread_mutex_unlock(&pv->lock);
 		kim_log("priv", "the parent is gone: %s", strerror(errno));
 		return gone(r);
 	}
-	while ((n = recvmsg(pv->sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+	while (
+	    (n = recvmsg(pv->sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
 		;
 	pthread_mutex_unlock(&pv->lock);
 	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; c;
-	    c = CMSG_NXTHDR(&m, c))
+	     c = CMSG_NXTHDR(&m, c))
 		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
 		    c->cmsg_len == CMSG_LEN(sizeof(int)))
 			memcpy(&fd, CMSG_DATA(c), sizeof(int));

@@ -31,32 +31,32 @@
 struct display_config;
 
 enum priv_op {
-	PRIV_CHECK_VM = 1,	/* vm: is there such a base? */
-	PRIV_START,		/* vm, patch, floppy, vnc_addr: start the script */
-	PRIV_WAIT,		/* arg: milestone, timeout: what the script said */
-	PRIV_FINISH,		/* arg: keep, timeout: end the script */
-	PRIV_IDLE,		/* arg: show?, name, hint: the idle screen */
-	PRIV_READY,		/* arg: the RPC port: write --port-file */
+	PRIV_CHECK_VM = 1, /* vm: is there such a base? */
+	PRIV_START,	   /* vm, patch, floppy, vnc_addr: start the script */
+	PRIV_WAIT,	   /* arg: milestone, timeout: what the script said */
+	PRIV_FINISH,	   /* arg: keep, timeout: end the script */
+	PRIV_IDLE,	   /* arg: show?, name, hint: the idle screen */
+	PRIV_READY,	   /* arg: the RPC port: write --port-file */
 };
 
 struct priv_req {
 	uint32_t op;
 	int32_t arg;
-	int32_t timeout;	/* seconds */
+	int32_t timeout; /* seconds */
 	char vm[KIM_VMNAME_LIMIT + 1];
 	char patch[NAME_MAX + 1];	/* spooled names (basenames) */
 	char floppy[NAME_MAX + 1];	/* "" none */
-	char vnc_addr[INET_ADDRSTRLEN];	/* the USB link's address, "" none */
-	char name[256];		/* PRIV_IDLE */
+	char vnc_addr[INET_ADDRSTRLEN]; /* the USB link's address, "" none */
+	char name[256];			/* PRIV_IDLE */
 	char hint[512];
 };
 
 struct priv_rep {
-	int32_t rc;		/* 0 or KIM_E_ */
+	int32_t rc; /* 0 or KIM_E_ */
 	char why[600];
 	uint32_t vnc_port;
-	int32_t base_ok;	/* as struct setup */
-	char password[65];	/* the VNC password, once VNC was reported */
+	int32_t base_ok;   /* as struct setup */
+	char password[65]; /* the VNC password, once VNC was reported */
 	char delta_name[256];
 	char delta_sha[KIM_SHA256_HEX];
 };
@@ -65,14 +65,14 @@ struct priv_rep {
 
 struct parent {
 	const struct display_config *cfg;
-	int spool_fd;		/* the spool (spool.c) */
-	int work_fd;		/* root-only: this spool's session directories */
+	int spool_fd; /* the spool (spool.c) */
+	int work_fd;  /* root-only: this spool's session directories */
 	char work_dir[PATH_MAX];
 	uid_t child_uid;
-	int sock;		/* the child's end, -1 in-process */
+	int sock; /* the child's end, -1 in-process */
 	const char *port_file;
-	char sess[PATH_MAX];	/* this session's directory, "" none */
-	char sess_name[64];	/* its name in work_dir */
+	char sess[PATH_MAX]; /* this session's directory, "" none */
+	char sess_name[64];  /* its name in work_dir */
 	struct setup setup;
 	struct idle idle;
 };
@@ -99,14 +99,14 @@ void parent_cleanup(struct parent *p);
 /* ---- the child's side (priv.c) ------------------------------------------- */
 
 struct priv {
-	int sock;		/* -1: in-process (the fuzzer) */
-	struct parent *local;	/* in-process: called directly */
-	pthread_mutex_t lock;	/* one request at a time */
+	int sock;	      /* -1: in-process (the fuzzer) */
+	struct parent *local; /* in-process: called directly */
+	pthread_mutex_t lock; /* one request at a time */
 };
 
 /* Ask; 0, or -1 if the parent is gone (r->rc then says INTERNAL). */
-int priv_call(struct priv *pv, struct priv_req *q, struct priv_rep *r,
-    int *fd_out);
+int
+priv_call(struct priv *pv, struct priv_req *q, struct priv_rep *r, int *fd_out);
 
 /* ---- dropping privileges (drop.c) ---------------------------------------- */
 

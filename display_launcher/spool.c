@@ -40,7 +40,8 @@ spool_open(const char *path, uid_t owner, gid_t group, char *why, size_t whylen)
 	const char *dir = dirname(up), *name = basename(base);
 	if (strcmp(name, "/") == 0 || strcmp(name, ".") == 0 ||
 	    strcmp(name, "..") == 0) {
-		snprintf(why, whylen, "%s: not a directory the program may own", path);
+		snprintf(why, whylen, "%s: not a directory the program may own",
+		    path);
 		return -1;
 	}
 	if ((pfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0) {
@@ -49,7 +50,8 @@ spool_open(const char *path, uid_t owner, gid_t group, char *why, size_t whylen)
 	}
 	if (fstat(pfd, &st) != 0 || (st.st_uid != 0 && st.st_uid != owner) ||
 	    ((st.st_mode & 022) && !(st.st_mode & S_ISVTX))) {
-		snprintf(why, whylen, "%s: the directory above it belongs to %s "
+		snprintf(why, whylen,
+		    "%s: the directory above it belongs to %s "
 		    "or others may write there (refused: it could be swapped)",
 		    dir, owner_name(st.st_uid, who, sizeof(who)));
 		close(pfd);
@@ -65,10 +67,13 @@ spool_open(const char *path, uid_t owner, gid_t group, char *why, size_t whylen)
 	if (fd < 0) {
 		int e = errno;
 		struct stat lst;
-		if (e == ELOOP || (e == ENOTDIR && lstat(path, &lst) == 0 &&
-		    S_ISLNK(lst.st_mode)))
-			snprintf(why, whylen, "%s is a symbolic link: refused (the "
-			    "program makes its own directory)", path);
+		if (e == ELOOP ||
+		    (e == ENOTDIR && lstat(path, &lst) == 0 &&
+			S_ISLNK(lst.st_mode)))
+			snprintf(why, whylen,
+			    "%s is a symbolic link: refused (the "
+			    "program makes its own directory)",
+			    path);
 		else
 			snprintf(why, whylen, "%s: %s", path, strerror(e));
 		return -1;
@@ -79,9 +84,10 @@ spool_open(const char *path, uid_t owner, gid_t group, char *why, size_t whylen)
 		return -1;
 	}
 	if (st.st_uid != owner && st.st_uid != 0) {
-		snprintf(why, whylen, "%s belongs to %s, not to %s: refused (remove "
-		    "it, or name another directory)", path,
-		    owner_name(st.st_uid, who, sizeof(who)),
+		snprintf(why, whylen,
+		    "%s belongs to %s, not to %s: refused (remove "
+		    "it, or name another directory)",
+		    path, owner_name(st.st_uid, who, sizeof(who)),
 		    owner_name(owner, base, sizeof(base)));
 		close(fd);
 		return -1;
@@ -125,10 +131,12 @@ spool_remove(int dirfd, const char *name)
 {
 	int fd;
 
-	if (unlinkat(dirfd, name, 0) == 0 || (errno != EISDIR && errno != EPERM))
+	if (unlinkat(dirfd, name, 0) == 0 ||
+	    (errno != EISDIR && errno != EPERM))
 		return;
 	/* a directory: empty it through a descriptor that cannot be a link */
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(
+	    dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd >= 0)
 		empty_fd(fd);
 	unlinkat(dirfd, name, AT_REMOVEDIR);

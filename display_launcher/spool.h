@@ -14,8 +14,8 @@
  * owner:group with mode 0700.  The directory above it must belong to root or
  * owner and be writable by nobody else (unless sticky, as /tmp).  Returns
  * its O_DIRECTORY descriptor, or -1 with a sentence in why. */
-int spool_open(const char *path, uid_t owner, gid_t group, char *why,
-    size_t whylen);
+int spool_open(
+    const char *path, uid_t owner, gid_t group, char *why, size_t whylen);
 /* Remove everything inside the directory dirfd (not dirfd itself), never
  * following a symbolic link. */
 void spool_empty(int dirfd);

@@ -9,8 +9,8 @@
 #include "session.h"
 
 #define PROTO_VERSION KIM_PROTO_VERSION
-#define SETUP_ABORT_GRACE 10	/* s for a failed start to clean up */
-#define HELLO_LOG_MAX 3		/* hello lines logged per connection */
+#define SETUP_ABORT_GRACE 10 /* s for a failed start to clean up */
+#define HELLO_LOG_MAX 3	     /* hello lines logged per connection */
 
 /* Refuse the call: remember why (LAST_ERROR), log it (repeats counted),
  * return code.  fmt NULL: the error table's sentence. */
@@ -30,7 +30,8 @@ void step_set_state(struct display *d, enum session_state s);
 void step_close(struct conn *c, const char *why);
 
 /* One request to the privileged parent (priv.h); the answer in r. */
-int step_ask(struct display *d, struct priv_req *q, struct priv_rep *r, int *fd);
+int
+step_ask(struct display *d, struct priv_req *q, struct priv_rep *r, int *fd);
 /* Show (1) or hide (0) the idle screen. */
 void step_idle(struct display *d, int show);
 /* End the session's script: 0 or KIM_E_ with why; the delta's descriptor
@@ -40,11 +41,11 @@ int step_script_finish(struct display *d, int keep, int timeout, char *why,
 
 int step_path_join(char *out, size_t len, const char *dir, const char *name);
 long step_spool_name_max(const struct display *d);
-int step_spool_path(const struct display *d, const char *name, char *out,
-    size_t len);
+int step_spool_path(
+    const struct display *d, const char *name, char *out, size_t len);
 /* The spooled, complete file for a name the mobile gave (by basename). */
-int step_spooled(struct conn *c, const char *given, char *path, size_t len,
-    int missing);
+int step_spooled(
+    struct conn *c, const char *given, char *path, size_t len, int missing);
 /* Where the VNC export listens; NULL: loopback, for KCM to tunnel. */
 const char *step_vnc_addr(const struct display *d);
 
