@@ -11,6 +11,14 @@
 
 #include "priv.h"
 
+#if defined(__SANITIZE_ADDRESS__)
+#define KIM_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define KIM_ASAN 1
+#endif
+#endif
+
 /* The value of "Key:\t<hex>" in /proc/self/status, or -1. */
 static long long
 status_field(const char *key)
@@ -82,6 +90,12 @@ priv_drop(uid_t uid, gid_t gid, char *why, size_t whylen)
 		snprintf(why, whylen, "root could be regained after dropping");
 		return -1;
 	}
+#ifdef KIM_ASAN
+	/* LeakSanitizer stops the world with ptrace, which a process made
+	 * non-dumpable by the uid change refuses: a sanitizer build (make
+	 * asan-check) keeps the child dumpable.  Never in a normal build. */
+	prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+#endif
 	for (size_t i = 0; i < sizeof(sets) / sizeof(sets[0]); i++)
 		if ((was_root || strcmp(sets[i], "CapBnd") != 0) &&
 		    status_field(sets[i]) != 0) {
