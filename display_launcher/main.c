@@ -1,5 +1,7 @@
-/* main.c -- display_launcher: options, start-up, and the wait for a signal.
- * docs/design.md steps 1, 2 and 12 happen here; the rest in session.c. */
+/* main.c -- display_launcher: options, start-up, the split into a privileged
+ * parent and an unprivileged child (docs/design.md section 7.1), and the wait
+ * for a signal.
+ * docs/design.md steps 1, 2 and 12 happen here; the rest in the step files. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
