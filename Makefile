@@ -63,11 +63,15 @@ install: all
 	$(if $(INSTALL_SBIN),install -m 755 $(INSTALL_SBIN) $(DESTDIR)$(SBINDIR))
 	$(if $(INSTALL_LIBEXEC),install -m 755 $(INSTALL_LIBEXEC) $(DESTDIR)$(LIBEXECDIR)/kimberley)
 
-# display_launcher's unprivileged RPC side runs as this user (--user).
+# display_launcher's unprivileged RPC side (--user) and KCM (--user,
+# KCM_USER in the unit) run as these users.
 KIM_USER ?= kimberley
+KCM_USER ?= kimberley-kcm
 install-user:
-	id $(KIM_USER) > /dev/null 2>&1 || useradd --system --no-create-home \
-		--home-dir /nonexistent --shell /usr/sbin/nologin $(KIM_USER)
+	for u in $(KIM_USER) $(KCM_USER); do \
+		id $$u > /dev/null 2>&1 || useradd --system --no-create-home \
+			--home-dir /nonexistent --shell /usr/sbin/nologin $$u; \
+	done
 
 clean:
 	rm -f $(PROGRAMS) $(UNIT_TESTS) $(CLEAN) paths.stamp */*.o */*/*.o \

@@ -26,6 +26,7 @@
 
 #include "idle.h"
 #include "names.h"
+#include "privdrop.h"
 #include "setup.h"
 
 struct display_config;
@@ -107,12 +108,5 @@ struct priv {
 /* Ask; 0, or -1 if the parent is gone (r->rc then says INTERNAL). */
 int
 priv_call(struct priv *pv, struct priv_req *q, struct priv_rep *r, int *fd_out);
-
-/* ---- dropping privileges (drop.c) ---------------------------------------- */
-
-/* Become uid/gid for good: no supplementary groups, no capabilities in any
- * set (the bounding set included), no new privileges; checked from
- * /proc/self/status afterwards.  0, or -1 with a sentence in why. */
-int priv_drop(uid_t uid, gid_t gid, char *why, size_t whylen);
 
 #endif

@@ -4,7 +4,7 @@ CURL_LIBS   := $(shell $(PKG) --libs libcurl)
 
 DL_SRCS := main.c server.c svc.c session.c hello.c transfer.c persistent_state.c \
 	kimberlize.c usb.c end_usage.c retrieve.c setup.c fetch.c urlpolicy.c idle.c cleanup.c publish.c \
-	spool.c priv.c parent.c drop.c
+	spool.c priv.c parent.c
 DL_OBJS := $(addprefix display_launcher/,$(DL_SRCS:.c=.o)) rpc/kimberley_svc.o
 
 # KCM's client library (kcm/rules.mk sets KCM_CLIENT_LIBS and its deps).

@@ -1,7 +1,7 @@
 /* main.c -- kcm: the Kimberley Control Manager daemon (docs/design.md section 4).
  *
  *   kcm [--state-dir DIR] [--known-displays FILE]
- *       [--handshake-timeout SECONDS] [--max-pending N]
+ *       [--handshake-timeout SECONDS] [--max-pending N] [--user USER]
  *   kcm [--known-displays FILE] --forget NAME
  *
  * Normally started by D-Bus activation on the session bus.  The display
@@ -12,9 +12,14 @@
  * $XDG_CONFIG_HOME/kimberley/known_displays (~/.config/...).
  * Every TLS connection must finish its handshake within --handshake-timeout
  * ($KCM_HANDSHAKE_TIMEOUT, 10 s); a display holds at most --max-pending
- * ($KCM_MAX_PENDING, 32) connections that have not (relay.c). */
+ * ($KCM_MAX_PENDING, 32) connections that have not (relay.c).
+ * Started as root with --user USER (or $KCM_USER), it becomes USER once its
+ * bus connection, identity and Avahi client are set up: no capability, no
+ * new privileges (rpc/privdrop.c, docs/design.md section 7.1); started as
+ * any other user it stays that user. */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -23,6 +28,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "kcm/kcm.h"
+#include "rpc/privdrop.h"
 
 void kcm_log(const char *fmt, ...)
 {
@@ -116,7 +122,7 @@ static void signal_cb(AvahiWatch *w, int fd, AvahiWatchEvent ev, void *data)
 static void usage(void)
 {
 	fprintf(stderr, "usage: kcm [--state-dir DIR] [--known-displays FILE]\n"
-	    "           [--handshake-timeout SECONDS] [--max-pending N]\n"
+	    "           [--handshake-timeout SECONDS] [--max-pending N] [--user USER]\n"
 	    "       kcm [--known-displays FILE] --forget NAME\n");
 	exit(2);
 }
@@ -144,11 +150,12 @@ int main(int argc, char **argv)
 		{"forget", required_argument, NULL, 'f'},
 		{"handshake-timeout", required_argument, NULL, 't'},
 		{"max-pending", required_argument, NULL, 'p'},
+		{"user", required_argument, NULL, 'u'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	struct kcm k = {0};
-	const char *forget_name = NULL;
+	const char *forget_name = NULL, *user = getenv("KCM_USER");
 	const char *hs = getenv("KCM_HANDSHAKE_TIMEOUT"), *mp = getenv("KCM_MAX_PENDING");
 	sigset_t ss;
 	int c, sfd;
@@ -160,6 +167,7 @@ int main(int argc, char **argv)
 		case 'f': forget_name = optarg; break;
 		case 't': hs = optarg; break;
 		case 'p': mp = optarg; break;
+		case 'u': user = optarg; break;
 		default: usage();
 		}
 	}
@@ -195,6 +203,25 @@ int main(int argc, char **argv)
 		return 1;
 	if (avahi_start(&k) < 0)
 		kcm_log("continuing without Avahi for now");
+	if (user && *user && geteuid() == 0) {
+		/* everything that needs root or the session bus's own user is
+		 * set up: the rest (TLS, tunnels, Avahi) runs as user */
+		struct passwd *pw = getpwnam(user);
+		char why[256];
+		if (pw == NULL || pw->pw_uid == 0) {
+			kcm_log("--user %s: %s", user, pw ? "is root" :
+			    "no such user (create it: make install-user)");
+			return 1;
+		}
+		if (priv_drop(pw->pw_uid, pw->pw_gid, why, sizeof(why)) != 0) {
+			kcm_log("%s", why);
+			return 1;
+		}
+		kcm_log("running as %s (uid %u), no capabilities", user,
+		    (unsigned)pw->pw_uid);
+	} else if (user && *user && geteuid() != 0) {
+		kcm_log("not root: --user %s ignored", user);
+	}
 	kcm_log("ready on the session bus as %s; identity %s; state %s; known displays %s",
 	    KCM_BUS_NAME, k.fingerprint, k.state_dir, k.known_file);
 	while (!k.quit && avahi_simple_poll_iterate(k.sp, -1) == 0)

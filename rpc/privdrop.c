@@ -1,4 +1,5 @@
-/* drop.c -- the child gives up root for good (priv.h). */
+/* privdrop.c -- give up root for good (privdrop.h): display_launcher's
+ * unprivileged child and KCM (docs/design.md section 7.1). */
 #include <errno.h>
 #include <grp.h>
 #include <linux/capability.h>
@@ -9,7 +10,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
-#include "priv.h"
+#include "privdrop.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #define KIM_ASAN 1
