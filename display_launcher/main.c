@@ -432,7 +432,7 @@ split(struct options *o, struct sockaddr_in *addr)
 	/* Mark every process of our sessions, and end what a crashed earlier
 	 * run on this spool left behind. */
 	cleanup_leftovers(spool_real);
-	setenv(KIM_SESSION_ENV, spool_real, 1);
+	cleanup_mark(spool_real);
 	if (cfg->work_root == NULL) {
 		static char own[PATH_MAX + 16];
 		if (geteuid() == 0)

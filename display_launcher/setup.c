@@ -15,8 +15,6 @@
 #include "log.h"
 #include "setup.h"
 
-extern char **environ;
-
 #define SETUP_STOP_GRACE_MS 5000	/* after SIGTERM, then SIGKILL */
 
 void
@@ -157,7 +155,7 @@ setup_start(struct setup *s, char *const argv[], int log_fd)
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
 	    POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawn(&s->pid, argv[0], &fa, &at, argv, environ);
+	rc = posix_spawn(&s->pid, argv[0], &fa, &at, argv, cleanup_envp());
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(in[0]);
