@@ -334,6 +334,20 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 
 /* ---- the privileged parent ---------------------------------------------- */
 
+static char *title_at;		/* argv's strings, contiguous: the title's room */
+static size_t title_len;
+
+/* What ps shows for the child (as OpenBSD's daemons name their parts):
+ * its own name, not the parent's command line with the spool in it. */
+static void
+set_title(const char *title)
+{
+	if (title_at == NULL || title_len < 2)
+		return;
+	memset(title_at, 0, title_len);
+	snprintf(title_at, title_len, "%s", title);
+}
+
 static pid_t child_pid;
 static struct parent par;
 static volatile int parent_stopping;
@@ -495,6 +509,7 @@ split(struct options *o, struct sockaddr_in *addr)
 		prctl(PR_SET_PDEATHSIG, SIGKILL);
 		if (getppid() != parent_pid)
 			_exit(1);
+		set_title("display_launcher: rpc side (unprivileged)");
 		kim_log("start", "rpc side pid=%d uid=%u gid=%u, no capabilities",
 		    (int)getpid(), (unsigned)getuid(), (unsigned)getgid());
 		exit(child_main(o, addr, sv[1], pub));
@@ -546,6 +561,11 @@ main(int argc, char **argv)
 	char why[256];
 	int c;
 
+	if (argc > 0) {	/* argv's strings lie end to end: room for a title */
+		title_at = argv[0];
+		title_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) -
+		    argv[0]) + 1;
+	}
 	/* The config file first (its name may be on the command line), then
 	 * the command line, which wins. */
 	while ((c = getopt_long(argc, argv, "l:vh", opts, NULL)) != -1)
@@ -580,7 +600,7 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (optind < argc)
-		cfg->name = argv[optind];
+		cfg->name = strdup(argv[optind]);	/* argv becomes the child's title */
 	if (cfg->max_session == 0)	/* a patch and a floppy of the largest size */
 		cfg->max_session = 2 * cfg->max_file;
 	if (o.code_file) {
