@@ -4,6 +4,8 @@
 #   TAP_TESTS     TAP scripts `make check` runs with prove (in this order)
 #   INSTALL_BIN / INSTALL_SBIN / INSTALL_LIBEXEC   files `make install` copies
 #   CLEAN         extra files `make clean` removes
+# `make check-unit` runs the C unit tests alone (tests/unit/rules.mk): no
+# root, no namespaces, no QEMU, seconds.
 # fuzz/rules.mk adds `make fuzz` and `make asan-check` (docs/fuzzing.md).
 
 PREFIX     ?= /usr/local
@@ -26,6 +28,9 @@ PKG := :
 endif
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -I. -Irpc
+# -MMD -MP: the compiler writes each object's header dependencies (x.d
+# beside x.o), so touching a header rebuilds every object that includes it.
+CFLAGS  += -MMD -MP
 CFLAGS  += -DKIM_LIBEXECDIR='"$(LIBEXECDIR)/kimberley"' -DKIM_SYSCONFDIR='"$(SYSCONFDIR)"'
 LDFLAGS ?=
 
@@ -53,6 +58,8 @@ include $(sort $(filter-out rpc/rules.mk,$(wildcard */rules.mk tests/*/rules.mk)
 
 programs: $(PROGRAMS)
 
+-include $(wildcard */*.d */*/*.d */*/*/*.d)
+
 check: all $(UNIT_TESTS)
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
 	prove -v $(TAP_TESTS)
@@ -63,7 +70,18 @@ install: all
 	$(if $(INSTALL_SBIN),install -m 755 $(INSTALL_SBIN) $(DESTDIR)$(SBINDIR))
 	$(if $(INSTALL_LIBEXEC),install -m 755 $(INSTALL_LIBEXEC) $(DESTDIR)$(LIBEXECDIR)/kimberley)
 
-clean:
-	rm -f $(PROGRAMS) $(UNIT_TESTS) $(CLEAN) paths.stamp */*.o */*/*.o
+# display_launcher's unprivileged RPC side (--user) and KCM (--user,
+# KCM_USER in the unit) run as these users.
+KIM_USER ?= kimberley
+KCM_USER ?= kimberley-kcm
+install-user:
+	for u in $(KIM_USER) $(KCM_USER); do \
+		id $$u > /dev/null 2>&1 || useradd --system --no-create-home \
+			--home-dir /nonexistent --shell /usr/sbin/nologin $$u; \
+	done
 
-.PHONY: all programs check install clean
+clean:
+	rm -f $(PROGRAMS) $(UNIT_TESTS) $(CLEAN) paths.stamp */*.o */*/*.o \
+		*/*.d */*/*.d */*/*/*.d
+
+.PHONY: all programs check install install-user clean

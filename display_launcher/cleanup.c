@@ -11,6 +11,37 @@
 #include "cleanup.h"
 #include "log.h"
 
+extern char **environ;
+static char **marked_env;	/* environ with the mark, from cleanup_mark */
+
+void
+cleanup_mark(const char *spool)
+{
+	size_t n = 0, k = 0;
+	size_t keylen = strlen(KIM_SESSION_ENV);
+	char **env;
+
+	while (environ[n])
+		n++;
+	if ((env = calloc(n + 2, sizeof(*env))) == NULL)
+		return;
+	for (size_t i = 0; i < n; i++)	/* an inherited mark is replaced */
+		if (!(strncmp(environ[i], KIM_SESSION_ENV, keylen) == 0 &&
+		    environ[i][keylen] == '='))
+			env[k++] = environ[i];
+	if (asprintf(&env[k], "%s=%s", KIM_SESSION_ENV, spool) < 0) {
+		free(env);
+		return;
+	}
+	marked_env = env;
+}
+
+char **
+cleanup_envp(void)
+{
+	return marked_env ? marked_env : environ;
+}
+
 /* 1 if /proc/pid/environ holds mark exactly. */
 static int
 marked(pid_t pid, const char *mark)

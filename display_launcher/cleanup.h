@@ -9,6 +9,12 @@
 
 #define KIM_SESSION_ENV "KIMBERLEY_DISPLAY_SPOOL"
 
+/* From now on every session process (the setup script, the idle screen)
+ * is started with the mark KIM_SESSION_ENV=spool; the launcher's own two
+ * processes do not carry it. */
+void cleanup_mark(const char *spool);
+/* The environment to start a session process with (the mark added). */
+char **cleanup_envp(void);
 /* End (SIGTERM, then SIGKILL) every process marked with spool; returns how
  * many there were. */
 int cleanup_leftovers(const char *spool);

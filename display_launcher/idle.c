@@ -10,8 +10,6 @@
 #include "idle.h"
 #include "log.h"
 
-extern char **environ;
-
 #define IDLE_STOP_GRACE_MS 2000	/* then SIGKILL */
 
 void
@@ -34,7 +32,7 @@ idle_show(struct idle *i)
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &def);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawn(&i->pid, i->program, NULL, &at, argv, environ);
+	rc = posix_spawn(&i->pid, i->program, NULL, &at, argv, cleanup_envp());
 	posix_spawnattr_destroy(&at);
 	if (rc != 0) {
 		i->pid = 0;

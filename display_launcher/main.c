@@ -1,5 +1,7 @@
-/* main.c -- display_launcher: options, start-up, and the wait for a signal.
- * docs/design.md steps 1, 2 and 12 happen here; the rest in session.c. */
+/* main.c -- display_launcher: options, start-up, the split into a privileged
+ * parent and an unprivileged child (docs/design.md section 7.1), and the wait
+ * for a signal.
+ * docs/design.md steps 1, 2 and 12 happen here; the rest in the step files. */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -9,7 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pwd.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <curl/curl.h>
@@ -20,10 +26,16 @@
 #include "errors.h"
 #include "log.h"
 #include "patchcache.h"
+#include "priv.h"
 #include "publish.h"
 #include "server.h"
 #include "session.h"
+#include "spool.h"
 #include "urlpolicy.h"
+
+#define KIM_DEFAULT_SPOOL "/var/lib/kimberley/spool"
+#define KIM_DEFAULT_USER "kimberley"
+#define KIM_DEFAULT_WORK "/var/lib/kimberley/sessions"
 
 static void
 usage(FILE *f)
@@ -35,7 +47,13 @@ usage(FILE *f)
 "  -l, --listen ADDR:PORT    direct link: listen there instead of publishing\n"
 "                            through KCM (UNENCRYPTED; port 0 = any free port)\n"
 "      --port-file FILE      write the RPC port to FILE once listening\n"
-"      --spool DIR           where received files go (default /tmp/kimberley)\n"
+"      --spool DIR           where received files go (default\n"
+"                            " KIM_DEFAULT_SPOOL "; made by the launcher,\n"
+"                            refused if a symlink or someone else's)\n"
+"      --user USER           the unprivileged user that speaks RPC (default\n"
+"                            " KIM_DEFAULT_USER ")\n"
+"      --work-dir DIR        root-only session directories (default\n"
+"                            " KIM_DEFAULT_WORK ")\n"
 "      --vm-dir DIR          base VMs live in DIR/<vm_name>/\n"
 "                            (default /var/lib/kimberley/vms)\n"
 "      --setup-script PATH   the display's setup script (default: display_setup)\n"
@@ -136,6 +154,8 @@ static const struct option opts[] = {
 	{ "listen", required_argument, NULL, 'l' },
 	{ "port-file", required_argument, NULL, 'P' },
 	{ "spool", required_argument, NULL, 'S' },
+	{ "user", required_argument, NULL, 'Y' },
+	{ "work-dir", required_argument, NULL, 'w' },
 	{ "vm-dir", required_argument, NULL, 'V' },
 	{ "setup-script", required_argument, NULL, 's' },
 	{ "x-display", required_argument, NULL, 'x' },
@@ -189,6 +209,8 @@ set_option(struct options *o, int code, const char *v)
 	case 'l': o->listen_arg = copy; return 0;
 	case 'P': o->port_file = copy; return 0;
 	case 'S': c->spool = copy; return 0;
+	case 'Y': c->user = copy; return 0;
+	case 'w': c->work_root = copy; return 0;
 	case 'V': c->vm_dir = copy; return 0;
 	case 's': c->setup_script = copy; return 0;
 	case 'x': c->x_display = copy; return 0;
@@ -247,13 +269,312 @@ config_setting(void *arg, const char *key, const char *value)
 	return code < 0 || code == 'C' ? -1 : set_option(arg, code, value);
 }
 
+/* ---- the unprivileged child: RPC, libcurl, the session ------------------- */
+
+static int
+child_main(struct options *o, struct sockaddr_in *addr, int sock,
+    struct publisher *pub)
+{
+	struct display_config *cfg = &o->cfg;
+	static struct priv pv;
+	static struct display d;
+	static struct server *srv;
+	char why[256], hint[512];
+	sigset_t sigs;
+	int sig;
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	pv.sock = sock;
+	pthread_mutex_init(&pv.lock, NULL);
+	display_init(&d, cfg, &pv);
+	d.pub = pub;
+	server_fit_fd_limit(cfg);
+	if ((srv = server_start(&d, addr, why, sizeof(why))) == NULL) {
+		fprintf(stderr, "display_launcher: %s\n", why);
+		return 1;
+	}
+	if (o->listen_arg) {
+		char host[INET_ADDRSTRLEN];
+		inet_ntop(AF_INET, &addr->sin_addr, host, sizeof(host));
+		printf("display_launcher: '%s' listening on %s:%u — direct link, "
+		    "NOT encrypted\n", cfg->name, host, server_port(srv));
+		snprintf(hint, sizeof(hint), "mobile_launcher -c %s:%u "
+		    "-d floppy.img -f app.patch <vm>", host, server_port(srv));
+	} else {
+		char *err = NULL;
+		if (publisher_publish(d.pub, cfg->name, -1, server_port(srv),
+		    &err) != 0) {
+			fprintf(stderr, "display_launcher: cannot publish through KCM: %s\n",
+			    err ? err : "unknown error");
+			return 1;
+		}
+		printf("display_launcher: published as '%s' through KCM\n",
+		    publisher_name(d.pub));
+		kim_log("publish", "name=\"%s\" port=%u", publisher_name(d.pub),
+		    server_port(srv));
+		snprintf(hint, sizeof(hint), "mobile_launcher -n '%s' "
+		    "-d floppy.img -f app.patch <vm>", publisher_name(d.pub));
+	}
+	fflush(stdout);
+	display_idle(&d, d.pub ? publisher_name(d.pub) : cfg->name, hint);
+	{
+		struct priv_req q = { .op = PRIV_READY, .arg = (int)server_port(srv) };
+		struct priv_rep r;
+		int fd;
+		if (priv_call(&pv, &q, &r, &fd) != 0 || r.rc != 0) {
+			fprintf(stderr, "display_launcher: %s\n", r.why);
+			return 1;
+		}
+	}
+	kim_log("start", "ready port=%u", server_port(srv));
+
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
+		kim_log("start", "SIGHUP ignored");
+	kim_log("stop", "signal %d: stopping", sig);
+	server_stop(srv);
+	session_shutdown(&d);
+	if (d.pub)
+		publisher_stop(d.pub);
+	display_clean_spool(&d);
+	return 0;
+}
+
+/* ---- the privileged parent ---------------------------------------------- */
+
+static char *title_at;		/* argv's strings, contiguous: the title's room */
+static size_t title_len;
+
+/* What ps shows for the child (as OpenBSD's daemons name their parts):
+ * its own name, not the parent's command line with the spool in it. */
+static void
+set_title(const char *title)
+{
+	if (title_at == NULL || title_len < 2)
+		return;
+	memset(title_at, 0, title_len);
+	snprintf(title_at, title_len, "%s", title);
+}
+
+static pid_t child_pid;
+static struct parent par;
+static volatile int parent_stopping;
+
+/* The parent's signals: stop the child, which ends the session; the parent
+ * cleans up after it (parent_serve). */
+static void *
+parent_signals(void *arg)
+{
+	sigset_t *sigs = arg;
+	int sig;
+
+	while (sigwait(sigs, &sig) == 0) {
+		if (sig == SIGHUP) {
+			kim_log("start", "SIGHUP ignored");
+			continue;
+		}
+		kim_log("stop", "signal %d: stopping", sig);
+		parent_stopping = 1;
+		parent_stop(&par);
+		kill(child_pid, SIGTERM);
+	}
+	return NULL;
+}
+
+/* The user the child becomes: 0, or -1 with the reason on stderr. */
+static int
+child_user(const struct options *o, uid_t *uid, gid_t *gid)
+{
+	struct passwd *pw;
+
+	if (geteuid() != 0) {
+		*uid = getuid();
+		*gid = getgid();
+		fprintf(stderr, "display_launcher: not started as root: running "
+		    "without privilege separation (both halves are uid %u)\n",
+		    (unsigned)*uid);
+		kim_log("start", "not root: no privilege separation, uid=%u",
+		    (unsigned)*uid);
+		return 0;
+	}
+	if ((pw = getpwnam(o->cfg.user)) == NULL) {
+		fprintf(stderr, "display_launcher: the user '%s' (--user) does not "
+		    "exist; create it once with\n  useradd --system --no-create-home "
+		    "--shell /usr/sbin/nologin %s\n(or `make install-user`)\n",
+		    o->cfg.user, o->cfg.user);
+		return -1;
+	}
+	if (pw->pw_uid == 0) {
+		fprintf(stderr, "display_launcher: --user %s is root: the RPC side "
+		    "must run as an unprivileged user\n", o->cfg.user);
+		return -1;
+	}
+	*uid = pw->pw_uid;
+	*gid = pw->pw_gid;
+	return 0;
+}
+
+static int
+split(struct options *o, struct sockaddr_in *addr)
+{
+	struct display_config *cfg = &o->cfg;
+	static char spool_real[PATH_MAX];
+	char why[PATH_MAX + 256], link[64];
+	struct publisher *pub = NULL;
+	int spool_fd, cache_fd = -1, sv[2], status;
+	pthread_t sigthread;
+	static sigset_t sigs;
+	uid_t uid;
+	gid_t gid;
+	ssize_t n;
+
+	/* Signals are taken by sigwait; every thread and the child inherit
+	 * the mask. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+	signal(SIGPIPE, SIG_IGN);
+
+	if (child_user(o, &uid, &gid) != 0)
+		return 1;
+	if ((spool_fd = spool_open(cfg->spool, uid, gid, why, sizeof(why))) < 0) {
+		fprintf(stderr, "display_launcher: spool: %s\n", why);
+		kim_log("start", "spool refused: %s", why);
+		return 1;
+	}
+	/* the patch cache is the RPC side's (it runs libcurl): made and checked
+	 * here like the spool, for its user, and reached through this
+	 * descriptor after the drop */
+	if (o->patch_cache && (cache_fd = spool_open(o->patch_cache, uid, gid, why,
+	    sizeof(why))) < 0) {
+		fprintf(stderr, "display_launcher: patch cache: %s\n", why);
+		kim_log("start", "patch cache refused: %s", why);
+		return 1;
+	}
+	snprintf(link, sizeof(link), "/proc/self/fd/%d", spool_fd);
+	if ((n = readlink(link, spool_real, sizeof(spool_real) - 1)) <= 0) {
+		fprintf(stderr, "display_launcher: spool %s: %s\n", cfg->spool,
+		    strerror(errno));
+		return 1;
+	}
+	spool_real[n] = '\0';
+	/* Mark every process of our sessions, and end what a crashed earlier
+	 * run on this spool left behind. */
+	cleanup_leftovers(spool_real);
+	cleanup_mark(spool_real);
+	if (cfg->work_root == NULL) {
+		static char own[PATH_MAX + 16];
+		if (geteuid() == 0)
+			cfg->work_root = KIM_DEFAULT_WORK;
+		else {	/* a developer: beside the spool */
+			snprintf(own, sizeof(own), "%s.sessions", spool_real);
+			cfg->work_root = own;
+		}
+	}
+	if (parent_init(&par, cfg, spool_fd, spool_real, cfg->work_root, uid,
+	    why, sizeof(why)) != 0) {
+		fprintf(stderr, "display_launcher: work directory: %s\n", why);
+		return 1;
+	}
+	par.idle.program = o->idle_screen;
+	par.idle.x_display = cfg->x_display;
+	par.port_file = o->port_file;
+	spool_empty(spool_fd);
+	kim_log("start", "name=\"%s\" spool=%s vm_dir=%s setup=%s x=%s accel=%s "
+	    "user=%u work=%s", cfg->name, spool_real, cfg->vm_dir,
+	    cfg->setup_script, cfg->x_display, cfg->accel, (unsigned)uid,
+	    par.work_dir);
+	fflush(NULL);
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
+		fprintf(stderr, "display_launcher: socketpair: %s\n", strerror(errno));
+		return 1;
+	}
+	pid_t parent_pid = getpid();
+	if ((child_pid = fork()) < 0) {
+		fprintf(stderr, "display_launcher: fork: %s\n", strerror(errno));
+		return 1;
+	}
+	if (child_pid == 0) {
+		char *err = NULL;
+		close(sv[0]);
+		if (cfg->log_fd >= 0)
+			close(cfg->log_fd);
+		cfg->log_fd = -1;
+		if (!o->listen_arg && (pub = publisher_connect(&err)) == NULL) {
+			fprintf(stderr, "display_launcher: cannot publish through KCM: %s\n",
+			    err ? err : "unknown error");
+			_exit(1);
+		}
+		/* the spool is the child's working directory: it reaches its
+		 * files from there, whatever the directories above allow */
+		if (fchdir(spool_fd) != 0) {
+			fprintf(stderr, "display_launcher: spool: %s\n", strerror(errno));
+			_exit(1);
+		}
+		close(spool_fd);
+		close(par.work_fd);
+		cfg->spool = ".";
+		/* LIST_BASES reads the VM directory: opened now, reached
+		 * through the descriptor after the drop (the directories above
+		 * it need not let the RPC side's user through) */
+		int vm_fd = open(cfg->vm_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (vm_fd >= 0) {
+			static char vm_path[32];
+			snprintf(vm_path, sizeof(vm_path), "/proc/self/fd/%d", vm_fd);
+			cfg->vm_dir = vm_path;
+		}
+		if (cache_fd >= 0 && patchcache_init_fd(cache_fd,
+		    (uint64_t)(o->patch_cache_mib ? o->patch_cache_mib : 4096) << 20) != 0) {
+			fprintf(stderr, "display_launcher: patch cache: %s\n", strerror(errno));
+			_exit(1);
+		}
+		if (priv_drop(uid, gid, why, sizeof(why)) != 0) {
+			fprintf(stderr, "display_launcher: %s\n", why);
+			kim_log("start", "dropping privileges failed: %s", why);
+			_exit(1);
+		}
+		/* the parent's death ends us as a crash would (set after the uid change, which
+		 * clears it); it may have died already */
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		if (getppid() != parent_pid)
+			_exit(1);
+		set_title("display_launcher: rpc side (unprivileged)");
+		kim_log("start", "rpc side pid=%d uid=%u gid=%u, no capabilities",
+		    (int)getpid(), (unsigned)getuid(), (unsigned)getgid());
+		exit(child_main(o, addr, sv[1], pub));
+	}
+	close(sv[1]);
+	if (cache_fd >= 0)
+		close(cache_fd);	/* the RPC side's */
+	pthread_create(&sigthread, NULL, parent_signals, &sigs);
+	parent_serve(&par, sv[0]);
+	while (waitpid(child_pid, &status, 0) < 0 && errno == EINTR)
+		;
+	if (!parent_stopping) {
+		kim_log("stop", "the rpc side ended (%s %d): session ended, spool "
+		    "emptied", WIFSIGNALED(status) ? "signal" : "status",
+		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		if (WIFEXITED(status))
+			return WEXITSTATUS(status) ? WEXITSTATUS(status) : 1;
+		return 1;
+	}
+	kim_log("stop", "stopped");
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	/* static: what main sets up stays reachable until exit (LeakSanitizer) */
 	static struct options o = { .cfg = {
 		.name = "Kimberley display",
-		.spool = "/tmp/kimberley",
+		.spool = KIM_DEFAULT_SPOOL,
+		.user = KIM_DEFAULT_USER,
 		.vm_dir = "/var/lib/kimberley/vms",
 		.x_display = ":0",
 		.accel = "tcg",
@@ -273,12 +594,14 @@ main(int argc, char **argv)
 	const char *config = KIM_SYSCONFDIR "/kimberley/display.conf";
 	int config_required = 0;
 	struct sockaddr_in addr;
-	static struct display d;
-	static struct server *srv;
 	char why[256];
-	sigset_t sigs;
-	int c, sig;
+	int c;
 
+	if (argc > 0) {	/* argv's strings lie end to end: room for a title */
+		title_at = argv[0];
+		title_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) -
+		    argv[0]) + 1;
+	}
 	/* The config file first (its name may be on the command line), then
 	 * the command line, which wins. */
 	while ((c = getopt_long(argc, argv, "l:vh", opts, NULL)) != -1)
@@ -313,20 +636,15 @@ main(int argc, char **argv)
 		return 2;
 	}
 	if (optind < argc)
-		cfg->name = argv[optind];
-	/* the setup script shows it as the VNC desktop name (a viewer's title) */
+		cfg->name = strdup(argv[optind]);	/* argv becomes the child's title */
+	/* the setup script shows it as the VNC desktop name (a viewer's title);
+	 * before cleanup_mark(), whose environment the session's processes get */
 	if (setenv("KIM_DISPLAY_NAME", cfg->name, 1) != 0) {
 		perror("display_launcher: setenv");
 		return 1;
 	}
 	if (cfg->max_session == 0)	/* a patch and a floppy of the largest size */
 		cfg->max_session = 2 * cfg->max_file;
-	if (o.patch_cache && patchcache_init(o.patch_cache,
-	    (uint64_t)(o.patch_cache_mib ? o.patch_cache_mib : 4096) << 20) != 0) {
-		fprintf(stderr, "display_launcher: cannot use %s as the patch "
-		    "cache: %s\n", o.patch_cache, strerror(errno));
-		return 1;
-	}
 	if (o.code_file) {
 		static char code[KIM_AUTH_CODE_MAX];
 		if (kim_auth_read_code(o.code_file, code, sizeof(code)) != 0) {
@@ -375,102 +693,11 @@ main(int argc, char **argv)
 		addr.sin_family = AF_INET;
 		addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	}
-	if (mkdir(cfg->spool, 0700) != 0 && errno != EEXIST) {
-		fprintf(stderr, "display_launcher: spool %s: %s\n", cfg->spool, strerror(errno));
-		return 1;
-	}
 	if (kim_log_open("display_launcher", o.log_file, o.verbose) != 0) {
 		fprintf(stderr, "display_launcher: log %s: %s\n", o.log_file, strerror(errno));
 		return 1;
 	}
 	if (o.log_file)
 		cfg->log_fd = open(o.log_file, O_WRONLY | O_APPEND | O_CLOEXEC);
-	curl_global_init(CURL_GLOBAL_DEFAULT);
-
-	/* Signals are taken by sigwait below; every thread inherits the mask. */
-	sigemptyset(&sigs);
-	sigaddset(&sigs, SIGINT);
-	sigaddset(&sigs, SIGTERM);
-	sigaddset(&sigs, SIGHUP);
-	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
-	signal(SIGPIPE, SIG_IGN);
-
-	/* Mark every process of our sessions, and end what a crashed earlier
-	 * run on this spool left behind. */
-	static char spool_abs[PATH_MAX];
-	o.spool_arg = cfg->spool;
-	if (realpath(cfg->spool, spool_abs) == NULL) {
-		fprintf(stderr, "display_launcher: spool %s: %s\n", cfg->spool,
-		    strerror(errno));
-		return 1;
-	}
-	cfg->spool = spool_abs;
-	cleanup_leftovers(spool_abs);
-	setenv(KIM_SESSION_ENV, spool_abs, 1);
-	display_init(&d, cfg);
-	display_clean_spool(&d);
-	kim_log("start", "name=\"%s\" spool=%s vm_dir=%s setup=%s x=%s accel=%s",
-	    cfg->name, cfg->spool, cfg->vm_dir, cfg->setup_script, cfg->x_display, cfg->accel);
-	server_fit_fd_limit(cfg);
-	if ((srv = server_start(&d, &addr, why, sizeof(why))) == NULL) {
-		fprintf(stderr, "display_launcher: %s\n", why);
-		return 1;
-	}
-	if (o.listen_arg) {
-		char host[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &addr.sin_addr, host, sizeof(host));
-		printf("display_launcher: '%s' listening on %s:%u — direct link, "
-		    "NOT encrypted\n", cfg->name, host, server_port(srv));
-	} else {
-		char *err = NULL;
-		d.pub = publisher_start(cfg->name, -1, server_port(srv), &err);
-		if (d.pub == NULL) {
-			fprintf(stderr, "display_launcher: cannot publish through KCM: %s\n",
-			    err ? err : "unknown error");
-			return 1;
-		}
-		printf("display_launcher: published as '%s' through KCM\n",
-		    publisher_name(d.pub));
-		kim_log("publish", "name=\"%s\" port=%u", publisher_name(d.pub),
-		    server_port(srv));
-	}
-	fflush(stdout);
-	d.idle.program = o.idle_screen;
-	d.idle.x_display = cfg->x_display;
-	snprintf(d.idle.name, sizeof(d.idle.name), "%s",
-	    d.pub ? publisher_name(d.pub) : cfg->name);
-	if (o.listen_arg) {
-		char host[INET_ADDRSTRLEN];
-		inet_ntop(AF_INET, &addr.sin_addr, host, sizeof(host));
-		snprintf(d.idle.hint, sizeof(d.idle.hint), "mobile_launcher -c %s:%u "
-		    "-d floppy.img -f app.patch <vm>", host, server_port(srv));
-	}
-	else
-		snprintf(d.idle.hint, sizeof(d.idle.hint), "mobile_launcher -n '%s' "
-		    "-d floppy.img -f app.patch <vm>", d.idle.name);
-	idle_show(&d.idle);
-	if (o.port_file) {
-		char tmp[PATH_MAX];
-		snprintf(tmp, sizeof(tmp), "%s.tmp", o.port_file);
-		FILE *f = fopen(tmp, "w");
-		if (f == NULL || fprintf(f, "%u\n", server_port(srv)) < 0 ||
-		    fclose(f) != 0 || rename(tmp, o.port_file) != 0) {
-			fprintf(stderr, "display_launcher: port file %s: %s\n",
-			    o.port_file, strerror(errno));
-			return 1;
-		}
-	}
-	kim_log("start", "ready port=%u", server_port(srv));
-
-	while (sigwait(&sigs, &sig) == 0 && sig == SIGHUP)
-		kim_log("start", "SIGHUP ignored");
-	kim_log("stop", "signal %d: stopping", sig);
-	server_stop(srv);
-	session_shutdown(&d);
-	idle_hide(&d.idle);
-	if (d.pub)
-		publisher_stop(d.pub);
-	display_clean_spool(&d);
-	kim_log("stop", "stopped");
-	return 0;
+	return split(&o, &addr);
 }

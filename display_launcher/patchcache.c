@@ -16,23 +16,19 @@ static char cache_dir[PATH_MAX - 80];
 static uint64_t cache_cap;
 
 int
-patchcache_init(const char *dir, uint64_t cap)
+patchcache_init_fd(int dirfd, uint64_t cap)
 {
 	struct stat st;
 
-	if (strlen(dir) >= sizeof(cache_dir)) {
-		errno = ENAMETOOLONG;
-		return -1;
-	}
-	if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-		return -1;
-	if (lstat(dir, &st) != 0)
+	if (fstat(dirfd, &st) != 0)
 		return -1;
 	if (!S_ISDIR(st.st_mode)) {
 		errno = ENOTDIR;
 		return -1;
 	}
-	snprintf(cache_dir, sizeof(cache_dir), "%s", dir);
+	/* the descriptor's magic link: reached whatever the directories above
+	 * let this (unprivileged) process traverse */
+	snprintf(cache_dir, sizeof(cache_dir), "/proc/self/fd/%d", dirfd);
 	cache_cap = cap;
 	return 0;
 }
@@ -46,26 +42,34 @@ entry(const unsigned char sha[KIM_SHA256_BYTES], char *out, size_t n)
 	snprintf(out, n, "%s/%s", cache_dir, hex);
 }
 
-/* dst (new, 0600) gets src's bytes: a hard link, or a copy across file
- * systems.  0 or -1 (dst removed). */
+/* dst (new, 0600) gets a copy of src's bytes, never a hard link: the
+ * privileged parent takes only single-link files from the spool
+ * (docs/design.md section 7.1).  0 or -1 (dst removed). */
 static int
-link_or_copy(const char *src, const char *dst)
+copy_file(const char *src, const char *dst)
 {
 	char buf[1 << 16];
 	ssize_t n = 0;
 	int in, out, rc = 0;
 
-	if (link(src, dst) == 0)
-		return 0;
 	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
 	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
 		close(in);
 		return -1;
 	}
-	while (rc == 0 && (n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, (size_t)n) != n)
+	/* in the kernel where it can (a reflink on file systems that have
+	 * them), else through a buffer */
+	while ((n = copy_file_range(in, NULL, out, NULL, 1 << 30, 0)) > 0)
+		;
+	if (n < 0) {
+		if (lseek(in, 0, SEEK_SET) != 0 || ftruncate(out, 0) != 0 ||
+		    lseek(out, 0, SEEK_SET) != 0)
 			rc = -1;
+		while (rc == 0 && (n = read(in, buf, sizeof(buf))) > 0)
+			if (write(out, buf, (size_t)n) != n)
+				rc = -1;
+	}
 	if (n < 0 || close(out) != 0)
 		rc = -1;
 	close(in);
@@ -92,7 +96,7 @@ patchcache_get(const unsigned char sha[KIM_SHA256_BYTES], const char *path)
 		unlink(p);
 		return 0;
 	}
-	if (link_or_copy(p, path) != 0) {
+	if (copy_file(p, path) != 0) {
 		kim_log("fetch", "cache: cannot use %s: %s", p, strerror(errno));
 		return 0;
 	}
@@ -185,7 +189,7 @@ patchcache_put(const unsigned char sha[KIM_SHA256_BYTES], const char *path)
 	entry(sha, p, sizeof(p));
 	snprintf(tmp, sizeof(tmp), "%s/.new-%s", cache_dir, hex);
 	unlink(tmp);
-	if (link_or_copy(path, tmp) != 0 || rename(tmp, p) != 0) {
+	if (copy_file(path, tmp) != 0 || rename(tmp, p) != 0) {
 		kim_log("fetch", "cache: cannot keep %s: %s", p, strerror(errno));
 		unlink(tmp);
 		return;

@@ -9,8 +9,9 @@
 
 #include "sha256.h"
 
-/* Use dir (created 0700) for at most cap bytes.  0, or -1 with errno. */
-int patchcache_init(const char *dir, uint64_t cap);
+/* Use the directory open as dirfd (made and checked by spool_open for the
+ * RPC side's user) for at most cap bytes.  0, or -1 with errno. */
+int patchcache_init_fd(int dirfd, uint64_t cap);
 /* A hit: path (which must not exist) becomes the patch whose SHA-256 is
  * sha, hashed again before use; 1.  A miss (or no cache): 0. */
 int patchcache_get(const unsigned char sha[KIM_SHA256_BYTES], const char *path);

@@ -98,12 +98,8 @@ watcher(void *arg)
 static void
 watch_start(struct publisher *p)
 {
-	char *err = NULL;
-	if ((p->watch = kcm_connect(&err)) == NULL) {
-		fprintf(stderr, "display_launcher: not watching KCM: %s\n", err);
-		free(err);
+	if (p->watch == NULL)
 		return;
-	}
 	dbus_bus_add_match(p->watch, "type='signal',sender='" DBUS_SERVICE_DBUS "',"
 	    "member='NameOwnerChanged',arg0='org.kimberley.KCM'", NULL);
 	dbus_bus_add_match(p->watch, "type='signal',interface='" STOP_IFACE "'", NULL);
@@ -130,7 +126,7 @@ watch_stop(struct publisher *p)
 }
 
 struct publisher *
-publisher_start(const char *display_name, int ifindex, unsigned rpc_port, char **err)
+publisher_connect(char **err)
 {
 	struct publisher *p = calloc(1, sizeof(*p));
 	if (p == NULL) {
@@ -138,20 +134,43 @@ publisher_start(const char *display_name, int ifindex, unsigned rpc_port, char *
 		return NULL;
 	}
 	pthread_mutex_init(&p->lock, NULL);
-	p->wanted = strdup(display_name);
-	p->ifindex = ifindex;
-	p->rpc_port = rpc_port;
-	if ((p->bus = kcm_connect(err)) == NULL ||
-	    kcm_publish(p->bus, "publish", display_name, ifindex, rpc_port, &p->name, err) != 0) {
-		if (p->bus) {
-			dbus_connection_close(p->bus);
-			dbus_connection_unref(p->bus);
-		}
-		free(p->wanted);
+	if ((p->bus = kcm_connect(err)) == NULL) {
 		free(p);
 		return NULL;
 	}
+	/* the watcher's connection too: both are made before the caller
+	 * gives up its user (a session bus takes only its own user) */
+	if ((p->watch = kcm_connect(err)) == NULL) {
+		fprintf(stderr, "display_launcher: not watching KCM: %s\n", *err);
+		free(*err);
+		*err = NULL;
+	}
+	return p;
+}
+
+int
+publisher_publish(struct publisher *p, const char *display_name, int ifindex,
+    unsigned rpc_port, char **err)
+{
+	p->wanted = strdup(display_name);
+	p->ifindex = ifindex;
+	p->rpc_port = rpc_port;
+	if (kcm_publish(p->bus, "publish", display_name, ifindex, rpc_port,
+	    &p->name, err) != 0)
+		return -1;
 	watch_start(p);
+	return 0;
+}
+
+struct publisher *
+publisher_start(const char *display_name, int ifindex, unsigned rpc_port, char **err)
+{
+	struct publisher *p = publisher_connect(err);
+
+	if (p && publisher_publish(p, display_name, ifindex, rpc_port, err) != 0) {
+		publisher_stop(p);
+		return NULL;
+	}
 	return p;
 }
 
@@ -216,7 +235,7 @@ publisher_stop(struct publisher *p)
 		return;
 	watch_stop(p);
 	publisher_vnc_stop(p);
-	if (kcm_unpublish(p->bus, "unpublish", p->name, &err) != 0)
+	if (p->name && kcm_unpublish(p->bus, "unpublish", p->name, &err) != 0)
 		free(err);
 	dbus_connection_close(p->bus);
 	dbus_connection_unref(p->bus);

@@ -11,6 +11,11 @@ struct publisher;
  * *err (malloc'd sentence) on failure. */
 struct publisher *publisher_start(const char *display_name, int ifindex,
     unsigned rpc_port, char **err);
+/* The same in two halves: connect to the session bus (before dropping
+ * privileges: a session bus admits only its own user), then publish. */
+struct publisher *publisher_connect(char **err);
+int publisher_publish(struct publisher *p, const char *display_name,
+    int ifindex, unsigned rpc_port, char **err);
 /* The instance name KCM really got (after DNS-SD collision renaming). */
 const char *publisher_name(const struct publisher *p);
 /* Publish / withdraw the session's VNC export (_kimberley-vnc._tcp) for a

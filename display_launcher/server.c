@@ -31,6 +31,7 @@
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <rpc/rpc.h>
@@ -54,7 +55,7 @@ void kimberley_prog_1(struct svc_req *rqstp, SVCXPRT *transp);
 #define LOG_EVERY_S 10		/* one line per this for repeated refusals */
 
 /* Why the watchdog or the cap cut a connection. */
-enum cut { CUT_NONE, CUT_IDLE, CUT_AUTH, CUT_ROOM };
+enum cut { CUT_NONE, CUT_IDLE, CUT_AUTH, CUT_ROOM, CUT_STOP };
 
 /* server.c's side of a connection; c is what session.c sees. */
 struct link {
@@ -65,6 +66,8 @@ struct link {
 	double deadline;		/* the next cut, 0: none (a call runs) */
 	enum cut deadline_why;		/* CUT_IDLE or CUT_AUTH */
 	enum cut cut;			/* set once cut: shut down, ending */
+	pthread_t thread;		/* its thread, joined by reap() */
+	int has_thread;			/* 0: served in the caller's (fuzzer) */
 };
 
 struct server {
@@ -78,6 +81,8 @@ struct server {
 	unsigned next_id;
 	pthread_mutex_t lock;		/* guards links, live, total */
 	struct link *head, *tail;
+	struct link *done;		/* ended, for reap() to join and free */
+	unsigned threads;		/* connection threads not yet joined */
 	unsigned live;			/* links not cut */
 	unsigned total;			/* links whose thread still runs */
 	double wakes_at;		/* the watchdog's next look, 0: none */
@@ -287,6 +292,9 @@ cut_reason(const struct link *l, char *buf, size_t len)
 		snprintf(buf, len, "not authenticated within %d s: dropped",
 		    cfg->auth_timeout);
 		break;
+	case CUT_STOP:
+		snprintf(buf, len, "closed: the display is stopping");
+		break;
 	case CUT_ROOM:
 		snprintf(buf, len, "dropped: room for a newcomer (%d connections "
 		    "at most)", cfg->max_conns);
@@ -351,8 +359,35 @@ conn_main(void *arg)
 		SVC_DESTROY(x);		/* closes fd */
 	else
 		close(fd);
+	pthread_mutex_lock(&s->lock);
+	if (l->has_thread) {	/* the accepting thread joins and frees it */
+		l->next = s->done;
+		s->done = l;
+		l = NULL;
+	}
+	pthread_mutex_unlock(&s->lock);
 	free(l);
 	return NULL;
+}
+
+/* Join and free the connections whose threads ended. */
+static void
+reap(struct server *s)
+{
+	struct link *l, *next;
+
+	pthread_mutex_lock(&s->lock);
+	l = s->done;
+	s->done = NULL;
+	pthread_mutex_unlock(&s->lock);
+	for (; l; l = next) {
+		next = l->next;
+		pthread_join(l->thread, NULL);
+		free(l);
+		pthread_mutex_lock(&s->lock);
+		s->threads--;
+		pthread_mutex_unlock(&s->lock);
+	}
 }
 
 /* A refusal, logged once per LOG_EVERY_S with how many there were. */
@@ -423,7 +458,6 @@ accept_one(struct server *s)
 	struct sockaddr_in peer;
 	socklen_t len = sizeof(peer);
 	struct link *l;
-	pthread_t t;
 	int fd, one = 1;
 
 	fd = accept4(s->lfd, (struct sockaddr *)&peer, &len, SOCK_CLOEXEC);
@@ -452,15 +486,16 @@ accept_one(struct server *s)
 	if ((l = adopt(s, fd, name)) == NULL)
 		return;
 	pthread_mutex_lock(&s->lock);
-	if (pthread_create(&t, NULL, conn_main, l) != 0) {
+	if (pthread_create(&l->thread, NULL, conn_main, l) != 0) {
 		forget(s, l);
 		pthread_mutex_unlock(&s->lock);
 		close(fd);
 		free(l);
 		return;
 	}
+	l->has_thread = 1;	/* under the lock conn_main's end takes */
+	s->threads++;
 	pthread_mutex_unlock(&s->lock);
-	pthread_detach(t);
 }
 
 /* Accept connections and keep their deadlines, until told to stop. */
@@ -487,6 +522,7 @@ accept_main(void *arg)
 				continue;
 			break;
 		}
+		reap(s);
 		if (p[0].revents)
 			break;
 		if (p[1].revents)
@@ -568,10 +604,27 @@ server_port(const struct server *s)
 void
 server_stop(struct server *s)
 {
+	int left;
+
 	if (write(s->stop_pipe[1], "x", 1) < 0)
 		return;
 	pthread_join(s->thread, NULL);
 	close(s->lfd);
+	/* every connection is shut down; each thread ends its own session
+	 * (session_disconnect) and is joined here */
+	pthread_mutex_lock(&s->lock);
+	for (struct link *l = s->head; l; l = l->next)
+		cut(s, l, CUT_STOP);
+	pthread_mutex_unlock(&s->lock);
+	do {
+		struct timespec ts = { 0, 10 * 1000 * 1000 };
+		reap(s);
+		pthread_mutex_lock(&s->lock);
+		left = s->threads > 0;
+		pthread_mutex_unlock(&s->lock);
+		if (left)
+			nanosleep(&ts, NULL);
+	} while (left);
 }
 
 /* For fuzz/fuzz_server.c: serve fd, already connected, as one connection in

@@ -9,9 +9,8 @@
 #include <stdint.h>
 
 #include "access.h"
-#include "idle.h"
 #include "kimberley.h"
-#include "setup.h"
+#include "priv.h"
 #include "transfer.h"
 
 struct display_config {
@@ -39,6 +38,8 @@ struct display_config {
 	const struct url_net *url_allow; /* --url-allow networks (urlpolicy.h) */
 	size_t n_url_allow;
 	int log_fd;			/* the setup script's stderr */
+	const char *user;		/* the child's user (priv.h) */
+	const char *work_root;		/* root-only session directories */
 };
 
 enum session_state { S_IDLE, S_OPEN, S_RUNNING, S_ENDED };
@@ -64,8 +65,10 @@ struct conn {
 
 struct display {
 	const struct display_config *cfg;
+	struct priv *priv;		/* the privileged parent (priv.h) */
 	struct publisher *pub;		/* NULL on the direct link */
-	struct idle idle;		/* the screen between sessions */
+	char idle_name[256];		/* what the idle screen shows */
+	char idle_hint[512];
 	pthread_mutex_t lock;		/* guards owner and guard */
 	struct conn *owner;
 	struct kim_guard guard;		/* wrong access codes, all connections */
@@ -75,16 +78,21 @@ struct display {
 	unsigned files;			/* files begun in this session */
 	uint64_t bytes;			/* their announced sizes, in all */
 	struct kim_sink sink;
-	char floppy[PATH_MAX];		/* spooled floppy, "" if none */
-	char session_dir[PATH_MAX];
+	char floppy[NAME_MAX + 1];	/* spooled floppy's name, "" if none */
 	char usb_addr[64];		/* VNC on the USB link, "" if not */
-	struct setup setup;
+	int script;			/* the parent runs a setup script for us */
+	unsigned vnc_port;		/* what the script reported */
+	char vnc_password[65];
+	int delta_fd;			/* the delta, from the parent; -1 none */
 	struct kim_source retr;		/* the delta being served (fd -1: none) */
 	char delta_name[256];
 	unsigned char floppy_sha[KIM_SHA256_BYTES];
 };
 
-void display_init(struct display *d, const struct display_config *cfg);
+void display_init(struct display *d, const struct display_config *cfg,
+    struct priv *priv);
+/* The idle screen's text, and show it (between sessions). */
+void display_idle(struct display *d, const char *name, const char *hint);
 /* Empty the spool (start-up, and after every session). */
 void display_clean_spool(const struct display *d);
 

@@ -15,12 +15,10 @@
 #include "log.h"
 #include "setup.h"
 
-extern char **environ;
-
 #define SETUP_STOP_GRACE_MS 5000	/* after SIGTERM, then SIGKILL */
 
-static void
-parse_line(struct setup *s, char *line)
+void
+setup_parse_line(struct setup *s, char *line)
 {
 	char *rest = strchr(line, ' ');
 	char *word = line;
@@ -81,7 +79,7 @@ reader_main(void *arg)
 	while (in && (n = getline(&line, &cap, in)) > 0) {
 		while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
 			line[--n] = '\0';
-		parse_line(s, line);
+		setup_parse_line(s, line);
 	}
 	free(line);
 	if (in)
@@ -113,13 +111,9 @@ waiter_main(void *arg)
 	return NULL;
 }
 
-int
-setup_start(struct setup *s, char *const argv[], int log_fd)
+void
+setup_init(struct setup *s)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, def;
-	int in[2], out[2], rc;
 	pthread_condattr_t ca;
 
 	memset(s, 0, sizeof(*s));
@@ -129,6 +123,17 @@ setup_start(struct setup *s, char *const argv[], int log_fd)
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
 	pthread_cond_init(&s->cond, &ca);
 	pthread_condattr_destroy(&ca);
+}
+
+int
+setup_start(struct setup *s, char *const argv[], int log_fd)
+{
+	posix_spawn_file_actions_t fa;
+	posix_spawnattr_t at;
+	sigset_t none, def;
+	int in[2], out[2], rc;
+
+	setup_init(s);
 	if (pipe2(in, O_CLOEXEC) != 0)
 		return KIM_E_INTERNAL;
 	if (pipe2(out, O_CLOEXEC) != 0) {
@@ -150,7 +155,7 @@ setup_start(struct setup *s, char *const argv[], int log_fd)
 	posix_spawnattr_setpgroup(&at, 0);
 	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
 	    POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawn(&s->pid, argv[0], &fa, &at, argv, environ);
+	rc = posix_spawn(&s->pid, argv[0], &fa, &at, argv, cleanup_envp());
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
 	close(in[0]);

@@ -30,6 +30,12 @@ struct setup {
 	int exit_status;	/* as from waitpid */
 };
 
+/* An idle struct setup (setup_start does it itself). */
+void setup_init(struct setup *s);
+/* One status line of the script (docs/contract.md section 1, without its
+ * newline; modified in place) into s's fields.  Unknown lines are logged
+ * and ignored; a DELTA whose name has a '/' or a leading '.' is ignored. */
+void setup_parse_line(struct setup *s, char *line);
 /* Start argv[0] with argv; its stderr goes to log_fd.  0 or KIM_E_. */
 int setup_start(struct setup *s, char *const argv[], int log_fd);
 enum setup_milestone { SETUP_VNC, SETUP_RESUMED };

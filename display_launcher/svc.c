@@ -1,5 +1,5 @@
 /* svc.c -- one handler per RPC (docs/design.md section 3), each a few lines that
- * call into session.c.  The connection a call arrived on is server_conn(). */
+ * call into the step files (session.h).  The connection a call arrived on is server_conn(). */
 #include <stdlib.h>
 #include <string.h>
 

@@ -31,6 +31,7 @@
 
 #include "cleanup.h"
 #include "log.h"
+#include "priv.h"
 #include "server.h"
 #include "session.h"
 
@@ -190,7 +191,25 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	}
 	signal(SIGPIPE, SIG_IGN);
 	setenv(KIM_SESSION_ENV, spool, 1);
-	display_init(&d, &cfg);
+	{
+		/* the privileged parent's code, called in-process (priv.h):
+		 * the same checks, no second process to fork per input */
+		static struct parent par;
+		static struct priv pv;
+		char work[PATH_MAX + 16], why[512];
+		int spool_fd = open(spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		snprintf(work, sizeof(work), "%s/work", top);
+		if (spool_fd < 0 || parent_init(&par, &cfg, spool_fd, spool, work,
+		    getuid(), why, sizeof(why)) != 0) {
+			fprintf(stderr, "fuzz_server: %s\n", spool_fd < 0 ?
+			    strerror(errno) : why);
+			exit(2);
+		}
+		pv.sock = -1;
+		pv.local = &par;
+		pthread_mutex_init(&pv.lock, NULL);
+		display_init(&d, &cfg, &pv);
+	}
 	{
 		/* a real server (its watchdog bounds every connection); the
 		 * inputs come in through server_serve_fd, not its port */
@@ -222,7 +241,7 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 	server_serve_fd(srv, sv[0], "fuzz:0");
 	pthread_join(t, NULL);
 	/* every connection hangs up; its session must be over with it */
-	if (d.owner != NULL || d.state != S_IDLE || d.session_dir[0]) {
+	if (d.owner != NULL || d.state != S_IDLE || d.script || d.delta_fd >= 0) {
 		fprintf(stderr, "fuzz_server: the display was not back to idle "
 		    "after the connection closed\n");
 		abort();

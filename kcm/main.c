@@ -1,7 +1,7 @@
 /* main.c -- kcm: the Kimberley Control Manager daemon (docs/design.md section 4).
  *
  *   kcm [--state-dir DIR] [--known-displays FILE]
- *       [--handshake-timeout SECONDS] [--max-pending N]
+ *       [--handshake-timeout SECONDS] [--max-pending N] [--user USER]
  *   kcm [--known-displays FILE] --forget NAME
  *
  * Normally started by D-Bus activation on the session bus.  The display
@@ -15,9 +15,15 @@
  * ($KCM_MAX_PENDING, 32) connections that have not (relay.c).
  * --dns-domain DOMAIN --dns-key FILE [--dns-server ADDR[:PORT]] [--dns-host
  * LABEL] (or $KCM_DNS_DOMAIN, $KCM_DNS_KEY, ...) also publish in the site's
- * DNS by dynamic update (widearea.c, docs/widearea.md). */
+ * DNS by dynamic update (widearea.c, docs/widearea.md; the key file must be
+ * readable by the user KCM runs as).
+ * Started as root with --user USER (or $KCM_USER), it becomes USER once its
+ * bus connection, identity and Avahi client are set up: no capability, no
+ * new privileges (rpc/privdrop.c, docs/design.md section 7.1); started as
+ * any other user it stays that user. */
 #include <errno.h>
 #include <getopt.h>
+#include <pwd.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -26,6 +32,7 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 #include "kcm/kcm.h"
+#include "rpc/privdrop.h"
 
 void kcm_log(const char *fmt, ...)
 {
@@ -119,7 +126,7 @@ static void signal_cb(AvahiWatch *w, int fd, AvahiWatchEvent ev, void *data)
 static void usage(void)
 {
 	fprintf(stderr, "usage: kcm [--state-dir DIR] [--known-displays FILE]\n"
-	    "           [--handshake-timeout SECONDS] [--max-pending N]\n"
+	    "           [--handshake-timeout SECONDS] [--max-pending N] [--user USER]\n"
 	    "           [--dns-domain DOMAIN --dns-key FILE [--dns-server ADDR[:PORT]]\n"
 	    "            [--dns-host LABEL]]\n"
 	    "       kcm [--known-displays FILE] --forget NAME\n");
@@ -153,11 +160,12 @@ int main(int argc, char **argv)
 		{"dns-server", required_argument, NULL, 'S'},
 		{"dns-key", required_argument, NULL, 'K'},
 		{"dns-host", required_argument, NULL, 'N'},
+		{"user", required_argument, NULL, 'u'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0}
 	};
 	struct kcm k = {0};
-	const char *forget_name = NULL;
+	const char *forget_name = NULL, *user = getenv("KCM_USER");
 	const char *hs = getenv("KCM_HANDSHAKE_TIMEOUT"), *mp = getenv("KCM_MAX_PENDING");
 	const char *dns_domain = getenv("KCM_DNS_DOMAIN"), *dns_server = getenv("KCM_DNS_SERVER");
 	const char *dns_key = getenv("KCM_DNS_KEY"), *dns_host = getenv("KCM_DNS_HOST");
@@ -175,6 +183,7 @@ int main(int argc, char **argv)
 		case 'S': dns_server = optarg; break;
 		case 'K': dns_key = optarg; break;
 		case 'N': dns_host = optarg; break;
+		case 'u': user = optarg; break;
 		default: usage();
 		}
 	}
@@ -212,6 +221,25 @@ int main(int argc, char **argv)
 		return 1;
 	if (avahi_start(&k) < 0)
 		kcm_log("continuing without Avahi for now");
+	if (user && *user && geteuid() == 0) {
+		/* everything that needs root or the session bus's own user is
+		 * set up: the rest (TLS, tunnels, Avahi) runs as user */
+		struct passwd *pw = getpwnam(user);
+		char why[256];
+		if (pw == NULL || pw->pw_uid == 0) {
+			kcm_log("--user %s: %s", user, pw ? "is root" :
+			    "no such user (create it: make install-user)");
+			return 1;
+		}
+		if (priv_drop(pw->pw_uid, pw->pw_gid, why, sizeof(why)) != 0) {
+			kcm_log("%s", why);
+			return 1;
+		}
+		kcm_log("running as %s (uid %u), no capabilities", user,
+		    (unsigned)pw->pw_uid);
+	} else if (user && *user && geteuid() != 0) {
+		kcm_log("not root: --user %s ignored", user);
+	}
 	kcm_log("ready on the session bus as %s; identity %s; state %s; known displays %s",
 	    KCM_BUS_NAME, k.fingerprint, k.state_dir, k.known_file);
 	while (!k.quit && avahi_simple_poll_iterate(k.sp, -1) == 0)

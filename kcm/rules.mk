@@ -22,7 +22,7 @@ kcm/introspect.h: kcm/org.kimberley.KCM.xml
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n" \\/' $<; \
 	  echo '""'; } > $@
 
-kcm/kcm: $(KCM_OBJS)
+kcm/kcm: $(KCM_OBJS) rpc/privdrop.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(KCM_LIBS)
 
 kcm/kcmctl: kcm/kcmctl.o kcm/kcm_client.o

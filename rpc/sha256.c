@@ -12,27 +12,41 @@
 int
 kim_sha256_file(const char *path, unsigned char out[KIM_SHA256_BYTES])
 {
-	static const size_t bufsz = 1 << 20;
-	unsigned char *buf;
-	EVP_MD_CTX *md;
-	ssize_t n;
-	int fd, rc = -1;
+	int fd, rc, e;
 
 	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
+	rc = kim_sha256_fd(fd, out);
+	e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+int
+kim_sha256_fd(int fd, unsigned char out[KIM_SHA256_BYTES])
+{
+	static const size_t bufsz = 1 << 20;
+	unsigned char *buf;
+	EVP_MD_CTX *md;
+	ssize_t n = 0;
+	off_t off = 0;
+	int rc = -1;
+
 	buf = OPENSSL_malloc(bufsz);
 	md = EVP_MD_CTX_new();
 	if (buf == NULL || md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
 		goto out;
-	while ((n = read(fd, buf, bufsz)) > 0)
+	while ((n = pread(fd, buf, bufsz, off)) > 0) {
 		EVP_DigestUpdate(md, buf, (size_t)n);
+		off += n;
+	}
 	if (n == 0 && EVP_DigestFinal_ex(md, out, NULL))
 		rc = 0;
 out:
+	n = errno;
 	EVP_MD_CTX_free(md);
 	OPENSSL_free(buf);
-	n = errno;
-	close(fd);
 	errno = (int)n;
 	return rc;
 }

@@ -37,6 +37,24 @@ kim_sink_init(struct kim_sink *s)
 }
 
 int
+kim_sink_begun(const struct kim_sink *s)
+{
+	return kim_sink_active(s) || s->error || s->done || s->complete;
+}
+
+int
+kim_sink_finished(const struct kim_sink *s)
+{
+	return s->done || s->complete;
+}
+
+uint64_t
+kim_sink_size(const struct kim_sink *s)
+{
+	return s->size;
+}
+
+int
 kim_sink_active(const struct kim_sink *s)
 {
 	return s->fd >= 0;
@@ -189,6 +207,22 @@ kim_source_open(struct kim_source *src, const char *path, unsigned char *sha)
 	if (fstat(src->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (sha && kim_sha256_file(path, sha) != 0)) {
 		kim_source_close(src);	/* a directory or device: not a file to send */
+		return -1;
+	}
+	src->size = (uint64_t)st.st_size;
+	src->off = 0;
+	return 0;
+}
+
+int
+kim_source_fdopen(struct kim_source *src, int fd, unsigned char *sha)
+{
+	struct stat st;
+
+	src->fd = fd;
+	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+	    (sha && kim_sha256_fd(fd, sha) != 0)) {
+		kim_source_close(src);
 		return -1;
 	}
 	src->size = (uint64_t)st.st_size;

@@ -58,6 +58,13 @@ int kim_sink_end(struct kim_sink *s, const unsigned char *sha);
 /* Drop any partial file; leaves the sink idle. */
 void kim_sink_abort(struct kim_sink *s);
 int kim_sink_active(const struct kim_sink *s);
+/* A file was begun in this sink (active, failed or finished): pieces for it
+ * are answered with its state rather than "no transfer". */
+int kim_sink_begun(const struct kim_sink *s);
+/* Every byte arrived (renamed into place, or waiting for the checksum). */
+int kim_sink_finished(const struct kim_sink *s);
+/* The size announced for the current file. */
+uint64_t kim_sink_size(const struct kim_sink *s);
 
 struct kim_source {
 	int fd;
@@ -67,6 +74,9 @@ struct kim_source {
 
 /* Open path for sending; sha (optional) receives its SHA-256.  0 or -1. */
 int kim_source_open(struct kim_source *src, const char *path, unsigned char *sha);
+/* The same for a descriptor already open (taken over: closed by
+ * kim_source_close, also on failure). */
+int kim_source_fdopen(struct kim_source *src, int fd, unsigned char *sha);
 /* Read the next piece (<= KIM_CHUNK) into buf; bytes read, 0 at end, -1. */
 ssize_t kim_source_next(struct kim_source *src, void *buf);
 void kim_source_close(struct kim_source *src);

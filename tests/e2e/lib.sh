@@ -47,6 +47,37 @@ start_display() {
 	[ -n "$PORT" ]
 }
 
+# rpc_pid [PORT]: the process holding the listening RPC socket (the
+# display's unprivileged half, docs/design.md section 7), from /proc
+rpc_pid() {
+	local port hex inode fd
+	port=${1:-$PORT}
+	hex=$(printf '%04X' "$port")
+	inode=$(awk -v h=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == h { print $10; exit }' \
+		/proc/net/tcp)
+	[ -n "$inode" ] || return 1
+	for fd in /proc/[0-9]*/fd/*; do
+		if [ "$(readlink "$fd" 2>/dev/null)" = "socket:[$inode]" ]; then
+			fd=${fd#/proc/}
+			echo "${fd%%/*}"
+			return 0
+		fi
+	done
+	return 1
+}
+
+# rpc_prlimit PRLIMIT-OPTIONS...: change a limit of the RPC side: as root
+# when root may (CAP_SYS_RESOURCE), else as the RPC side's own user (a
+# container's root may lack the capability)
+rpc_prlimit() {
+	local pid
+	pid=$(rpc_pid) || return 1
+	prlimit --pid "$pid" "$@" 2>/dev/null && return 0
+	setpriv --reuid="$(awk '/^Uid:/ { print $2 }' "/proc/$pid/status")" \
+		--regid="$(awk '/^Gid:/ { print $2 }' "/proc/$pid/status")" \
+		--clear-groups prlimit --pid "$pid" "$@"
+}
+
 stop_display() {
 	kill -TERM "$DPID" 2>/dev/null
 	wait "$DPID" 2>/dev/null

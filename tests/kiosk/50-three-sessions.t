@@ -37,10 +37,13 @@ descendants() {   # the PIDs below $1 (not $1), one per line
 	done
 }
 # session_procs: what runs below the display launcher besides its idle screen
+# and its own unprivileged half (docs/design.md section 7.1)
 session_procs() {
-	local p
+	local p exe
 	for p in $(descendants "$dl"); do
-		[ "$(readlink "/proc/$p/exe" 2>/dev/null)" = "$(readlink -f "$IDLE")" ] && continue
+		exe=$(readlink "/proc/$p/exe" 2>/dev/null)
+		[ "$exe" = "$(readlink -f "$IDLE")" ] && continue
+		[ "$exe" = "$(readlink -f "$DL")" ] && continue
 		tr '\0' ' ' 2>/dev/null < "/proc/$p/cmdline"
 		echo
 	done | grep . || true

@@ -36,3 +36,12 @@ start_xvfb() {
 	rm -f "$fifo"
 	XDISPLAY=:$n
 }
+
+# display_launcher's RPC side and KCM run as these users (docs/operator.md);
+# made once, as `make install-user` does -- never by the programs themselves
+for _kim_user in kimberley kimberley-kcm; do
+	if [ "$(id -u)" = 0 ] && ! id "$_kim_user" > /dev/null 2>&1; then
+		useradd --system --no-create-home --home-dir /nonexistent \
+			--shell /usr/sbin/nologin "$_kim_user"
+	fi
+done

@@ -23,7 +23,7 @@ make_patch ad "$T/app.kim"
 make_floppy "$T/floppy.img"
 mkdir -p "$T/spool"
 "$DL" -l 127.0.0.1:0 --port-file "$T/port" --spool "$T/spool" --vm-dir "$T/vms" \
-	--x-display "$XDISPLAY" --log "$T/display.log" "Workspace test display" >"$T/display.out" 2>&1 &
+	--work-dir "$T/work" --x-display "$XDISPLAY" --log "$T/display.log" "Workspace test display" >"$T/display.out" 2>&1 &
 DPID=$!
 PIDS+=($DPID)
 for ((i = 0; i < 100; i++)); do [ -s "$T/port" ] && break; sleep 0.05; done
@@ -51,7 +51,8 @@ alive() { local p n=0; for p in "$@"; do kill -0 "$p" 2>/dev/null && n=$((n + 1)
 # saves every key), 30 s at most
 wait_note() {
 	for ((i = 0; i < 300; i++)); do
-		grep -qs -- "$1" "$T"/spool/.session-*/persist/note.txt && return 0
+		# the session's directory: root's, under --work-dir (docs/design.md 7.1)
+		grep -qs -- "$1" "$T"/work/*/session-*/s/persist/note.txt && return 0
 		sleep 0.1
 	done
 	return 1

@@ -1,0 +1,77 @@
+/* priv.c -- the child's side of the privilege boundary (priv.h). */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "log.h"
+#include "priv.h"
+
+static int
+gone(struct priv_rep *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->rc = KIM_E_INTERNAL;
+	snprintf(
+	    r->why, sizeof(r->why), "the display's privileged part is gone");
+	return -1;
+}
+
+int
+priv_call(struct priv *pv, struct priv_req *q, struct priv_rep *r, int *fd_out)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = { r, sizeof(*r) };
+	struct msghdr m = { .msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cm.buf,
+		.msg_controllen = sizeof(cm.buf) };
+	int fd = -1, rc = 0;
+	ssize_t n;
+
+	*fd_out = -1;
+	if (pv == NULL)
+		return gone(r);
+	if (pv->sock < 0) {
+		if (pv->local == NULL)
+			return gone(r);
+		pthread_mutex_lock(&pv->lock);
+		parent_handle(pv->local, q, r, fd_out);
+		pthread_mutex_unlock(&pv->lock);
+		return 0;
+	}
+	pthread_mutex_lock(&pv->lock);
+	while ((n = send(pv->sock, q, sizeof(*q), MSG_NOSIGNAL)) < 0 &&
+	    errno == EINTR)
+		;
+	if (n != (ssize_t)sizeof(*q)) {
+		pthread_mutex_unlock(&pv->lock);
+		kim_log("priv", "the parent is gone: %s", strerror(errno));
+		return gone(r);
+	}
+	while (
+	    (n = recvmsg(pv->sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
+		;
+	pthread_mutex_unlock(&pv->lock);
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; c;
+	     c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (n != (ssize_t)sizeof(*r)) {
+		if (fd >= 0)
+			close(fd);
+		return gone(r);
+	}
+	r->why[sizeof(r->why) - 1] = '\0';
+	r->password[sizeof(r->password) - 1] = '\0';
+	r->delta_name[sizeof(r->delta_name) - 1] = '\0';
+	r->delta_sha[sizeof(r->delta_sha) - 1] = '\0';
+	*fd_out = fd;
+	return rc;
+}

@@ -1,0 +1,205 @@
+/* test_session.c -- the session's state machine (display_launcher/session.c
+ * and the step files), driven by calls as the RPC handlers make them: no
+ * network, no root, no setup script.  The privileged parent is absent, so
+ * whatever needs it (a VM's existence, the script) is refused, as it would be
+ * if the parent had died. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "errors.h"
+#include "log.h"
+#include "display_launcher/session.h"
+#include "scratch.h"
+
+static char spool[64];
+static struct display_config cfg;
+static struct display d;
+
+static int
+setup(void **state)
+{
+	(void)state;
+	kim_log_open("test_session", "/dev/null", 0);
+	if (scratch_make(spool, sizeof(spool)) != 0)
+		return -1;
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.name = "Unit display";
+	cfg.spool = spool;
+	cfg.vm_dir = "/nonexistent";
+	cfg.max_file = 1 << 20;
+	cfg.max_files = 4;
+	cfg.max_session = 2 << 20;
+	cfg.usb_if = "kimunit0";
+	cfg.end_timeout = cfg.resume_timeout = 1;
+	cfg.log_fd = -1;
+	display_init(&d, &cfg, NULL);
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	(void)state;
+	display_clean_spool(&d);
+	rmdir(spool);
+	return 0;
+}
+
+static void
+conn_init(struct conn *c, unsigned id, int authed)
+{
+	memset(c, 0, sizeof(*c));
+	c->d = &d;
+	c->id = id;
+	c->fd = -1;
+	c->authed = authed;
+	snprintf(c->peer, sizeof(c->peer), "127.0.0.%u:1000", id);
+}
+
+static int
+hello(struct conn *c)
+{
+	hello_arg a = { KIM_PROTO_VERSION, "unit" };
+	hello_res r;
+
+	memset(&r, 0, sizeof(r));
+	session_hello(c, &a, &r);
+	free(r.display_name);
+	free(r.auth_mechs);
+	return r.status;
+}
+
+static int
+send_fat(struct conn *c, const char *name)
+{
+	static char img[512];
+	data piece = { sizeof(img), img };
+	int rc;
+
+	img[510] = 0x55;
+	img[511] = (char)0xaa;
+	if ((rc = session_send_begin(c, name, strlen(name), sizeof(img), 0)) != 0)
+		return rc;
+	return session_send_piece(c, &piece);
+}
+
+static void
+claim_and_busy(void **state)
+{
+	struct conn stranger, owner, second;
+
+	(void)state;
+	/* not authenticated: may not touch the session, even to claim it */
+	conn_init(&stranger, 1, 0);
+	assert_int_equal(session_send_begin(&stranger, "a", 1, 1, 0),
+	    KIM_E_AUTH_REQUIRED);
+	assert_string_equal(stranger.last_error, kim_strerror(KIM_E_AUTH_REQUIRED));
+	assert_int_equal(hello(&stranger), 0);	/* hello alone claims nothing */
+	/* authenticated (no access code): hello claims the display */
+	conn_init(&owner, 2, 1);
+	assert_int_equal(hello(&owner), 0);
+	conn_init(&second, 3, 1);
+	assert_int_equal(hello(&second), KIM_E_BUSY);
+	assert_int_equal(send_fat(&second, "x.img"), KIM_E_BUSY);
+	assert_int_equal(hello(&stranger), KIM_E_BUSY);
+	/* the owner leaves: the display is free and its spool empty */
+	assert_int_equal(send_fat(&owner, "f.img"), 0);
+	assert_int_equal(scratch_count(spool), 1);
+	session_disconnect(&owner);
+	assert_int_equal(scratch_count(spool), 0);
+	assert_int_equal(hello(&second), 0);
+	session_disconnect(&second);
+}
+
+static void
+out_of_order(void **state)
+{
+	struct conn c;
+	end_res er;
+	file_res fr;
+	session_res sr;
+
+	(void)state;
+	conn_init(&c, 4, 1);
+	assert_int_equal(hello(&c), 0);
+	/* nothing runs yet: no end, no retrieve, no viewer */
+	memset(&er, 0, sizeof(er));
+	session_end(&c, 1, &er);
+	assert_int_equal(er.status, KIM_E_NO_SESSION);
+	free(er.delta_name);
+	free(er.reason);
+	assert_int_equal(session_retrieve_open(&c, "floppy.vcdiff", &fr),
+	    KIM_E_OUT_OF_ORDER);
+	memset(&sr, 0, sizeof(sr));
+	session_info(&c, &sr);
+	assert_int_equal(sr.status, KIM_E_NO_SESSION);
+	free(sr.vnc_host);
+	free(sr.vnc_password);
+	free(sr.display_name);
+	/* a floppy must have arrived, and be a FAT image */
+	assert_int_equal(session_use_floppy(&c, "missing.img"), KIM_E_NO_SUCH_FILE);
+	assert_int_equal(send_fat(&c, "f.img"), 0);
+	assert_int_equal(session_use_floppy(&c, "f.img"), 0);
+	/* a piece with no file begun */
+	data piece = { 1, "x" };
+	struct conn other;
+	conn_init(&other, 5, 1);
+	assert_int_equal(session_send_piece(&other, &piece), KIM_E_BUSY);
+	session_disconnect(&c);
+}
+
+static void
+limits(void **state)
+{
+	struct conn c;
+
+	(void)state;
+	conn_init(&c, 6, 1);
+	assert_int_equal(hello(&c), 0);
+	assert_int_equal(session_send_begin(&c, "big", 3, (2 << 20), 0),
+	    KIM_E_FILE_TOO_BIG);
+	assert_int_equal(session_send_begin(&c, "../x", 4, 1, 0), KIM_E_NAME_SLASH);
+	assert_int_equal(session_send_begin(&c, "neg", 3, -1, 0), KIM_E_SIZE_BAD);
+	for (int i = 0; i < 4; i++) {
+		char name[16];
+		snprintf(name, sizeof(name), "f%d.img", i);
+		assert_int_equal(send_fat(&c, name), 0);
+	}
+	assert_int_equal(send_fat(&c, "five.img"), KIM_E_TOO_MANY_FILES);
+	session_disconnect(&c);
+	assert_int_equal(scratch_count(spool), 0);
+}
+
+static void
+no_parent(void **state)
+{
+	struct conn c;
+
+	(void)state;
+	conn_init(&c, 7, 1);
+	assert_int_equal(hello(&c), 0);
+	assert_int_equal(send_fat(&c, "app.patch"), 0);
+	/* the VM directory is the parent's to look at: without it, no VM */
+	assert_int_equal(session_start(&c, "demo", "app.patch", 0), KIM_E_NO_SUCH_VM);
+	assert_int_equal(session_start(&c, "bad/vm", "app.patch", 0),
+	    KIM_E_VMNAME_BAD);
+	assert_int_equal(session_use_usb(&c), KIM_E_NO_USB);
+	session_disconnect(&c);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(claim_and_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(out_of_order, setup, teardown),
+		cmocka_unit_test_setup_teardown(limits, setup, teardown),
+		cmocka_unit_test_setup_teardown(no_parent, setup, teardown),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
