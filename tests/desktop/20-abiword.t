@@ -22,11 +22,16 @@ tap_ok "$([ -n "$PORT" ]; echo $?)" "display_launcher listens on 127.0.0.1:$PORT
 cp "$PATCHES/abiword.kim" "$W/mobile/abiword.kim"
 words='Kimberley\sran\sAbiWord\son\sa\spublic\sdisplay\sand\sthis\sparagraph\swas\styped\sover\sVNC.'
 text=${words//\\s/ }
-# AbiWord's page: white over much of the screen (28 % of the frame in a
-# 640x505 QEMU window on a bare Xvfb, more when it fills the screen) (the base's own screen is
-# dark blue-grey); Ctrl+S opens the Save dialog with the name selected
+# AbiWord's page: white over much of the screen (the base's own screen is
+# dark blue-grey); the guest fills the display's screen: AbiWord's menu bar
+# and status bar (GTK's f6f5f4) span the frame's top and bottom edges, which
+# a window in a corner would leave black.  The viewer's title is the
+# display's name.  Ctrl+S opens the Save dialog with the name selected.
 viewer="$VNCGRAB -H {host} -P {port} -p {password_file} -t 120 -o $W/viewer.status"
-viewer="$viewer --wait 2000 --shot $W/first.png --expect ffffff:0.20:8 --shot $W/app.png --wait 1000 --type $words"
+viewer="$viewer --title VM\\stest\\sdisplay --frame $DESK_SCREEN"
+viewer="$viewer --wait 2000 --shot $W/first.png --expect ffffff:0.20:8"
+viewer="$viewer --expect-in 0,0.985,1.0,0.015:f6f5f4:0.6:8 --expect-in 0,0,1.0,0.02:f6f5f4:0.8:8"
+viewer="$viewer --shot $W/app.png --wait 1000 --type $words"
 viewer="$viewer --wait 4000 --key ctrl+s --wait 8000 --shot $W/dialog.png"
 viewer="$viewer --key ctrl+a --type /home/user/Floppy/kimdoc.abw --wait 500 --key Return --wait 5000"
 viewer="$viewer --shot $W/saved.png"
@@ -38,7 +43,7 @@ t1=${EPOCHREALTIME/[.,]/}
 tap_is "$rc" 0 "mobile_launcher completes the session ($(( (t1 - t0) / 1000 )) ms)"
 [ "$rc" = 0 ] || tap_diag "$out" "$(tail -n 40 "$W/display.log")"
 tap_is "$(cat "$W/viewer.status" 2>/dev/null)" OK \
-	"the viewer saw AbiWord's page (white, >= 20 % of the frame), typed and saved with the keyboard"
+	"the viewer (titled with the display's name) saw AbiWord fill the whole screen (white page, menu and status bars from edge to edge), typed and saved with the keyboard"
 tap_ok "$([ -s "$W/app.png" ] && [ -s "$W/saved.png" ]; echo $?)" "screenshots of AbiWord were taken"
 doc=$(mtype -i "$W/mobile/floppy.img" ::kimdoc.abw 2>&1)
 tap_like "<abiword" "$doc" "the mobile's 64 MB floppy holds kimdoc.abw, an AbiWord document (mtype)"
