@@ -32,8 +32,11 @@ viewer="$viewer --title VM\\stest\\sdisplay --frame $DESK_SCREEN"
 viewer="$viewer --wait 2000 --shot $W/first.png --expect ffffff:0.20:8"
 viewer="$viewer --expect-in 0,0.985,1.0,0.015:f6f5f4:0.6:8 --expect-in 0,0,1.0,0.02:f6f5f4:0.8:8"
 viewer="$viewer --shot $W/app.png --wait 1000 --type $words"
-viewer="$viewer --wait 4000 --key ctrl+s --wait 8000 --shot $W/dialog.png"
-viewer="$viewer --key ctrl+a --type /home/user/Floppy/kimdoc.abw --wait 500 --key Return --wait 5000"
+# the Save dialog is up when its sidebar's selected place (GTK's 3584e4)
+# shows; it is gone, the document saved, when AbiWord's menu bar is back
+viewer="$viewer --wait 1000 --key ctrl+s --expect-in 0.01,0.11,0.14,0.03:3584e4:0.8:20 --wait 500 --shot $W/dialog.png"
+viewer="$viewer --key ctrl+a --type /home/user/Floppy/kimdoc.abw --wait 500 --key Return"
+viewer="$viewer --expect-in 0,0,1.0,0.02:f6f5f4:0.8:8 --wait 1000"
 viewer="$viewer --shot $W/saved.png"
 t0=${EPOCHREALTIME/[.,]/}
 out=$("$ML" -c "127.0.0.1:$PORT" --pings 3 -d "$W/mobile/floppy.img" -f "$W/mobile/abiword.kim" \
