@@ -80,11 +80,12 @@ tap_like() {
 
 # start_display: display_launcher on the direct link (127.0.0.1, ephemeral
 # port) with the real setup script, the cache's VM directory and the Xvfb
-# screen; sets DPID and PORT (empty if it did not come up).
+# screen, its spool and its (root-only) session directories in the test's
+# directory; sets DPID and PORT (empty if it did not come up).
 start_display() {
 	local i
 	mkdir -p "$W/spool"
-	"$DL" -l 127.0.0.1:0 --port-file "$W/port" --spool "$W/spool" --vm-dir "$CACHE/vms" \
+	"$DL" -l 127.0.0.1:0 --port-file "$W/port" --spool "$W/spool" --work-dir "$W/work" --vm-dir "$CACHE/vms" \
 		--setup-script "$S/display_setup" --x-display "$XDISPLAY" --accel "$ACCEL" \
 		--log "$W/display.log" "VM test display" > "$W/display.out" 2>&1 &
 	DPID=$!
