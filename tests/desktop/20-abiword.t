@@ -59,7 +59,7 @@ tap_like "base unchanged sha256=$(grep '^identity=' "$base/base.info" | cut -d= 
 	"$(grep 'base unchanged' "$W/display.log")" "the setup script reported BASE_OK with the base's identity"
 sleep 0.5
 tap_is "$(ls -A "$W/spool")" "" "the spool (and every session directory in it) is empty"
-tap_is "$(procs_in "$W/spool" | grep -v "^$DPID ")" "" "no QEMU, x11vnc or script is left running for the session"
+tap_is "$(procs_in "$W/" | grep -v "^$DPID ")" "" "no QEMU, x11vnc or script is left running for the session"
 for s in check unpack loaded running flushed delta; do
 	grep -o "step=setup $s [0-9]* ms.*" "$W/display.log" | head -n 1 | sed 's/^/# /'
 done

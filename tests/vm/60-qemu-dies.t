@@ -29,7 +29,7 @@ timeout -k 5 300 "$ML" -c "127.0.0.1:$PORT" --pings 2 -d "$W/mobile/floppy.img" 
 MP=$!
 vm_bg $MP
 for i in $(seq 1200); do grep -q "covers" "$W/vncgrab.log" 2>/dev/null && break; sleep 0.1; done
-qemu=$(pgrep -f -- "-serial file:$W/spool/")
+qemu=$(pgrep -f -- "-serial file:$W/work/")
 tap_ok "$([ -n "$qemu" ]; echo $?)" "the app is on the screen, QEMU runs ($qemu)"
 kill -KILL $qemu
 t0=${EPOCHREALTIME/[.,]/}
@@ -47,6 +47,6 @@ tap_ok "$(! grep -q "could not start your application" <<< "$out"; echo $?)" "..
 [ $rc != 0 ] && ! grep -q "could not start" <<< "$out" || sed 's/^/# /' <<< "$out"
 tap_is "$(sha256sum < "$W/mobile/floppy.img")" "$fl_before" "the mobile's floppy is unchanged"
 sleep 0.5
-tap_ok "$([ -z "$(ls -A "$W/spool")" ] && [ -z "$(procs_in "$W/spool" | grep -v "^$DPID ")" ]; echo $?)" \
+tap_ok "$([ -z "$(ls -A "$W/spool")" ] && [ -z "$(procs_in "$W/" | grep -v "^$DPID ")" ]; echo $?)" \
 	"spool empty, no QEMU, x11vnc or script left"
 exit $_tap_failed
