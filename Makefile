@@ -32,6 +32,9 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -I. -Irpc
 # beside x.o), so touching a header rebuilds every object that includes it.
 CFLAGS  += -MMD -MP
 CFLAGS  += -DKIM_LIBEXECDIR='"$(LIBEXECDIR)/kimberley"' -DKIM_SYSCONFDIR='"$(SYSCONFDIR)"'
+# the version, written once (VERSION; the shell tools read the same file)
+KIM_VERSION := $(shell cat VERSION)
+CFLAGS  += -DKIM_VERSION='"$(KIM_VERSION)"'
 LDFLAGS ?=
 
 PROGRAMS        :=

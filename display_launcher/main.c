@@ -34,6 +34,7 @@
 #include "urlpolicy.h"
 
 #define KIM_DEFAULT_SPOOL "/var/lib/kimberley/spool"
+#define OPT_VERSION 1000	/* a long option without a letter */
 #define KIM_DEFAULT_USER "kimberley"
 #define KIM_DEFAULT_WORK "/var/lib/kimberley/sessions"
 
@@ -94,7 +95,8 @@ usage(FILE *f)
 "      --config FILE         settings file, one 'option = value' per line,\n"
 "                            long option names (default " KIM_SYSCONFDIR "/kimberley/display.conf)\n"
 "  -v, --verbose             copy the log to stderr\n"
-"  -h, --help                this help\n");
+"  -h, --help                this help\n"
+"      --version             the version, and the protocol's\n");
 }
 
 /* A helper program: beside the binary in a source tree (../<in_tree>), else
@@ -182,6 +184,7 @@ static const struct option opts[] = {
 	{ "latency-threshold", required_argument, NULL, 'T' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -605,7 +608,11 @@ main(int argc, char **argv)
 	/* The config file first (its name may be on the command line), then
 	 * the command line, which wins. */
 	while ((c = getopt_long(argc, argv, "l:vh", opts, NULL)) != -1)
-		if (c == 'C') {
+		if (c == OPT_VERSION) {
+			printf("display_launcher (Kimberley) %s, protocol %d\n",
+			    KIM_VERSION, KIM_PROTO_VERSION);
+			return 0;
+		} else if (c == 'C') {
 			config = optarg;
 			config_required = 1;
 		}

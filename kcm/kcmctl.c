@@ -20,15 +20,23 @@
 #include <unistd.h>
 #include "kcm/kcm_client.h"
 
-static void usage(void)
+static void usage(int help)
 {
-	fprintf(stderr, "usage: kcmctl sense | identity\n"
+	FILE *f = help ? stdout : stderr;
+
+	if (help)
+		fprintf(f, "kcmctl -- ask KCM (the Kimberley Control Manager, kcm(8)) "
+		    "by hand: what it\n"
+		    "senses, its identity, publish, browse, list displays, mark one "
+		    "busy.\n\n");
+	fprintf(f, "usage: kcmctl sense | identity\n"
 	    "       kcmctl publish [--vnc] [-i IFINDEX] [--hold] NAME PORT\n"
 	    "       kcmctl browse [--vnc] [-i IFINDEX] [-t MS] [--domain DOMAIN] [--hold] [NAME]\n"
 	    "       kcmctl unpublish [--vnc] NAME\n"
 	    "       kcmctl busy NAME yes|no\n"
-	    "       kcmctl list [--vnc] [-i IFINDEX] [-t MS] [--domain DOMAIN]\n");
-	exit(2);
+	    "       kcmctl list [--vnc] [-i IFINDEX] [-t MS] [--domain DOMAIN]\n"
+	    "       kcmctl --help | --version\n");
+	exit(help ? 0 : 2);
 }
 
 static void hold(void)
@@ -59,8 +67,25 @@ int main(int argc, char **argv)
 	DBusConnection *bus;
 
 	if (argc < 2)
-		usage();
+		usage(0);
 	cmd = argv[1];
+	if (strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0)
+		usage(1);
+	if (strcmp(cmd, "--version") == 0) {
+		printf("kcmctl (Kimberley) %s\n", KIM_VERSION);
+		return 0;
+	}
+	/* an unknown command is a usage error, found before asking KCM */
+	{
+		static const char *const cmds[] = { "sense", "identity", "publish",
+			"unpublish", "browse", "list", "busy" };
+		size_t i;
+		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+			if (strcmp(cmd, cmds[i]) == 0)
+				break;
+		if (i == sizeof(cmds) / sizeof(cmds[0]))
+			usage(0);
+	}
 	optind = 2;
 	while ((c = getopt_long(argc, argv, "vHi:t:", opts, NULL)) != -1) {
 		switch (c) {
@@ -69,7 +94,7 @@ int main(int argc, char **argv)
 		case 'i': ifindex = atoi(optarg); break;
 		case 't': timeout = (unsigned)strtoul(optarg, NULL, 10); break;
 		case 'D': domain = optarg; break;
-		default: usage();
+		default: usage(0);
 		}
 	}
 	if (!(bus = kcm_connect(&err)))
@@ -116,7 +141,7 @@ int main(int argc, char **argv)
 		if (kcm_set_busy(bus, argv[optind], !strcmp(argv[optind + 1], "yes"), &err) < 0)
 			goto fail;
 	} else
-		usage();
+		usage(0);
 	fflush(stdout);
 	if (do_hold)
 		hold();

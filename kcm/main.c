@@ -123,14 +123,28 @@ static void signal_cb(AvahiWatch *w, int fd, AvahiWatchEvent ev, void *data)
 	}
 }
 
-static void usage(void)
+/* --help: what kcm is, on stdout, exit 0; a bad option: the usage on
+ * stderr, exit 2 */
+static void usage(int help)
 {
-	fprintf(stderr, "usage: kcm [--state-dir DIR] [--known-displays FILE]\n"
+	FILE *f = help ? stdout : stderr;
+
+	if (help)
+		fprintf(f, "kcm -- the Kimberley Control Manager: the D-Bus service "
+		    "(org.kimberley.KCM) that\n"
+		    "publishes displays and finds them with Avahi DNS-SD (and, "
+		    "configured, the site's\n"
+		    "DNS), and carries each session over a TLS 1.3 tunnel with the "
+		    "display's identity\n"
+		    "pinned.  D-Bus starts it on first use; see kcm(8) and "
+		    "docs/kcm.md.\n\n");
+	fprintf(f, "usage: kcm [--state-dir DIR] [--known-displays FILE]\n"
 	    "           [--handshake-timeout SECONDS] [--max-pending N] [--user USER]\n"
 	    "           [--dns-domain DOMAIN --dns-key FILE [--dns-server ADDR[:PORT]]\n"
 	    "            [--dns-host LABEL]]\n"
-	    "       kcm [--known-displays FILE] --forget NAME\n");
-	exit(2);
+	    "       kcm [--known-displays FILE] --forget NAME\n"
+	    "       kcm --help | --version\n");
+	exit(help ? 0 : 2);
 }
 
 /* A number in [lo, hi] from an option (or its environment variable). */
@@ -162,6 +176,7 @@ int main(int argc, char **argv)
 		{"dns-host", required_argument, NULL, 'N'},
 		{"user", required_argument, NULL, 'u'},
 		{"help", no_argument, NULL, 'h'},
+		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
 	struct kcm k = {0};
@@ -184,11 +199,13 @@ int main(int argc, char **argv)
 		case 'K': dns_key = optarg; break;
 		case 'N': dns_host = optarg; break;
 		case 'u': user = optarg; break;
-		default: usage();
+		case 'h': usage(1); break;
+		case 'V': printf("kcm (Kimberley) %s\n", KIM_VERSION); return 0;
+		default: usage(0);
 		}
 	}
 	if (optind != argc)
-		usage();
+		usage(0);
 	k.hs_timeout_ms = hs && *hs ? (unsigned)(1000 * number("the handshake timeout (s)",
 	    hs, 0.1, KCM_HANDSHAKE_TIMEOUT_MAX_S, false)) : KCM_HANDSHAKE_TIMEOUT_MS;
 	k.max_pending = mp && *mp ? (unsigned)number("the number of pending connections",

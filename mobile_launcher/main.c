@@ -135,7 +135,8 @@ usage(FILE *f)
 "  --log FILE       complete log of the session\n"
 "  -q, --quiet      only errors\n"
 "  -v, --verbose    copy the log to stderr\n"
-"  -h, --help       this help\n");
+"  -h, --help       this help\n"
+"  --version        the version, and the protocol's\n");
 }
 
 /* Print one line that says what went wrong and what to do; exit. */
@@ -666,6 +667,7 @@ static const struct option opts[] = {
 	{ "search", required_argument, NULL, 'Q' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
+	{ "version", no_argument, NULL, 1000 },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -778,6 +780,10 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'q': m.quiet = 1; break;
 		case 'v': m.verbose = 1; break;
+		case 1000:	/* --version */
+			printf("mobile_launcher (Kimberley) %s, protocol %d\n", KIM_VERSION,
+			    KIM_PROTO_VERSION);
+			return 0;
 		case 'B': m.list_bases = 1; break;
 		case 'h': usage(stdout); return 0;
 		case 'l': list = 1; break;

@@ -69,6 +69,7 @@ usage(void)
 	    "usage: kim_repo publish [-u USER] [--password-file F] [--version V] URL GROUP PATCH\n"
 	    "       kim_repo search  [-u USER] [--password-file F] [--base ID]... [--app APP] URL\n"
 	    "       kim_repo url     [-u USER] [--password-file F] [--ttl S] [--sha|--pinned] URL GROUP/FILE\n"
+	    "       kim_repo --version\n"
 	    "Passwords come from --password-file, $KIM_REPO_PASSWORD_FILE or the terminal.\n");
 	exit(2);
 }
@@ -774,6 +775,10 @@ main(int argc, char **argv)
 
 	if (argc < 2)
 		usage();
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("kim_repo (Kimberley) %s\n", KIM_VERSION);
+		return 0;
+	}
 	if (curl_global_init(CURL_GLOBAL_DEFAULT) != 0)
 		die("libcurl failed to start");
 	if (strcmp(argv[1], "publish") == 0)

@@ -26,7 +26,7 @@ CLEAN += scripts/kim_fill
 scripts/kim_fill: scripts/kim_fill.c
 	$(CC) $(CFLAGS) $(FILL_CFLAGS) -o $@ $< $(LDFLAGS) $(FILL_LIBS)
 
-VM_SCRIPTS := scripts/kim_patch scripts/kim_patch_unpack scripts/kim_qmp scripts/kim_fill scripts/kim_base scripts/vm_lib.sh scripts/make_base_vm \
+VM_SCRIPTS := scripts/kim_patch scripts/kim_patch_unpack scripts/kim_qmp scripts/kim_fill scripts/kim_base scripts/vm_lib.sh scripts/kim_version.sh VERSION scripts/make_base_vm \
 	scripts/make_floppy scripts/kimberlize scripts/dekimberlize scripts/display_setup
 INSTALL_LIBEXEC += $(VM_SCRIPTS)
 

@@ -15,6 +15,7 @@ VM_DIR=${KIMBERLEY_VM_DIR:-/var/lib/kimberley/vms}
 VM_BASE_FILES=(vmlinuz initrd.img disk.img base.mem)
 
 vm_die() { echo "$prog: $*" >&2; exit 1; }
+. "$SCRIPTS_DIR/kim_version.sh"
 
 # Contract status line on stdout (flushed: one echo per line).  If the
 # launcher is gone (killed: its end of the pipe closed), the line is lost and

@@ -5,7 +5,9 @@
 . "$(dirname "$0")/lib.sh"
 command -v groff >/dev/null && command -v man >/dev/null || bail "groff and man are missing (apt-get install groff-base man-db)"
 M=$ROOT/man
-pages=(mobile_launcher.1 kimberlize.1 display_launcher.8 dekimberlize.8)
+pages=(mobile_launcher.1 kimberlize.1 display_launcher.8 dekimberlize.8 make_floppy.1 make_base_vm.8
+	make_base_workspace.8 kcm.8 kcmctl.1 kim_repo.1 kim_repo_serve.8)
+command -v mandoc >/dev/null || bail "mandoc is missing (apt-get install mandoc)"
 for p in "${pages[@]}"; do [ -f "$M/$p" ] || bail "$M/$p not built (make)"; done
 
 for p in "${pages[@]}"; do
@@ -19,6 +21,7 @@ for p in "${pages[@]}"; do
 	done
 	is "$miss" "" "$p: has NAME SYNOPSIS DESCRIPTION OPTIONS EXIT STATUS FILES EXAMPLES SEE ALSO"
 	is "$(grep -c '@[A-Z]*@' "$M/$p")" 0 "$p: install paths filled in"
+	is "$(mandoc -Tlint -Wwarning "$M/$p" 2>&1)" "" "$p: mandoc -Tlint: no warning (its date included)"
 done
 
 # options_in PAGE OPTION...: the options not shown in PAGE's rendering
@@ -35,12 +38,19 @@ ml_opts=$("$ROOT/mobile_launcher/mobile_launcher" -h | grep -v 'default: "' |
 	grep -oE -- '(^| |\[|<)-(-[a-z-]+|[a-z])' | tr -d ' [<' | sort -u)
 check "mobile_launcher -h lists options" test -n "$ml_opts"
 is "$(options_missing mobile_launcher.1 $ml_opts)" "" "mobile_launcher(1) documents every option of mobile_launcher -h"
-for s in kimberlize dekimberlize; do
+for s in kimberlize dekimberlize make_floppy make_base_vm make_base_workspace; do
 	u=$("$ROOT/scripts/$s" -h 2>&1)
-	o=$(printf '%s\n' "$u" | grep -oE -- '\[?-[a-zA-Z]' | tr -d '[' | sort -u)
+	o=$(printf '%s\n' "$u" | grep -oE -- '(^|[ [|])-[a-zA-Z]' | tr -d ' [|' | sort -u)
 	check "scripts/$s -h prints its usage" test -n "$o"
-	sect=1; [ "$s" = dekimberlize ] && sect=8
+	sect=1; case $s in dekimberlize|make_base_vm|make_base_workspace) sect=8;; esac
 	is "$(options_missing "$s.$sect" $o)" "" "$s($sect) documents every option of its usage line"
+done
+# kcm and kcmctl: every option of their usage is on their page
+for s in kcm kcmctl; do
+	o=$("$ROOT/kcm/$s" --help 2>/dev/null | grep -oE -- '(^| |\[)-(-[a-z-]+|[a-zA-Z])' | tr -d ' [' | sort -u)
+	check "$s --help prints its usage" test -n "$o"
+	sect=1; [ "$s" = kcm ] && sect=8
+	is "$(options_missing "$s.$sect" $o)" "" "$s($sect) documents every option of its usage"
 done
 # and the other way round: no option in a page's OPTIONS that the program lacks
 page_opts=$(sed -n '/^OPTIONS$/,/^[A-Z]/p' "$T/display_launcher.8.txt" | grep -oE -- '^ {7}-(-[a-z-]+|[a-z])|, --[a-z-]+' | sed 's/^[ ,]*//' | sort -u)
