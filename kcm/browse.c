@@ -47,6 +47,7 @@ struct search {
 	bool wide_logged;
 	AvahiServiceResolver *sr;
 	AvahiTimeout *deadline, *settle;
+	AvahiTimeout *notfound;   /* a name not among those present: answer soon */
 	struct found *found;
 	bool all_for_now;
 	char *chosen;
@@ -167,6 +168,7 @@ static void search_free(struct search *s)
 	timer_free(k, &s->direct_retry);
 	timer_free(k, &s->deadline);
 	timer_free(k, &s->settle);
+	timer_free(k, &s->notfound);
 	while ((f = s->found)) {
 		s->found = f->next;
 		free(f->name);
@@ -352,6 +354,30 @@ static void deadline_cb(AvahiTimeout *t, void *data)
 	fail_search(s, KCM_ERR "Timeout", msg);
 }
 
+/* A display asked for by name is not among those the browse saw present
+ * (ALL_FOR_NOW, then KCM_NOTFOUND_GRACE_MS for a late answer): say so now,
+ * with the names in range, rather than at the deadline.  Not for a session's
+ * VNC export, which appears moments after it is asked for, nor with a
+ * wide-area domain, whose answers come by other ways (direct lookups). */
+static void notfound_cb(AvahiTimeout *t, void *data)
+{
+	struct search *s = data;
+	char msg[1024], *names;
+	struct found *f;
+	(void)t;
+	timer_free(s->k, &s->notfound);
+	if (s->sr || s->tun || s->chosen)
+		return;
+	for (f = s->found; f; f = f->next)
+		if (strcasecmp(f->name, s->want) == 0)
+			return;		/* being resolved */
+	names = names_list(s);
+	snprintf(msg, sizeof msg, "no %s named '%s' is in range%s%s%s", what_of(s->kind),
+	    s->want, *names ? " (in range: " : " (none is)", names, *names ? ")" : "");
+	free(names);
+	fail_search(s, KCM_ERR "NotFound", msg);
+}
+
 static bool better(AvahiProtocol new, AvahiProtocol old)
 {
 	return new == AVAHI_PROTO_INET && old != AVAHI_PROTO_INET;
@@ -487,6 +513,9 @@ static void browse_cb(AvahiServiceBrowser *b, AvahiIfIndex iface, AvahiProtocol 
 		s->all_for_now = true;
 		if (!s->want && !s->sr && !s->tun)
 			decide(s);
+		else if (s->want && s->kind == KIND_LAUNCHER && !s->domain && b == s->sb &&
+		    !s->notfound && !s->sr && !s->tun && !s->chosen)
+			s->notfound = timer_after(s->k, KCM_NOTFOUND_GRACE_MS, notfound_cb, s);
 		break;
 	case AVAHI_BROWSER_CACHE_EXHAUSTED:
 		break;

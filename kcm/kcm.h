@@ -29,6 +29,7 @@
 #define KCM_BROWSE_TIMEOUT_MS 8000   /* default for browse / browse_vnc */
 #define KCM_PUBLISH_TIMEOUT_MS 15000 /* publish waits this long for Avahi */
 #define KCM_SETTLE_MS 700            /* no name given: wait this long for more */
+#define KCM_NOTFOUND_GRACE_MS 1500   /* a name not present at ALL_FOR_NOW: this long for a late answer */
 #define KCM_BUF (256 * 1024)         /* relay buffer per direction */
 #define KCM_TLS_READ_BUF (128 * 1024) /* OpenSSL's read-ahead buffer */
 #define KCM_HANDSHAKE_TIMEOUT_MS 10000 /* default --handshake-timeout */

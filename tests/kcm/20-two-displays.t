@@ -3,7 +3,7 @@
 # name, and a name collision renamed the DNS-SD way.  The second display is
 # a second KCM on the display host, on its own session bus.
 . "$(dirname "$0")/lib.sh"
-tap_plan 8
+tap_plan 11
 kcm_up
 
 # display 2: its own session bus and KCM (run directly, not activated)
@@ -29,6 +29,16 @@ browse mob; rc=$?
 tap_is "$rc" 1 "with no name and two displays, browse fails"
 tap_like "2 Kimberley displays are in range: ('Room A', 'Room B'|'Room B', 'Room A'); name the one you want" \
 	"$BR_ERR" "... with a message that lists both: $BR_ERR"
+
+# a wrong name is reported once the browse has seen the displays present,
+# with their names -- not after the whole timeout (10 s here)
+t0=${EPOCHREALTIME/[.,]/}
+browse mob -t 10000 "Room Nowhere"; rc=$?
+ms=$(( (${EPOCHREALTIME/[.,]/} - t0) / 1000 ))
+tap_is "$rc" 1 "a name no display has: browse fails"
+tap_like "no Kimberley display named 'Room Nowhere' is in range \(in range: ('Room A', 'Room B'|'Room B', 'Room A')\)" \
+	"$BR_ERR" "... naming the displays in range: $BR_ERR"
+tap_ok "$([ "$ms" -lt 6000 ]; echo $?)" "... as soon as the browse has seen them ($ms ms, the timeout was 10 s)"
 
 out=$(mktemp "$W/pub.XXXXXX")
 hosts_bg disp env DBUS_SESSION_BUS_ADDRESS="$BUS2" "$KCMCTL" publish --hold "Room A" "$PB" > "$out"

@@ -56,7 +56,7 @@ t0=$(date +%s.%N)
 out=$(mobile nope -n "Room S" -d "$W/f.img" -f "$W/app.patch" demo 2>&1)
 rc=$?
 tap_ok "$([ $rc -ne 0 ]; echo $?)" "mobile_launcher -n 'Room S' without --domain fails on mob"
-tap_like "no Kimberley display named 'Room S' answered" "$out" "... saying no display of that name answered"
+tap_like "no Kimberley display named 'Room S' is in range" "$out" "... saying no display of that name is in range (mDNS does not cross)"
 
 rm -f "$W/release"
 on_mob "$ML" --pings 3 --viewer "$FIX/fake_viewer {host} {port} {password_file} across-the-router $W/release" \
