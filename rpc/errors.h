@@ -52,7 +52,7 @@
 	X(SETUP_TIMEOUT,  -61,  "the display took too long to start your application") \
 	X(NO_SESSION,     -62,  "no application session is running") \
 	X(END_FAILED,     -63,  "the display could not end the session cleanly") \
-	X(DISPLAY_DISK_FULL, -64, "the display's disk is full (its spool); tell the display's operator, then try again") \
+	X(DISPLAY_DISK_FULL, -64, "the display's disk is full; tell the display's operator, then try again") \
 	X(NO_USB,         -70,  "the display has no USB network link") \
 	X(LINK,           -90,  "the connection to the display was lost") \
 	X(LOCAL_IO,       -91,  "a local file could not be read or written") \
