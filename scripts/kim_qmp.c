@@ -28,6 +28,7 @@
 #include <errno.h>
 #include <json-c/json.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,6 +206,9 @@ static json_object *uri_args(const char *uri)
 
 int main(int argc, char **argv)
 {
+	/* a QMP socket QEMU closed is reported (EPIPE: "cannot send"), not a
+	 * silent death by SIGPIPE */
+	signal(SIGPIPE, SIG_IGN);
 	struct qmp q = { .fd = -1 };
 	double timeout = 120;
 	int i = 1;
