@@ -135,19 +135,27 @@ static json_object *qmp_read(struct qmp *q)
 
 /* Run one command; returns its "return" value (owned by the caller's
  * reply, which is returned via *reply).  Exits on an "error" reply. */
-static json_object *qmp_cmd(struct qmp *q, const char *cmd, json_object *args, json_object **reply)
+/* Send one command; its id, or -1 when QEMU's end is closed. */
+static int qmp_send(struct qmp *q, const char *cmd, json_object *args)
 {
 	json_object *req = json_object_new_object();
-	int id = ++q->id;
+	int id = ++q->id, ok;
 	json_object_object_add(req, "execute", json_object_new_string(cmd));
 	if (args)
 		json_object_object_add(req, "arguments", args);
 	json_object_object_add(req, "id", json_object_new_int(id));
 	const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	size_t n = strlen(s);
-	if (write(q->fd, s, n) != (ssize_t)n || write(q->fd, "\n", 1) != 1)
-		fail(cmd, "cannot send to QEMU");
+	ok = write(q->fd, s, n) == (ssize_t)n && write(q->fd, "\n", 1) == 1;
 	json_object_put(req);
+	return ok ? id : -1;
+}
+
+static json_object *qmp_cmd(struct qmp *q, const char *cmd, json_object *args, json_object **reply)
+{
+	int id = qmp_send(q, cmd, args);
+	if (id < 0)
+		fail(cmd, "cannot send to QEMU");
 	for (;;) {
 		json_object *o = qmp_read(q), *v, *idv;
 		if (!o)
@@ -285,10 +293,16 @@ int main(int argc, char **argv)
 			json_object_object_add(a, "removable", json_object_new_boolean(1));
 			qmp_simple(&q, "device_add", a);
 		} else if (!strcmp(op, "quit")) {
-			qmp_simple(&q, "quit", NULL);
-			json_object *o;
-			while ((o = qmp_read(&q)))
-				json_object_put(o);
+			/* QEMU may close the connection before its answer to quit
+			 * reaches us (seen on a loaded machine, after a save): the
+			 * connection's end is the answer; only an error reply fails */
+			json_object *o, *v;
+			if (qmp_send(&q, "quit", NULL) >= 0)
+				while ((o = qmp_read(&q))) {
+					if (json_object_object_get_ex(o, "error", &v))
+						fail("quit", json_object_to_json_string(v));
+					json_object_put(o);
+				}
 		} else {
 			fprintf(stderr, "%s: unknown op '%s'\n", prog, op);
 			return 2;
