@@ -233,6 +233,21 @@ _hosts_link() {
         ip -n "$NS_MOB" link set "$name" up
 }
 
+# _hosts_start_daemons: each host's buses and avahi-daemon, then wait until
+# both avahi-daemons are up (hosts_up and routed_up share it)
+_hosts_start_daemons() {
+    local h
+    for h in disp mob; do
+        _hosts_start_buses "$h" || return 1
+        _hosts_start_avahi "$h"
+    done
+    for h in disp mob; do
+        _hosts_wait_file "$HOSTS_DIR/$h/avahi.log" "Server startup complete" 10 \
+            "${_HOSTS_AVAHI_PIDS[0]}" || return 1
+        _HOSTS_AVAHI_PIDS=("${_HOSTS_AVAHI_PIDS[@]:1}")
+    done
+}
+
 hosts_up() {
     local -
     set +e  # callers may run under set -e: teardown must not stop halfway
@@ -271,15 +286,7 @@ hosts_up() {
         return 1
     fi
     [ "$usb" = up ] || hosts_link_set usb0 down
-    for h in disp mob; do
-        _hosts_start_buses "$h" || { hosts_down; return 1; }
-        _hosts_start_avahi "$h"
-    done
-    for h in disp mob; do
-        _hosts_wait_file "$HOSTS_DIR/$h/avahi.log" "Server startup complete" 10 \
-            "${_HOSTS_AVAHI_PIDS[0]}" || { hosts_down; return 1; }
-        _HOSTS_AVAHI_PIDS=("${_HOSTS_AVAHI_PIDS[@]:1}")
-    done
+    _hosts_start_daemons || { hosts_down; return 1; }
     if [ "$delay" -gt 0 ]; then
         hosts_delay_ms "$delay" || { hosts_down; return 1; }
     fi

@@ -152,13 +152,5 @@ routed_up() {
     echo "nameserver $ROUTER_MOB_IP" > "/etc/netns/$NS_MOB/resolv.conf"
     [ -z "$search" ] || echo "search $WIDE_DOMAIN" >> "/etc/netns/$NS_MOB/resolv.conf"
     _routed_named || { hosts_down; return 1; }
-    for h in disp mob; do
-        _hosts_start_buses "$h" || { hosts_down; return 1; }
-        _hosts_start_avahi "$h"
-    done
-    for h in disp mob; do
-        _hosts_wait_file "$HOSTS_DIR/$h/avahi.log" "Server startup complete" 10 \
-            "${_HOSTS_AVAHI_PIDS[0]}" || { hosts_down; return 1; }
-        _HOSTS_AVAHI_PIDS=("${_HOSTS_AVAHI_PIDS[@]:1}")
-    done
+    _hosts_start_daemons || { hosts_down; return 1; }
 }
