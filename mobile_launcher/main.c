@@ -650,6 +650,7 @@ step_bases(struct mobile *m)
 	return rc;
 }
 
+#define OPT_VERSION 1000	/* --version: a long option without a letter */
 static const struct option opts[] = {
 	{ "viewer", required_argument, NULL, 'V' },
 	{ "pings", required_argument, NULL, 'p' },
@@ -667,7 +668,7 @@ static const struct option opts[] = {
 	{ "search", required_argument, NULL, 'Q' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
-	{ "version", no_argument, NULL, 1000 },
+	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -780,7 +781,7 @@ main(int argc, char **argv)
 		switch (c) {
 		case 'q': m.quiet = 1; break;
 		case 'v': m.verbose = 1; break;
-		case 1000:	/* --version */
+		case OPT_VERSION:
 			printf("mobile_launcher (Kimberley) %s, protocol %d\n", KIM_VERSION,
 			    KIM_PROTO_VERSION);
 			return 0;
