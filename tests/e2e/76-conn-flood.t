@@ -4,7 +4,7 @@
 # of file descriptors instead of spinning, and the real user still gets a
 # session.
 . "$(dirname "$0")/lib.sh"
-tap_plan 9
+tap_plan 10
 e2e_setup
 HZ=$(getconf CLK_TCK)
 # cpu_ticks: the display's user+system time in clock ticks (its RPC side,
@@ -20,15 +20,20 @@ busy_over() {
 # 1. default cap (32), 150 idle connections, file descriptors limited to 64
 start_display; tap_ok $? "display up"
 rpc_prlimit --nofile=64:64
-"$POKE" "127.0.0.1:$PORT" raw-idle 150 12 > "$W/idle.out" &
+"$POKE" "127.0.0.1:$PORT" raw-idle 150 15 > "$W/idle.out" &
 idle=$!; e2e_bg $idle
 sleep 2
 busy=$(busy_over 3)
 tap_ok "$([ "$busy" -lt 20 ]; echo $?)" "150 idle connections: the display stays idle (${busy}% of a core over 3 s)"
 make_floppy "$W/f.img"
 head -c 100000 /dev/urandom > "$W/app.patch"
+t0=$SECONDS
 out=$(mobile flood-survivor -d "$W/f.img" -f "$W/app.patch" demo 2>&1)
 tap_is "$?" 0 "... and a real session meanwhile completes"
+# while the flood is still held (before the fix the person got in only
+# when the strangers let go, 12 s later)
+tap_ok "$(kill -0 $idle 2>/dev/null; echo $?)" \
+	"... while the 150 idle connections are still held (it took $((SECONDS - t0)) s)"
 tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT 2>/dev/null | tr -d '\r')" "flood-survivor" "... with its note on the floppy"
 tap_like "conn=[0-9]+ .*dropped: (room|[0-9]+ connections)" "$(cat "$W/display.log")" \
 	"the display logs the strangers it dropped to make room"
