@@ -2,7 +2,7 @@
 # Each test gets its own work directory, spool and VM directory, and a
 # display_launcher on an ephemeral loopback port, ended by PID at exit.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-. "$ROOT/tests/hosts/tap.sh"
+. "$ROOT/tests/lib/tap.sh"
 DL=$ROOT/display_launcher/display_launcher
 ML=$ROOT/mobile_launcher/mobile_launcher
 POKE=$ROOT/tests/e2e/rpcpoke

@@ -2,7 +2,7 @@
 # KCM is started by D-Bus activation on each host's session bus, from a
 # .service file that points at this build tree.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-. "$ROOT/tests/hosts/tap.sh"
+. "$ROOT/tests/lib/tap.sh"
 . "$ROOT/tests/hosts/hosts.sh"
 KCM=$ROOT/kcm/kcm
 KCMCTL=$ROOT/kcm/kcmctl

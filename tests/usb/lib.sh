@@ -2,7 +2,7 @@
 # hosts (tests/hosts/hosts.sh), display_launcher on disp with the fixture
 # setup script, mobile_launcher on mob with the fixture viewer.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-. "$ROOT/tests/hosts/tap.sh"
+. "$ROOT/tests/lib/tap.sh"
 . "$ROOT/tests/hosts/hosts.sh"
 DL=$ROOT/display_launcher/display_launcher
 ML=$ROOT/mobile_launcher/mobile_launcher

@@ -2,7 +2,7 @@
 # One base VM and one demo patch are built once per set of inputs into
 # tests/vm/.cache/<key>/ (gitignored) and shared by the tests of a run.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-. "$ROOT/tests/hosts/tap.sh"
+. "$ROOT/tests/lib/tap.sh"
 S=$ROOT/scripts
 VNCGRAB=$ROOT/tests/tools/vncgrab
 DL=$ROOT/display_launcher/display_launcher
