@@ -178,8 +178,7 @@ setup_start(struct setup *s, char *const argv[], int log_fd)
 static void
 deadline_in(struct timespec *ts, int seconds)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += seconds;
+	kim_deadline(ts, seconds);
 }
 
 /* Under lock: has the script reached what? */
@@ -248,7 +247,7 @@ setup_gone(void *arg)
 {
 	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	kim_monotonic(&now);
 	return wait_exit(arg, &now);
 }
 

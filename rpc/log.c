@@ -17,15 +17,6 @@ static struct {
 	int verbose;
 } logger = { PTHREAD_MUTEX_INITIALIZER, "kimberley", NULL, 0 };
 
-double
-kim_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 int
 kim_log_open(const char *prog, const char *file, int verbose)
 {

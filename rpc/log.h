@@ -20,7 +20,7 @@ void kim_vlog(const char *step, const char *fmt, va_list ap);
  * string that reaches a log line (names, URLs, client names, details). */
 #define KIM_LOGQ_MAX 300
 const char *kim_logq(char *out, size_t len, const char *s);
-/* Monotonic seconds, for measuring phases. */
-double kim_now(void);
+/* kim_now(): rpc/clock.h, included here for the many callers that log. */
+#include "clock.h"
 
 #endif

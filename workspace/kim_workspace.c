@@ -12,6 +12,7 @@
  * the X screen.  SIGTERM ends the session: the app gets SIGTERM, everything
  * left gets SIGKILL after WS_GRACE_MS; the session's tmpfs vanishes with the
  * namespace.  Exit status: the app's. */
+#include "rpc/clock.h"
 #include "session.h"
 
 #include <errno.h>
@@ -53,13 +54,6 @@ static void usage(void)
 	        "       kim_workspace install -b BASE -r REGIONS -t RUNDIR -U DIR [-m SRCDIR] [-i SCRIPT]\n"
 	        "       kim_workspace strip DIR\n");
 	exit(2);
-}
-
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
 /* The app's argv from WS_APP_FILE in the assembled root: one argument per line. */
@@ -248,10 +242,10 @@ static int supervise(pid_t child, struct ws_mapwait *mw, double t0)
 			{ .fd = pfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN },
 			{ .fd = mw ? ws_mapwait_fd(mw) : -1, .events = POLLIN },
 		};
-		int timeout = deadline < 0 ? -1 : (int)(deadline - now_ms()) + 1;
+		int timeout = deadline < 0 ? -1 : (int)(deadline - kim_now_ms()) + 1;
 
 		if (mw && ws_mapwait_mapped(mw)) {
-			printf("MAPPED %.1f\n", now_ms() - t0);
+			printf("MAPPED %.1f\n", kim_now_ms() - t0);
 			fflush(stdout);
 			ws_mapwait_close(mw);
 			mw = NULL;
@@ -265,14 +259,14 @@ static int supervise(pid_t child, struct ws_mapwait *mw, double t0)
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD && deadline < 0) {
 				kill(child, SIGTERM);
-				deadline = now_ms() + WS_GRACE_MS;
+				deadline = kim_now_ms() + WS_GRACE_MS;
 			}
 		}
-		if (deadline >= 0 && now_ms() >= deadline) {
+		if (deadline >= 0 && kim_now_ms() >= deadline) {
 			fprintf(stderr, "kim_workspace: app did not end within %d ms: killing the session\n",
 			        WS_GRACE_MS);
 			kill(child, SIGKILL);
-			deadline = now_ms() + 1e9;
+			deadline = kim_now_ms() + 1e9;
 		}
 	}
 	ws_mapwait_close(mw);
@@ -302,7 +296,7 @@ int main(int argc, char **argv)
 	char err[512];
 	struct ws_mapwait *mw = NULL;
 	int opt, install;
-	double t0 = now_ms();
+	double t0 = kim_now_ms();
 
 	if (argc < 2)
 		usage();
