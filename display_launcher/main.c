@@ -293,7 +293,7 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 	d.pub = pub;
 	server_fit_fd_limit(cfg);
 	if ((srv = server_start(&d, addr, why, sizeof(why))) == NULL) {
-		fprintf(stderr, "display_launcher: %s\n", why);
+		kim_fail("start", "%s", why);
 		return 1;
 	}
 	if (o->listen_arg) {
@@ -307,7 +307,7 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 		char *err = NULL;
 		if (publisher_publish(d.pub, cfg->name, -1, server_port(srv),
 		    &err) != 0) {
-			fprintf(stderr, "display_launcher: cannot publish through KCM: %s\n",
+			kim_fail("start", "cannot publish through KCM: %s",
 			    err ? err : "unknown error");
 			return 1;
 		}
@@ -325,7 +325,7 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 		struct priv_rep r;
 		int fd;
 		if (priv_call(&pv, &q, &r, &fd) != 0 || r.rc != 0) {
-			fprintf(stderr, "display_launcher: %s\n", r.why);
+			kim_fail("start", "%s", r.why);
 			return 1;
 		}
 	}
@@ -404,15 +404,15 @@ child_user(const struct options *o, uid_t *uid, gid_t *gid)
 		return 0;
 	}
 	if ((pw = getpwnam(o->cfg.user)) == NULL) {
-		fprintf(stderr, "display_launcher: the user '%s' (--user) does not "
+		kim_fail("start", "the user '%s' (--user) does not "
 		    "exist; create it once with\n  useradd --system --no-create-home "
-		    "--shell /usr/sbin/nologin %s\n(or `make install-user`)\n",
+		    "--shell /usr/sbin/nologin %s\n(or `make install-user`)",
 		    o->cfg.user, o->cfg.user);
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		fprintf(stderr, "display_launcher: --user %s is root: the RPC side "
-		    "must run as an unprivileged user\n", o->cfg.user);
+		kim_fail("start", "--user %s is root: the RPC side "
+		    "must run as an unprivileged user", o->cfg.user);
 		return -1;
 	}
 	*uid = pw->pw_uid;
@@ -461,7 +461,7 @@ split(struct options *o, struct sockaddr_in *addr)
 	}
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", spool_fd);
 	if ((n = readlink(link, spool_real, sizeof(spool_real) - 1)) <= 0) {
-		fprintf(stderr, "display_launcher: spool %s: %s\n", cfg->spool,
+		kim_fail("start", "spool %s: %s", cfg->spool,
 		    strerror(errno));
 		return 1;
 	}
@@ -481,7 +481,7 @@ split(struct options *o, struct sockaddr_in *addr)
 	}
 	if (parent_init(&par, cfg, spool_fd, spool_real, cfg->work_root, uid,
 	    why, sizeof(why)) != 0) {
-		fprintf(stderr, "display_launcher: work directory: %s\n", why);
+		kim_fail("start", "work directory: %s", why);
 		return 1;
 	}
 	par.idle.program = o->idle_screen;
@@ -494,12 +494,12 @@ split(struct options *o, struct sockaddr_in *addr)
 	    par.work_dir);
 	fflush(NULL);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		fprintf(stderr, "display_launcher: socketpair: %s\n", strerror(errno));
+		kim_fail("start", "socketpair: %s", strerror(errno));
 		return 1;
 	}
 	pid_t parent_pid = getpid();
 	if ((child_pid = fork()) < 0) {
-		fprintf(stderr, "display_launcher: fork: %s\n", strerror(errno));
+		kim_fail("start", "fork: %s", strerror(errno));
 		return 1;
 	}
 	if (child_pid == 0) {
@@ -509,14 +509,14 @@ split(struct options *o, struct sockaddr_in *addr)
 			close(cfg->log_fd);
 		cfg->log_fd = -1;
 		if (!o->listen_arg && (pub = publisher_connect(&err)) == NULL) {
-			fprintf(stderr, "display_launcher: cannot publish through KCM: %s\n",
+			kim_fail("start", "cannot publish through KCM: %s",
 			    err ? err : "unknown error");
 			_exit(1);
 		}
 		/* the spool is the child's working directory: it reaches its
 		 * files from there, whatever the directories above allow */
 		if (fchdir(spool_fd) != 0) {
-			fprintf(stderr, "display_launcher: spool: %s\n", strerror(errno));
+			kim_fail("start", "spool: %s", strerror(errno));
 			_exit(1);
 		}
 		close(spool_fd);
@@ -533,7 +533,7 @@ split(struct options *o, struct sockaddr_in *addr)
 		}
 		if (cache_fd >= 0 && patchcache_init_fd(cache_fd,
 		    (uint64_t)(o->patch_cache_mib ? o->patch_cache_mib : 4096) << 20) != 0) {
-			fprintf(stderr, "display_launcher: patch cache: %s\n", strerror(errno));
+			kim_fail("start", "patch cache: %s", strerror(errno));
 			_exit(1);
 		}
 		if (priv_drop(uid, gid, why, sizeof(why)) != 0) {

@@ -13,6 +13,7 @@
  * left gets SIGKILL after WS_GRACE_MS; the session's tmpfs vanishes with the
  * namespace.  Exit status: the app's. */
 #include "rpc/clock.h"
+#include "rpc/log.h"
 #include "session.h"
 
 #include <errno.h>
@@ -65,7 +66,7 @@ static char **app_argv_from_file(void)
 	size_t n = 0, len;
 
 	if (f == NULL) {
-		fprintf(stderr, "kim_workspace: %s: %s (the patch names no app)\n", WS_APP_FILE, strerror(errno));
+		kim_log("workspace", "%s: %s (the patch names no app)", WS_APP_FILE, strerror(errno));
 		return NULL;
 	}
 	len = fread(buf, 1, sizeof buf - 1, f);
@@ -75,7 +76,7 @@ static char **app_argv_from_file(void)
 		argv[n++] = tok;
 	argv[n] = NULL;
 	if (n == 0 || argv[0][0] != '/') {
-		fprintf(stderr, "kim_workspace: %s: first line must be the app's absolute path\n", WS_APP_FILE);
+		kim_log("workspace", "%s: first line must be the app's absolute path", WS_APP_FILE);
 		return NULL;
 	}
 	return argv;
@@ -120,13 +121,13 @@ static int write_xauth(const struct ws_config *c)
 	if (xauth_len < 0)
 		return 0;
 	if (xauth_wild((unsigned char *)xauth_buf, (size_t)xauth_len) != 0) {
-		fprintf(stderr, "kim_workspace: the X authority file is not in Xauthority format\n");
+		kim_log("workspace", "the X authority file is not in Xauthority format");
 		return -1;
 	}
 	fd = open(WS_XAUTH_PATH, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 || write(fd, xauth_buf, (size_t)xauth_len) != xauth_len ||
 	    fchown(fd, c->uid, c->gid) != 0) {
-		fprintf(stderr, "kim_workspace: %s: %s\n", WS_XAUTH_PATH, strerror(errno));
+		kim_log("workspace", "%s: %s", WS_XAUTH_PATH, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -156,7 +157,7 @@ static void exec_app(const struct ws_config *c, char **argv)
 		/* the supervisor's stdin/stdout carry the launcher protocol: not the app's */
 		int null = open("/dev/null", O_RDONLY);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(2, 1) < 0) {
-			fprintf(stderr, "kim_workspace: /dev/null: %s\n", strerror(errno));
+			kim_log("workspace", "/dev/null: %s", strerror(errno));
 			_exit(126);
 		}
 		close(null);
@@ -164,11 +165,11 @@ static void exec_app(const struct ws_config *c, char **argv)
 	if (c->uid != 0 &&
 	    (setgroups(0, NULL) != 0 || setresgid(c->gid, c->gid, c->gid) != 0 ||
 	     setresuid(c->uid, c->uid, c->uid) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)) {
-		fprintf(stderr, "kim_workspace: drop privileges: %s\n", strerror(errno));
+		kim_log("workspace", "drop privileges: %s", strerror(errno));
 		_exit(126);
 	}
 	if (chdir(c->uid == 0 ? "/" : persist ? persist : "/tmp") != 0 && chdir("/") != 0) {
-		fprintf(stderr, "kim_workspace: chdir: %s\n", strerror(errno));
+		kim_log("workspace", "chdir: %s", strerror(errno));
 		_exit(126);
 	}
 	if (script_fd >= 0) {
@@ -177,7 +178,7 @@ static void exec_app(const struct ws_config *c, char **argv)
 		argv = shargv;
 	}
 	execve(argv[0], argv, envp);
-	fprintf(stderr, "kim_workspace: exec %s: %s\n", argv[0], strerror(errno));
+	kim_log("workspace", "exec %s: %s", argv[0], strerror(errno));
 	_exit(127);
 }
 
@@ -234,7 +235,7 @@ static int supervise(pid_t child, struct ws_mapwait *mw, double t0)
 	int status;
 
 	if (sfd < 0 || pfd < 0) {
-		fprintf(stderr, "kim_workspace: signalfd/pidfd: %s\n", strerror(errno));
+		kim_log("workspace", "signalfd/pidfd: %s", strerror(errno));
 		kill(child, SIGKILL);
 	}
 	for (;;) {
@@ -263,7 +264,7 @@ static int supervise(pid_t child, struct ws_mapwait *mw, double t0)
 			}
 		}
 		if (deadline >= 0 && kim_now_ms() >= deadline) {
-			fprintf(stderr, "kim_workspace: app did not end within %d ms: killing the session\n",
+			kim_log("workspace", "app did not end within %d ms: killing the session",
 			        WS_GRACE_MS);
 			kill(child, SIGKILL);
 			deadline = kim_now_ms() + 1e9;
@@ -281,7 +282,7 @@ static int read_xauth(const char *file)
 
 	if (fd < 0 || (xauth_len = read(fd, xauth_buf, sizeof xauth_buf)) < 0 ||
 	    xauth_len == (ssize_t)sizeof xauth_buf) {
-		fprintf(stderr, "kim_workspace: X authority %s: %s\n", file,
+		kim_log("workspace", "X authority %s: %s", file,
 		        fd < 0 || xauth_len < 0 ? strerror(errno) : "too large");
 		return -1;
 	}
@@ -298,6 +299,9 @@ int main(int argc, char **argv)
 	int opt, install;
 	double t0 = kim_now_ms();
 
+	/* log lines on stderr: the setup script hands it to the display's
+	 * log (rpc/log.c; usage errors stay plain) */
+	kim_log_open("kim_workspace", "-", 0);
 	if (argc < 2)
 		usage();
 	mode = argv[1];
@@ -342,13 +346,13 @@ int main(int argc, char **argv)
 		}
 	}
 	if (ws_policy_load(regions, &c.policy, err, sizeof err) != 0) {
-		fprintf(stderr, "kim_workspace: region policy: %s\n", err);
+		kim_log("workspace", "region policy: %s", err);
 		return 2;
 	}
 	if (xauth != NULL && read_xauth(xauth) != 0)
 		return 2;
 	if (c.script != NULL && (script_fd = open(c.script, O_RDONLY)) < 0) {
-		fprintf(stderr, "kim_workspace: install script %s: %s\n", c.script, strerror(errno));
+		kim_log("workspace", "install script %s: %s", c.script, strerror(errno));
 		return 2;
 	}
 	if (c.xdisplay != NULL && !install) {
@@ -373,7 +377,7 @@ int main(int argc, char **argv)
 	pid_t child = clone(ns_init, stack + WS_STACK_SIZE,
 	                    CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, &c);
 	if (child < 0) {
-		fprintf(stderr, "kim_workspace: clone namespaces: %s\n", strerror(errno));
+		kim_log("workspace", "clone namespaces: %s", strerror(errno));
 		return 125;
 	}
 	if (script_fd >= 0)
