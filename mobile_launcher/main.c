@@ -531,7 +531,7 @@ step_view(struct mobile *m)
 		    "session's changes are lost (check the network, then start "
 		    "again)");
 	if (rc < 0)
-		fprintf(stderr, "mobile_launcher: %s; ending the session\n", why);
+		kim_fail("viewer", "%s; ending the session", why);
 	else if (rc != 0)
 		kim_log("viewer", "viewer exited with status %d", rc);
 	xdr_free((xdrproc_t)xdr_session_res, (char *)&s);
