@@ -8,8 +8,8 @@ tests/unit/bin/%: tests/unit/%.c tests/unit/scratch.h $(RPC_LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(UNIT_EXTRA_$*) $(RPC_LIBS) $(CMOCKA_LIBS)
 
-UNIT_EXTRA_test_delta := mobile_launcher/delta.o mobile_launcher/spawn.o mobile_launcher/litter.o
-tests/unit/bin/test_delta: mobile_launcher/delta.o mobile_launcher/spawn.o mobile_launcher/litter.o
+UNIT_EXTRA_test_delta := mobile_launcher/delta.o mobile_launcher/litter.o
+tests/unit/bin/test_delta: mobile_launcher/delta.o mobile_launcher/litter.o
 
 UNIT_EXTRA_test_urlpolicy := display_launcher/urlpolicy.o
 tests/unit/bin/test_urlpolicy: display_launcher/urlpolicy.o
