@@ -14,7 +14,7 @@ PATCH_CFLAGS := $(shell $(PKG) --cflags libzstd liblzma libcrypto)
 PROGRAMS += scripts/kim_patch_unpack
 CLEAN += scripts/kim_patch_unpack
 
-scripts/kim_patch_unpack: scripts/kim_patch_unpack.c
+scripts/kim_patch_unpack: scripts/kim_patch_unpack.c rpc/kimberley.h
 	$(CC) $(CFLAGS) $(PATCH_CFLAGS) $(JSONC_CFLAGS) -o $@ $< $(LDFLAGS) $(PATCH_LIBS) $(JSONC_LIBS)
 
 # kim_fill: QEMU's window over the whole screen (docs/vm.md)
