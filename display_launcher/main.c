@@ -280,7 +280,7 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 {
 	struct display_config *cfg = &o->cfg;
 	static struct priv pv;
-	static struct display d;
+	struct display *d;
 	static struct server *srv;
 	char why[256], hint[512];
 	sigset_t sigs;
@@ -289,10 +289,13 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pv.sock = sock;
 	pthread_mutex_init(&pv.lock, NULL);
-	display_init(&d, cfg, &pv);
-	d.pub = pub;
+	if ((d = display_new(cfg, &pv)) == NULL) {
+		kim_fail("start", "out of memory");
+		return 1;
+	}
+	display_set_publisher(d, pub);
 	server_fit_fd_limit(cfg);
-	if ((srv = server_start(&d, addr, why, sizeof(why))) == NULL) {
+	if ((srv = server_start(d, addr, why, sizeof(why))) == NULL) {
 		kim_fail("start", "%s", why);
 		return 1;
 	}
@@ -305,21 +308,21 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 		    "-d floppy.img -f app.patch <vm>", host, server_port(srv));
 	} else {
 		char *err = NULL;
-		if (publisher_publish(d.pub, cfg->name, -1, server_port(srv),
+		if (publisher_publish(pub, cfg->name, -1, server_port(srv),
 		    &err) != 0) {
 			kim_fail("start", "cannot publish through KCM: %s",
 			    err ? err : "unknown error");
 			return 1;
 		}
 		printf("display_launcher: published as '%s' through KCM\n",
-		    publisher_name(d.pub));
-		kim_log("publish", "name=\"%s\" port=%u", publisher_name(d.pub),
+		    publisher_name(pub));
+		kim_log("publish", "name=\"%s\" port=%u", publisher_name(pub),
 		    server_port(srv));
 		snprintf(hint, sizeof(hint), "mobile_launcher -n '%s' "
-		    "-d floppy.img -f app.patch <vm>", publisher_name(d.pub));
+		    "-d floppy.img -f app.patch <vm>", publisher_name(pub));
 	}
 	fflush(stdout);
-	display_idle(&d, d.pub ? publisher_name(d.pub) : cfg->name, hint);
+	display_idle(d, pub ? publisher_name(pub) : cfg->name, hint);
 	{
 		struct priv_req q = { .op = PRIV_READY, .arg = (int)server_port(srv) };
 		struct priv_rep r;
@@ -339,10 +342,10 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 		kim_log("start", "SIGHUP ignored");
 	kim_log("stop", "signal %d: stopping", sig);
 	server_stop(srv);
-	session_shutdown(&d);
-	if (d.pub)
-		publisher_stop(d.pub);
-	display_clean_spool(&d);
+	session_shutdown(d);
+	if (pub)
+		publisher_stop(pub);
+	display_clean_spool(d);
 	return 0;
 }
 
