@@ -118,16 +118,6 @@ mobile_held() {
 	for i in $(seq 100); do grep -q "close the viewer" "$out" && break; sleep 0.1; done
 }
 
-# is GOT WANT DESCRIPTION
-tap_is() {
-	if [ "$1" = "$2" ]; then
-		tap_ok 0 "$3"
-	else
-		tap_ok 1 "$3"
-		tap_diag "got:  '$1'" "want: '$2'"
-	fi
-}
-
 # like PATTERN TEXT DESCRIPTION (grep -E)
 tap_like() {
 	if printf '%s' "$2" | grep -Eq -- "$1"; then

@@ -35,6 +35,13 @@ done_testing() { echo "1..$_tap_n"; [ "$_tap_failed" = 0 ] && exit 0; exit 1; }
 tap_plan() { echo "1..$1"; }
 tap_ok() { ok "$@"; }   # tap_ok STATUS DESCRIPTION
 tap_diag() { printf '# %s\n' "$@"; }
+tap_is() {   # tap_is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then tap_ok 0 "$3"; else
+		tap_ok 1 "$3"; tap_diag "got:  '$1'" "want: '$2'"; fi
+}
+# (tap_like stays in each suite's lib.sh for now: e2e's and vm's match
+# line by line (grep -E), kcm's and usb's the whole string ([[ =~ ]]), and
+# tests rely on each.)
 
 # start_xvfb [WxH]: an X server on a free display number; sets XDISPLAY, XPID.
 start_xvfb() {

@@ -92,10 +92,6 @@ wait_peer() {
 	return 1
 }
 
-tap_is() {
-	if [ "$1" = "$2" ]; then tap_ok 0 "$3"; else
-		tap_ok 1 "$3"; tap_diag "got:  '$1'" "want: '$2'"; fi
-}
 tap_like() {  # tap_like REGEX STRING DESCRIPTION
 	if [[ $2 =~ $1 ]]; then tap_ok 0 "$3"; else
 		tap_ok 1 "$3"; tap_diag "'$2'" "does not match /$1/"; fi

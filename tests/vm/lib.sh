@@ -76,9 +76,6 @@ procs_in() { pgrep -a -f -- "$1" | grep -v "pgrep" || true; }
 # scripts/kim_base renews by design)
 base_hash() { (cd "$1" && sha256sum -- $(ls | grep -vx base.seal)) | sha256sum | cut -d' ' -f1; }
 
-tap_is() {
-	if [ "$1" = "$2" ]; then tap_ok 0 "$3"; else tap_ok 1 "$3"; tap_diag "got:  '$1'" "want: '$2'"; fi
-}
 tap_like() {
 	if printf '%s' "$2" | grep -Eq -- "$1"; then tap_ok 0 "$3"
 	else tap_ok 1 "$3"; tap_diag "got:  '$2'" "want: /$1/"; fi
