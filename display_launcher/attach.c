@@ -168,12 +168,14 @@ attach_handoff(struct conn *c)
 		    strerror(errno));
 		return;
 	}
+	double t0 = kim_now();
 	if (priv_call_fd(c->d->priv, &q, fd, &r, &back) != 0 || r.rc != 0)
 		kim_log("attach", "conn=%u disk%d not attached: %s", c->id,
 		    q.arg & 0xff, r.why);
 	else
-		kim_log("attach", "conn=%u disk%d attached%s", c->id, q.arg & 0xff,
-		    q.arg & ATTACH_RO ? " read-only" : "");
+		kim_log("attach", "conn=%u disk%d attached%s in %.3f s", c->id,
+		    q.arg & 0xff, q.arg & ATTACH_RO ? " read-only" : "",
+		    kim_now() - t0);
 	if (back >= 0)
 		close(back);
 	close(fd);	/* QEMU has its own copy now, or nobody does */

@@ -9,7 +9,7 @@
 # stranger presenting a wrong token: refused, hung up on, nothing attached.
 . "$(dirname "$0")/../vm/lib.sh"
 POKE=$ROOT/tests/e2e/rpcpoke
-tap_plan 26
+tap_plan 31
 vm_setup
 vm_cache; tap_ok $? "base VM and demo patch built (or taken from the cache)"
 base=$CACHE/vms/b1
@@ -82,7 +82,7 @@ tap_is "$rc" 0 "a session with --attach ro.img:ro completes"
 tap_is "$(cat "$W/ro.status")" OK "the person typed a note and saw the floppy's copy saved"
 tap_like "read-only" "$(cat "$W/ro.out")" "the mobile says the disk is read-only"
 tap_is "$(sha256sum < "$W/mobile/ro.img")" "$h" "the read-only image is byte for byte as before"
-tap_like "disk1 attached read-only" "$(cat "$W/display.log")" "the display plugged it in read-only"
+tap_like "disk1 attached read-only in" "$(cat "$W/display.log")" "the display plugged it in read-only"
 tap_is "$(mtype -i "$W/mobile/ro.floppy" ::NOTE.TXT 2>&1 | tr -d '\r')" "ro note" \
 	"the floppy still got the note"
 
@@ -95,6 +95,8 @@ tap_is "$rc" 0 "with its qemu-nbd killed mid-session, the session still ends cle
 tap_is "$(cat "$W/gone.status")" OK "the app went on (the note saved to the floppy: green)"
 tap_is "$(mtype -i "$W/mobile/gone.floppy" ::NOTE.TXT 2>&1 | tr -d '\r')" "gone note" \
 	"the floppy's delta came back with the note"
+mtype -i "$W/mobile/gone.img" ::NOTE.TXT > /dev/null 2>&1
+tap_is "$?" 1 "the note typed after qemu-nbd died is not in that image (the disk was gone)"
 tap_is "$(base_hash "$base")" "$before" "the base VM's files hash as before (the display reverted)"
 tap_is "$(ls -A "$W/tmp")" "" "the mobile left nothing in TMPDIR"
 
@@ -110,10 +112,13 @@ tap_is "$(printf '%s\n' "$out" | sed 's/:.*//' | tr '\n' ' ')" "ATTACH_TOKEN clo
 	"a stranger's wrong token is refused and the display hangs up"
 tap_like "wrong, used or expired disk token: refused, nothing attached" "$(cat "$W/display.log")" \
 	"the refusal is logged"
+tap_like "^BUSY:" "$("$POKE" "127.0.0.1:$PORT" attach-disk stranger.img)" \
+	"a stranger cannot ask for a disk token (ATTACH_DISK: the display is busy)"
 touch "$W/stranger-done"
 wait $MLPID; rc=$?
 tap_is "$rc" 0 "the owner's session goes on and ends cleanly"
 tap_is "$(grep -c 'disk[0-9] attached' "$W/display.log")" 3 "only the three sessions' own disks were ever attached"
 sleep 0.5
 tap_is "$(procs_in "$W/" | grep -v "^$DPID ")" "" "no QEMU, qemu-nbd, relay or script is left running"
+grep -o "step=setup \(attach\|detach\) disk.*" "$W/display.log" | sed 's/^/# /'
 exit $_tap_failed

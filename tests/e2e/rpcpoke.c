@@ -426,6 +426,17 @@ main(int argc, char **argv)
 		memset(sha, 0, sizeof(sha));
 		return report(end_(sha));
 	}
+	if (strcmp(cmd, "attach-disk") == 0 && argc == 4) {
+		/* ATTACH_DISK NAME (read-write) on this connection */
+		attach_arg a = { argv[3], 0 };
+		attach_res ar;
+		memset(&ar, 0, sizeof(ar));
+		if (attach_disk_1(a, &ar, c) != RPC_SUCCESS)
+			link_fail();
+		r = ar.status;
+		xdr_free((xdrproc_t)xdr_attach_res, (char *)&ar);
+		return report(r);
+	}
 	if (strcmp(cmd, "attach-stream") == 0 && argc == 4) {
 		/* a stranger's ATTACH_STREAM with the token in hex (docs/attach.md):
 		 * then whether the display hung up ("closed") or not */
