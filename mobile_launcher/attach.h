@@ -11,7 +11,6 @@
 
 #include "kimberley.h"
 
-#define ATTACH_DIR_PREFIX "kimberley-attach-"
 #define ATTACH_SLOW_MS 20.0	/* mean RTT above which live reads hurt */
 
 struct attach_disk {
