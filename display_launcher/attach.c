@@ -48,6 +48,7 @@ struct pending {
 	double deadline;	/* 0: free */
 	unsigned serial;	/* the session it belongs to */
 	int ro;
+	unsigned usb_id;	/* VID << 16 | PID, 0: a disk */
 };
 
 static pthread_mutex_t att_lock = PTHREAD_MUTEX_INITIALIZER;
@@ -97,6 +98,7 @@ session_attach_disk(struct conn *c, const attach_arg *a, attach_res *r)
 	p->deadline = kim_now() + ATTACH_TOKEN_S;
 	p->serial = d->serial;
 	p->ro = a->read_only ? 1 : 0;
+	p->usb_id = a->usb_id;
 	r->token.attach_token_val = malloc(sizeof(p->token));
 	if (r->token.attach_token_val == NULL) {
 		memset(p, 0, sizeof(*p));
@@ -108,8 +110,13 @@ session_attach_disk(struct conn *c, const attach_arg *a, attach_res *r)
 	r->token.attach_token_len = sizeof(p->token);
 	pthread_mutex_unlock(&att_lock);
 	r->disk = disk;
-	kim_log("attach", "conn=%u disk%u name=%s %s: token issued", c->id, disk,
-	    kim_logq(q, sizeof(q), a->name), p->ro ? "read-only" : "read-write");
+	if (a->usb_id)
+		kim_log("attach", "conn=%u usb%u device %04x:%04x: token issued",
+		    c->id, disk, a->usb_id >> 16, a->usb_id & 0xffff);
+	else
+		kim_log("attach", "conn=%u disk%u name=%s %s: token issued", c->id,
+		    disk, kim_logq(q, sizeof(q), a->name),
+		    a->read_only ? "read-only" : "read-write");
 }
 
 int
@@ -117,7 +124,7 @@ session_attach_stream(struct conn *c, const attach_token *t)
 {
 	struct display *d = c->d;
 	double now = kim_now();
-	unsigned serial, match = 0;
+	unsigned serial, match = 0, usb = 0;
 	int running, ro = 0;
 
 	c->close_after_reply = 1;	/* whatever happens: no more calls */
@@ -137,12 +144,16 @@ session_attach_stream(struct conn *c, const attach_token *t)
 			if (p->deadline >= now && p->serial == serial && running) {
 				match = i + 1;
 				ro = p->ro;
+				usb = p->usb_id;
 			}
 			memset(p, 0, sizeof(*p));	/* used up, in any case */
 		}
 	}
 	if (match)
-		c->attach_disk = (int)match | (ro ? ATTACH_RO : 0);
+		c->attach_disk = (int)match | (ro ? ATTACH_RO : 0) |
+		    (usb ? ATTACH_USB : 0);
+	if (match && usb)
+		c->attach_usb = usb;
 	pthread_mutex_unlock(&att_lock);
 	if (!match) {
 		kim_log("attach", "conn=%u peer=%s wrong, used or expired disk "
@@ -161,6 +172,9 @@ attach_handoff(struct conn *c)
 	struct priv_rep r;
 	int fd, back = -1;
 
+	if (q.arg & ATTACH_USB)
+		snprintf(q.name, sizeof(q.name), "%04x:%04x", c->attach_usb >> 16,
+		    c->attach_usb & 0xffff);
 	c->attach_disk = 0;
 	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0) {
@@ -169,13 +183,14 @@ attach_handoff(struct conn *c)
 		return;
 	}
 	double t0 = kim_now();
+	const char *kind = q.arg & ATTACH_USB ? "usb" : "disk";
 	if (priv_call_fd(c->d->priv, &q, fd, &r, &back) != 0 || r.rc != 0)
-		kim_log("attach", "conn=%u disk%d not attached: %s", c->id,
+		kim_log("attach", "conn=%u %s%d not attached: %s", c->id, kind,
 		    q.arg & 0xff, r.why);
 	else
-		kim_log("attach", "conn=%u disk%d attached%s in %.3f s", c->id,
-		    q.arg & 0xff, q.arg & ATTACH_RO ? " read-only" : "",
-		    kim_now() - t0);
+		kim_log("attach", "conn=%u %s%d attached%s%s in %.3f s", c->id,
+		    kind, q.arg & 0xff, q.arg & ATTACH_RO ? " read-only" : "",
+		    q.arg & ATTACH_USB ? " (usb-redir)" : "", kim_now() - t0);
 	if (back >= 0)
 		close(back);
 	close(fd);	/* QEMU has its own copy now, or nobody does */
@@ -193,7 +208,9 @@ parent_attach(struct parent *p, const struct priv_req *q, int fd,
 	const struct display_config *cfg = p->cfg;
 	char qmp[PATH_MAX + 64], tool[PATH_MAX], id[16], line[32];
 	int disk = q->arg & 0xff, ro = (q->arg & ATTACH_RO) != 0, type = 0,
-	    status = 0, resumed;
+	    status = 0, resumed, usb = (q->arg & ATTACH_USB) != 0;
+	unsigned vid = 0, prod = 0;
+	char vidpid[16], tail;
 	socklen_t tl = sizeof(type);
 	posix_spawn_file_actions_t fa;
 	struct stat st;
@@ -206,10 +223,17 @@ parent_attach(struct parent *p, const struct priv_req *q, int fd,
 		snprintf(r->why, sizeof(r->why), "no stream socket came with it");
 		return;
 	}
-	if (disk < 1 || disk > KIM_ATTACH_MAX || (q->arg & ~(0xff | ATTACH_RO))) {
+	if (disk < 1 || disk > KIM_ATTACH_MAX ||
+	    (q->arg & ~(0xff | ATTACH_RO | ATTACH_USB))) {
 		snprintf(r->why, sizeof(r->why), "bad disk number");
 		return;
 	}
+	if (usb && (strlen(q->name) != 9 ||
+	    sscanf(q->name, "%4x:%4x%c", &vid, &prod, &tail) != 2)) {
+		snprintf(r->why, sizeof(r->why), "bad USB device id");
+		return;
+	}
+	snprintf(vidpid, sizeof(vidpid), "%04x:%04x", vid, prod);
 	pthread_mutex_lock(&p->setup.lock);
 	resumed = p->setup.started && p->setup.resumed && !p->setup.exited &&
 	    p->setup.to_script >= 0;
@@ -238,11 +262,15 @@ parent_attach(struct parent *p, const struct priv_req *q, int fd,
 	char *slash = strrchr(tool, '/');
 	snprintf(slash ? slash + 1 : tool,
 	    sizeof(tool) - (size_t)(slash ? slash + 1 - tool : 0), "kim_qmp");
-	snprintf(id, sizeof(id), "disk%d", disk);
+	snprintf(id, sizeof(id), "%s%d", usb ? "usb" : "disk", disk);
 	char tmo[16];
 	snprintf(tmo, sizeof(tmo), "%d", ATTACH_QMP_S);
 	char *argv[] = { tool, "-t", tmo, qmp, "attach-nbd", id, "3",
 		ro ? "ro" : "rw", NULL };
+	if (usb) {	/* usb-redir on the base's xhci, filtered to VID:PID */
+		argv[4] = "attach-usbredir";
+		argv[7] = vidpid;
+	}
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fd, 3);
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
@@ -266,6 +294,9 @@ parent_attach(struct parent *p, const struct priv_req *q, int fd,
 		return;
 	}
 	att_plugged |= 1u << (disk - 1);
+	r->rc = 0;
+	if (usb)
+		return;	/* the guest's own USB stack takes it from here */
 	/* the guest mounts it; the script reports "STEP attach diskN ..." */
 	int n = snprintf(line, sizeof(line), "attach %s %s\n", id, ro ? "ro" : "rw");
 	if (write(p->setup.to_script, line, (size_t)n) != n)

@@ -9,6 +9,7 @@
 
 /* PRIV_ATTACH's arg: the disk number (1..KIM_ATTACH_MAX) | ATTACH_RO */
 #define ATTACH_RO 0x100
+#define ATTACH_USB 0x200	/* a USB device (usbredir); name: "VID:PID" */
 
 /* ATTACH_DISK (the owner's connection) */
 void session_attach_disk(struct conn *c, const attach_arg *a, attach_res *r);

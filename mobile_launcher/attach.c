@@ -6,6 +6,7 @@
  * process copies bytes between that connection and qemu-nbd.  Plain NBD
  * inside KCM's TLS: QEMU 7.2's own NBD-over-TLS costs a round trip more
  * per read (docs/attach.md, "Why not QEMU's TLS"). */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -70,6 +71,83 @@ attach_add(struct attach_list *l, const char *arg, char *why, size_t whylen)
 	}
 	l->n++;
 	return 0;
+}
+
+int
+attach_add_usb(struct attach_list *l, const char *arg, char *why, size_t whylen)
+{
+	unsigned vid, pid;
+	char tail;
+	struct attach_disk *d;
+
+	if (l->n >= KIM_ATTACH_MAX) {
+		snprintf(why, whylen, "--usb-device: %d devices and disks at most",
+		    KIM_ATTACH_MAX);
+		return -1;
+	}
+	if (strlen(arg) != 9 || sscanf(arg, "%4x:%4x%c", &vid, &pid, &tail) != 2 ||
+	    strspn(arg, "0123456789abcdefABCDEF:") != 9 || vid == 0) {
+		snprintf(why, whylen, "--usb-device wants VID:PID in hex (e.g. "
+		    "0781:5567), not '%s'", arg);
+		return -1;
+	}
+	d = &l->d[l->n];
+	memset(d, 0, sizeof(*d));
+	d->server = d->relay = -1;
+	d->usb_id = vid << 16 | pid;
+	if ((d->path = strdup(arg)) == NULL) {
+		snprintf(why, whylen, "out of memory");
+		return -1;
+	}
+	l->n++;
+	return 0;
+}
+
+/* The USB device's usbredir stream: usbredirect connects to a loopback
+ * port of ours (--to), taken within SERVER_START_S.  The connected fd, or
+ * -1 (said). */
+static int
+usb_local(struct attach_disk *d, FILE *say)
+{
+	struct sockaddr_in sa = { .sin_family = AF_INET };
+	socklen_t len = sizeof(sa);
+	char to[64];
+	const char *prog = getenv("KIM_USBREDIRECT");
+	int ls, fd = -1;
+
+	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	if ((ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+	    bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(ls, 1) != 0 ||
+	    getsockname(ls, (struct sockaddr *)&sa, &len) != 0) {
+		fprintf(say, "Cannot redirect USB device %s: %s\n", d->path,
+		    strerror(errno));
+		if (ls >= 0)
+			close(ls);
+		return -1;
+	}
+	snprintf(to, sizeof(to), "127.0.0.1:%u", ntohs(sa.sin_port));
+	char *argv[] = { (char *)(prog && *prog ? prog : "usbredirect"),
+		"--device", d->path, "--to", to, NULL };
+	if ((d->server = spawn_argv(argv, 1)) < 0) {
+		fprintf(say, "Cannot redirect USB device %s: cannot run %s: %s\n",
+		    d->path, argv[0], strerror(errno));
+		close(ls);
+		return -1;
+	}
+	for (int i = 0; i < SERVER_START_S * 20 && fd < 0; i++) {
+		struct pollfd p = { ls, POLLIN, 0 };
+		if (poll(&p, 1, 50) == 1)
+			fd = accept4(ls, NULL, NULL, SOCK_CLOEXEC);
+		else if (waitpid(d->server, NULL, WNOHANG) != 0) {
+			d->server = -1;
+			break;
+		}
+	}
+	close(ls);
+	if (fd < 0)
+		fprintf(say, "Cannot redirect USB device %s: %s could not open it "
+		    "(is it plugged in, and yours to use?)\n", d->path, argv[0]);
+	return fd;
 }
 
 /* connect to the unix socket path; -1 */
@@ -162,8 +240,16 @@ attach_one(struct attach_disk *d, CLIENT *c, int main_fd, const char *host,
 	attach_res r;
 	CLIENT *c2;
 	int fd = -1, local = -1, rc = 0, pipefd[2];
-	const char *name = kim_basename(d->path);
+	const char *name = d->usb_id ? d->path : kim_basename(d->path);
+	char uname[32];
 
+	if (d->usb_id) {
+		if ((local = usb_local(d, say)) < 0)
+			return 1;
+		snprintf(uname, sizeof(uname), "usb-%04x-%04x", d->usb_id >> 16,
+		    d->usb_id & 0xffff);
+		goto ask;
+	}
 	snprintf(d->dir, sizeof(d->dir), "%s/" ATTACH_DIR_PREFIX "%ld-XXXXXX",
 	    litter_tmpdir(), (long)getpid());
 	if (mkdtemp(d->dir) == NULL) {	/* mkdtemp: 0700 */
@@ -193,10 +279,12 @@ attach_one(struct attach_disk *d, CLIENT *c, int main_fd, const char *host,
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 	}
+ask:
 	memset(&a, 0, sizeof(a));
 	memset(&r, 0, sizeof(r));
-	a.name = (char *)name;
+	a.name = (char *)(d->usb_id ? uname : name);
 	a.read_only = d->ro;
+	a.usb_id = d->usb_id;
 	enum clnt_stat st = attach_disk_1(a, &r, c);
 	if (st != RPC_SUCCESS) {
 		if (st == RPC_PROCUNAVAIL) {
@@ -233,7 +321,8 @@ attach_one(struct attach_disk *d, CLIENT *c, int main_fd, const char *host,
 	clnt_control(c2, CLGET_FD, (char *)&fd);
 	clnt_control(c2, CLSET_FD_NCLOSE, NULL);
 	clnt_destroy(c2);
-	if ((local = unix_connect(sock)) < 0 || pipe2(pipefd, O_CLOEXEC) != 0) {
+	if ((local < 0 && (local = unix_connect(sock)) < 0) ||
+	    pipe2(pipefd, O_CLOEXEC) != 0) {
 		fprintf(say, "Cannot attach %s: qemu-nbd does not answer\n", name);
 		close(fd);
 		if (local >= 0)
@@ -267,7 +356,10 @@ attach_one(struct attach_disk *d, CLIENT *c, int main_fd, const char *host,
 		d->disk = 0;
 		return 1;
 	}
-	if (say)
+	if (d->usb_id)
+		fprintf(say, "Your USB device %s is plugged into the session.\n",
+		    name);
+	else
 		fprintf(say, "Your disk %s is Disk%u in the session, beside the "
 		    "floppy%s.\n", name, d->disk, d->ro ? " (read-only)" : "");
 	kim_log("attach", "%s disk%u %s", d->path, d->disk, d->ro ? "ro" : "rw");

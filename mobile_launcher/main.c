@@ -136,6 +136,8 @@ usage(FILE *f)
 "  --attach IMAGE[:ro]  a disk image of yours, live in the session as DiskN\n"
 "                   beside the floppy (repeatable, 4 at most; :ro read-only);\n"
 "                   nothing is copied to the display (docs/attach.md)\n"
+"  --usb-device VID:PID  a USB device of yours, redirected into the session\n"
+"                   (usbredirect; only that device: the display filters it)\n"
 "  --config FILE    settings, one 'option = value' per line, long option\n"
 "                   names (default ~/.config/kimberley/mobile.conf)\n"
 "  --log FILE       complete log of the session\n"
@@ -658,6 +660,7 @@ step_bases(struct mobile *m)
 
 #define OPT_VERSION 1000	/* --version: a long option without a letter */
 #define OPT_ATTACH 1001		/* --attach */
+#define OPT_USB_DEVICE 1002	/* --usb-device */
 static const struct option opts[] = {
 	{ "viewer", required_argument, NULL, 'V' },
 	{ "pings", required_argument, NULL, 'p' },
@@ -677,6 +680,7 @@ static const struct option opts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "usb-device", required_argument, NULL, OPT_USB_DEVICE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -706,6 +710,9 @@ set_option(struct mobile *m, int code, const char *v, char *why, size_t whylen)
 	case OPT_ATTACH:
 		free(copy);
 		return attach_add(&m->attach, v, why, whylen);
+	case OPT_USB_DEVICE:
+		free(copy);
+		return attach_add_usb(&m->attach, v, why, whylen);
 	case 'p':
 		n = strtol(v, &end, 10);
 		if (*end || end == v || n < 0 || n > 10000)

@@ -29,6 +29,15 @@
  *                  kim-ID; what was added is taken back if a step fails
  *   detach ID      undo attach-nbd: device_del (the guest ejects it; waits
  *                  for DEVICE_DELETED), then blockdev-del ID-raw and ID-nbd
+ *   attach-usbredir ID FD VID:PID
+ *                  a mobile's USB device: the connected socket FD (a
+ *                  usbredir stream) becomes the chardev ID and the device
+ *                  usb-redir ID on the bus usb.0, its filter admitting
+ *                  VID:PID (hex) and nothing else
+ *   detach-usb ID  device_del ID (its chardev goes with it); waits for
+ *                  DEVICE_DELETED
+ *   hmp COMMAND    a human-monitor command (e.g. "info usb"); its output
+ *                  on stdout
  *
  * Waits for the socket to appear (QEMU still starting) within the timeout.
  * Exit 0 when every OP succeeded; otherwise a message on stderr, exit 1.
@@ -329,6 +338,65 @@ static int detach(struct qmp *q, const char *id)
 	return rc;
 }
 
+static int attach_usbredir(struct qmp *q, const char *id, int fd, const char *vidpid)
+{
+	unsigned vid, pid;
+	char tail, filter[64];
+	json_object *a, *backend, *data, *addr, *addrdata;
+
+	if (sscanf(vidpid, "%4x:%4x%c", &vid, &pid, &tail) != 2)
+		fail(vidpid, "not VID:PID");
+	/* class:vendor:product:version:allow, then reject everything else */
+	snprintf(filter, sizeof filter, "-1:0x%04x:0x%04x:-1:1|-1:-1:-1:-1:0", vid, pid);
+	if (qmp_try(q, "getfd", id_args("fdname", id), fd) != 0)
+		return -1;
+	addrdata = json_object_new_object();
+	json_object_object_add(addrdata, "str", json_object_new_string(id));
+	addr = json_object_new_object();
+	json_object_object_add(addr, "type", json_object_new_string("fd"));
+	json_object_object_add(addr, "data", addrdata);
+	data = json_object_new_object();
+	json_object_object_add(data, "addr", addr);
+	json_object_object_add(data, "server", json_object_new_boolean(0));
+	backend = json_object_new_object();
+	json_object_object_add(backend, "type", json_object_new_string("socket"));
+	json_object_object_add(backend, "data", data);
+	a = json_object_new_object();
+	json_object_object_add(a, "id", json_object_new_string(id));
+	json_object_object_add(a, "backend", backend);
+	if (qmp_try(q, "chardev-add", a, -1) != 0) {
+		qmp_try(q, "closefd", id_args("fdname", id), -1);
+		return -1;
+	}
+	a = json_object_new_object();
+	json_object_object_add(a, "driver", json_object_new_string("usb-redir"));
+	json_object_object_add(a, "id", json_object_new_string(id));
+	json_object_object_add(a, "chardev", json_object_new_string(id));
+	json_object_object_add(a, "bus", json_object_new_string("usb.0"));
+	json_object_object_add(a, "filter", json_object_new_string(filter));
+	if (getenv("KIM_QMP_USBREDIR_DEBUG"))
+		json_object_object_add(a, "debug", json_object_new_int(atoi(getenv("KIM_QMP_USBREDIR_DEBUG"))));
+	if (qmp_try(q, "device_add", a, -1) != 0) {
+		qmp_try(q, "chardev-remove", id_args("id", id), -1);
+		return -1;
+	}
+	return 0;
+}
+
+static int detach_usb(struct qmp *q, const char *id)
+{
+	q->deleted[0] = '\0';
+	if (qmp_try(q, "device_del", id_args("id", id), -1) != 0)
+		return -1;
+	while (strcmp(q->deleted, id)) {
+		json_object *o = qmp_read(q);
+		if (!o)
+			fail("detach-usb", "QEMU closed the connection");
+		json_object_put(o);
+	}
+	return 0;
+}
+
 static void migration_events_on(struct qmp *q)
 {
 	json_object *cap = json_object_new_object(), *caps = json_object_new_array();
@@ -373,7 +441,7 @@ int main(int argc, char **argv)
 		i += 2;
 	}
 	if (argc - i < 2) {
-		fprintf(stderr, "usage: %s [-t SECONDS] SOCKET incoming URI|save URI|cont|stop|quit|status|change-medium DEV FILE|eject DEV|usb-stick DRIVE|attach-nbd ID FD ro|rw|detach ID...\n", prog);
+		fprintf(stderr, "usage: %s [-t SECONDS] SOCKET incoming URI|save URI|cont|stop|quit|status|change-medium DEV FILE|eject DEV|usb-stick DRIVE|attach-nbd ID FD ro|rw|detach ID|attach-usbredir ID FD VID:PID|detach-usb ID|hmp CMD...\n", prog);
 		return 2;
 	}
 	q.deadline = now() + timeout;
@@ -449,6 +517,25 @@ int main(int argc, char **argv)
 				fail("attach-nbd", "wants ID FD ro|rw");
 			if (attach_nbd(&q, id, (int)fd, !strcmp(mode, "ro")) != 0)
 				return 1;
+		} else if (!strcmp(op, "attach-usbredir") && i + 3 < argc) {
+			const char *id = argv[++i];
+			char *end;
+			long fd = strtol(argv[++i], &end, 10);
+			check_id(id);
+			if (*end || fd < 3 || fd > 1023)
+				fail("attach-usbredir", "wants ID FD VID:PID");
+			if (attach_usbredir(&q, id, (int)fd, argv[++i]) != 0)
+				return 1;
+		} else if (!strcmp(op, "detach-usb") && i + 1 < argc) {
+			check_id(argv[i + 1]);
+			if (detach_usb(&q, argv[++i]) != 0)
+				return 1;
+		} else if (!strcmp(op, "hmp") && i + 1 < argc) {
+			json_object *reply, *a = json_object_new_object();
+			json_object_object_add(a, "command-line", json_object_new_string(argv[++i]));
+			json_object *r = qmp_cmd(&q, "human-monitor-command", a, &reply);
+			fputs(r ? json_object_get_string(r) : "", stdout);
+			json_object_put(reply);
 		} else if (!strcmp(op, "detach") && i + 1 < argc) {
 			check_id(argv[i + 1]);
 			if (detach(&q, argv[++i]) != 0)

@@ -428,7 +428,7 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "attach-disk") == 0 && argc == 4) {
 		/* ATTACH_DISK NAME (read-write) on this connection */
-		attach_arg a = { argv[3], 0 };
+		attach_arg a = { argv[3], 0, 0 };
 		attach_res ar;
 		memset(&ar, 0, sizeof(ar));
 		if (attach_disk_1(a, &ar, c) != RPC_SUCCESS)
