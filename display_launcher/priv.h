@@ -38,8 +38,9 @@ enum priv_op {
 	PRIV_FINISH,	   /* arg: keep, timeout: end the script */
 	PRIV_IDLE,	   /* arg: show?, name, hint: the idle screen */
 	PRIV_READY,	   /* arg: the RPC port: write --port-file */
-	PRIV_ATTACH,	   /* arg: disk | ATTACH_RO, a socket with it:
-			      plug a mobile's disk in (attach.c) */
+	PRIV_ATTACH,	   /* arg: n | ATTACH_RO | ATTACH_USB, name: VID:PID
+			      (USB), a socket with it: plug a mobile's disk
+			      or USB device in (attach.c) */
 };
 
 struct priv_req {
