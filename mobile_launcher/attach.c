@@ -290,30 +290,30 @@ ask:
 		if (st == RPC_PROCUNAVAIL) {
 			fprintf(say, "Cannot attach %s: the display is older and "
 			    "takes no disks\n", name);
-			return 1;
+			goto refused;
 		}
 		snprintf(why, whylen, "the link failed while attaching %s", name);
-		return -1;
+		goto link_failed;
 	}
 	if (r.status != 0 || r.token.attach_token_len != KIM_ATTACH_TOKEN_LEN ||
 	    r.disk < 1 || r.disk > KIM_ATTACH_MAX) {
 		fprintf(say, "Cannot attach %s: %s\n", name,
 		    kim_strerror(r.status ? r.status : KIM_E_INTERNAL));
 		xdr_free((xdrproc_t)xdr_attach_res, (char *)&r);
-		return 1;
+		goto refused;
 	}
 	/* the second connection, along the same path as the first */
 	if ((c2 = connect_display(host, port, 10, w, sizeof(w))) == NULL) {
 		xdr_free((xdrproc_t)xdr_attach_res, (char *)&r);
 		fprintf(say, "Cannot attach %s: %s\n", name, w);
-		return 1;
+		goto refused;
 	}
 	if (attach_stream_1(r.token, &rc, c2) != RPC_SUCCESS || rc != 0) {
 		fprintf(say, "Cannot attach %s: %s\n", name,
 		    rc ? kim_strerror(rc) : "the display hung up");
 		clnt_destroy(c2);
 		xdr_free((xdrproc_t)xdr_attach_res, (char *)&r);
-		return 1;
+		goto refused;
 	}
 	d->disk = r.disk;
 	xdr_free((xdrproc_t)xdr_attach_res, (char *)&r);
@@ -364,6 +364,14 @@ ask:
 		    "floppy%s.\n", name, d->disk, d->ro ? " (read-only)" : "");
 	kim_log("attach", "%s disk%u %s", d->path, d->disk, d->ro ? "ro" : "rw");
 	return 0;
+refused:	/* the display said no: nothing of this one stays open */
+	if (local >= 0)
+		close(local);
+	return 1;
+link_failed:
+	if (local >= 0)
+		close(local);
+	return -1;
 }
 
 int

@@ -32,6 +32,7 @@ cat > "$W/viewer.sh" <<'VIEW'
 # viewer.sh LOG -- vncgrab...: once the guest mounted the disk
 log=$1; shift 2
 for _ in $(seq 600); do grep -q 'step=setup attach disk1 rw disk-mounted' "$log" && break; sleep 0.1; done
+grep -q 'step=setup attach disk1 rw disk-mounted' "$log" || exit 1
 exec "$@"
 VIEW
 chmod +x "$W/viewer.sh"
@@ -52,5 +53,6 @@ fsck.fat -n "$W/mobile/docs.img" > /dev/null 2>&1
 tap_ok $? "the mobile's image is a clean FAT file system"
 tap_is "$(ls -A "$W/tmp")" "" "the mobile left nothing in TMPDIR"
 grep -o "attach.*disk1 attached in [0-9.]* s" "$W/display.log" | sed 's/^/# /'
+grep -o "step=setup attach disk1 .*" "$W/display.log" | sed 's/^/# /'
 grep -o "step=setup detach disk1 .*" "$W/display.log" | sed 's/^/# /'
 exit $_tap_failed
