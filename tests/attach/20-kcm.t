@@ -8,7 +8,7 @@
 . "$(dirname "$0")/../vm/lib.sh"
 . "$ROOT/tests/hosts/hosts.sh"
 KCM=$ROOT/kcm/kcm
-tap_plan 10
+tap_plan 11
 vm_setup
 vm_cache; tap_ok $? "base VM and demo patch built (or taken from the cache)"
 start_xvfb; tap_ok $? "Xvfb is the display's screen ($XDISPLAY)"
@@ -44,6 +44,7 @@ on_mob env TMPDIR="$W/tmp" "$ML" -n "Room A" --usb=never --pings 3 --log "$W/mob
 rc=$?
 tap_is "$rc" 0 "mobile_launcher on mob completes a session with --attach through KCM"
 [ "$rc" = 0 ] || tap_diag "$(cat "$W/mobile.out")" "$(tail -n 40 "$W/display.log")"
+tap_is "$(cat "$W/viewer.status" 2>/dev/null)" OK "the person typed a note and saw it saved (green)"
 tap_like "step=connect host=127.0.0.1 " "$(cat "$W/mobile.log")" "the session went through the mobile's KCM (loopback)"
 tap_like "warning: the link's round trip is [0-9]+ ms" "$(cat "$W/mobile.out")" "the mobile warns that the link is slow for a live disk"
 tap_like "disk1 attached in" "$(cat "$W/display.log")" "the display took the disk's stream through the tunnel"
