@@ -33,7 +33,7 @@
 #define SERVER_START_S 10	/* qemu-nbd's socket appears */
 #define PLUG_S 60		/* the display plugs the disk in */
 #define RELAY_END_S 10		/* the relay ends after the unplug */
-#define RELAY_BUF 65536
+#define RELAY_BUF (256 * 1024)
 
 int
 attach_add(struct attach_list *l, const char *arg, char *why, size_t whylen)
@@ -169,48 +169,78 @@ unix_connect(const char *path)
 	return fd;
 }
 
-static int
-write_all(int fd, const char *b, size_t n)
-{
-	while (n > 0) {
-		ssize_t w = write(fd, b, n);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
+/* The relay (a child process): bytes both ways until both sides are done.
+ * Non-blocking, a buffer each way: with blocking writes, a relay stuck
+ * writing a burst of the guest's writes to qemu-nbd while qemu-nbd is
+ * stuck writing read replies to it would hold both for ever.  The first
+ * bytes from the display (QEMU's NBD client negotiating) are reported on
+ * ready. */
+struct half {
+	int from, to;
+	int eof;		/* from has ended */
+	size_t a, b;		/* buf[a..b) waits for to */
+	char buf[RELAY_BUF];
+};
 
-/* The relay (a child process): bytes both ways until one side ends; the
- * first bytes from the display (QEMU's NBD client negotiating) are
- * reported on ready. */
 static void
 relay(int net, int local, int ready)
 {
-	static char buf[RELAY_BUF];
-	struct pollfd p[2] = { { net, POLLIN, 0 }, { local, POLLIN, 0 } };
+	static struct half h[2];	/* 0: display -> qemu-nbd, 1: back */
 
+	h[0].from = h[1].to = net;
+	h[0].to = h[1].from = local;
+	fcntl(net, F_SETFL, fcntl(net, F_GETFL) | O_NONBLOCK);
+	fcntl(local, F_SETFL, fcntl(local, F_GETFL) | O_NONBLOCK);
 	for (;;) {
+		struct pollfd p[2] = { { net, 0, 0 }, { local, 0, 0 } };
+		int done = 1;
+		for (int i = 0; i < 2; i++) {
+			struct half *x = &h[i];
+			struct pollfd *in = &p[i], *out = &p[1 - i];
+			if (!x->eof && x->b < sizeof(x->buf))
+				in->events |= POLLIN;
+			if (x->b > x->a)
+				out->events |= POLLOUT;
+			if (!x->eof || x->b > x->a)
+				done = 0;
+		}
+		if (done)
+			break;
 		if (poll(p, 2, -1) < 0) {
 			if (errno == EINTR)
 				continue;
 			break;
 		}
 		for (int i = 0; i < 2; i++) {
-			if (!(p[i].revents & (POLLIN | POLLHUP | POLLERR)))
-				continue;
-			ssize_t n = read(p[i].fd, buf, sizeof(buf));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0 || write_all(p[1 - i].fd, buf, (size_t)n) != 0)
-				_exit(0);
-			if (i == 0 && ready >= 0) {
-				(void)!write(ready, "1", 1);
-				close(ready);
-				ready = -1;
+			struct half *x = &h[i];
+			if (!x->eof && x->b < sizeof(x->buf) &&
+			    (p[i].revents & (POLLIN | POLLHUP | POLLERR))) {
+				ssize_t n = read(x->from, x->buf + x->b,
+				    sizeof(x->buf) - x->b);
+				if (n > 0) {
+					x->b += (size_t)n;
+					if (i == 0 && ready >= 0) {
+						(void)!write(ready, "1", 1);
+						close(ready);
+						ready = -1;
+					}
+				} else if (n == 0 || (errno != EAGAIN &&
+				    errno != EINTR)) {
+					x->eof = 1;
+				}
+			}
+			if (x->b > x->a) {
+				ssize_t n = write(x->to, x->buf + x->a, x->b - x->a);
+				if (n > 0)
+					x->a += (size_t)n;
+				else if (n < 0 && errno != EAGAIN && errno != EINTR)
+					_exit(0);	/* that side is gone */
+				if (x->a == x->b)
+					x->a = x->b = 0;
+			}
+			if (x->eof && x->a == x->b && x->to >= 0) {
+				shutdown(x->to, SHUT_WR);	/* pass the end on */
+				x->to = -1;
 			}
 		}
 	}
