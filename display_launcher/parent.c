@@ -13,6 +13,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "attach.h"
 #include "errors.h"
 #include "log.h"
 #include "priv.h"
@@ -56,6 +57,7 @@ parent_init(struct parent *p, const struct display_config *cfg, int spool_fd,
 
 	memset(p, 0, sizeof(*p));
 	p->sock = -1;
+	p->fd_in = -1;
 	p->cfg = cfg;
 	p->spool_fd = spool_fd;
 	p->child_uid = child_uid;
@@ -429,6 +431,7 @@ parent_handle(
 	case PRIV_START: start(p, q, r); return;
 	case PRIV_WAIT: wait_for(p, q, r); return;
 	case PRIV_FINISH: finish(p, q, r, fd_out); return;
+	case PRIV_ATTACH: parent_attach(p, q, p->fd_in, r); return;
 	case PRIV_IDLE:
 		if (q->arg) {
 			snprintf(
@@ -479,12 +482,25 @@ parent_serve(struct parent *p, int sock)
 			struct cmsghdr align;
 		} cm;
 		int fd = -1;
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} in;
+		m.msg_control = in.buf; /* PRIV_ATTACH's socket */
+		m.msg_controllen = sizeof(in.buf);
 		ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break; /* the child is gone */
+		p->fd_in = -1;
+		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c;
+		     c = CMSG_NXTHDR(&m, c))
+			if (c->cmsg_level == SOL_SOCKET &&
+			    c->cmsg_type == SCM_RIGHTS &&
+			    c->cmsg_len == CMSG_LEN(sizeof(int)))
+				memcpy(&p->fd_in, CMSG_DATA(c), sizeof(int));
 		if ((size_t)n != sizeof(q) ||
 		    (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
 			kim_log("priv", "refused a request of %zd bytes", n);
@@ -512,6 +528,9 @@ parent_serve(struct parent *p, int sock)
 			;
 		if (fd >= 0)
 			close(fd);
+		if (p->fd_in >= 0) /* QEMU holds its own copy, if it took it */
+			close(p->fd_in);
+		p->fd_in = -1;
 	}
 	parent_cleanup(p);
 }

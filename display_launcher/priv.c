@@ -22,6 +22,13 @@ gone(struct priv_rep *r)
 int
 priv_call(struct priv *pv, struct priv_req *q, struct priv_rep *r, int *fd_out)
 {
+	return priv_call_fd(pv, q, -1, r, fd_out);
+}
+
+int
+priv_call_fd(struct priv *pv, struct priv_req *q, int fd_in,
+    struct priv_rep *r, int *fd_out)
+{
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -41,14 +48,34 @@ priv_call(struct priv *pv, struct priv_req *q, struct priv_rep *r, int *fd_out)
 		if (pv->local == NULL)
 			return gone(r);
 		pthread_mutex_lock(&pv->lock);
+		pv->local->fd_in = fd_in;
 		parent_handle(pv->local, q, r, fd_out);
+		pv->local->fd_in = -1;
 		pthread_mutex_unlock(&pv->lock);
 		return 0;
 	}
 	pthread_mutex_lock(&pv->lock);
-	while ((n = send(pv->sock, q, sizeof(*q), MSG_NOSIGNAL)) < 0 &&
-	    errno == EINTR)
-		;
+	{
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} out;
+		struct iovec qv = { q, sizeof(*q) };
+		struct msghdr qm = { .msg_iov = &qv, .msg_iovlen = 1 };
+		if (fd_in >= 0) {
+			memset(&out, 0, sizeof(out));
+			qm.msg_control = out.buf;
+			qm.msg_controllen = sizeof(out.buf);
+			struct cmsghdr *c = CMSG_FIRSTHDR(&qm);
+			c->cmsg_level = SOL_SOCKET;
+			c->cmsg_type = SCM_RIGHTS;
+			c->cmsg_len = CMSG_LEN(sizeof(int));
+			memcpy(CMSG_DATA(c), &fd_in, sizeof(int));
+		}
+		while ((n = sendmsg(pv->sock, &qm, MSG_NOSIGNAL)) < 0 &&
+		    errno == EINTR)
+			;
+	}
 	if (n != (ssize_t)sizeof(*q)) {
 		pthread_mutex_unlock(&pv->lock);
 		kim_log("priv", "the parent is gone: %s", strerror(errno));

@@ -38,6 +38,9 @@ enum priv_op {
 	PRIV_FINISH,	   /* arg: keep, timeout: end the script */
 	PRIV_IDLE,	   /* arg: show?, name, hint: the idle screen */
 	PRIV_READY,	   /* arg: the RPC port: write --port-file */
+	PRIV_ATTACH,	   /* arg: n | ATTACH_RO | ATTACH_USB, name: VID:PID
+			      (USB), a socket with it: plug a mobile's disk
+			      or USB device in (attach.c) */
 };
 
 struct priv_req {
@@ -76,6 +79,7 @@ struct parent {
 	char sess_name[64];  /* its name in work_dir */
 	struct setup setup;
 	struct idle idle;
+	int fd_in; /* the descriptor that came with the request, -1 none */
 };
 
 /* The work directory for spool (a root-only directory under work_root named
@@ -108,5 +112,8 @@ struct priv {
 /* Ask; 0, or -1 if the parent is gone (r->rc then says INTERNAL). */
 int
 priv_call(struct priv *pv, struct priv_req *q, struct priv_rep *r, int *fd_out);
+/* The same, with fd_in (>= 0) passed along (SCM_RIGHTS). */
+int priv_call_fd(struct priv *pv, struct priv_req *q, int fd_in,
+    struct priv_rep *r, int *fd_out);
 
 #endif

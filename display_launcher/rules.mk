@@ -4,7 +4,7 @@ CURL_LIBS   := $(shell $(PKG) --libs libcurl)
 
 DL_SRCS := main.c server.c svc.c session.c hello.c transfer.c persistent_state.c \
 	kimberlize.c usb.c end_usage.c retrieve.c setup.c fetch.c urlpolicy.c idle.c cleanup.c publish.c \
-	spool.c priv.c parent.c patchcache.c bases.c
+	spool.c priv.c parent.c patchcache.c bases.c attach.c
 DL_OBJS := $(addprefix display_launcher/,$(DL_SRCS:.c=.o)) rpc/kimberley_svc.o
 
 # KCM's client library (kcm/rules.mk sets KCM_CLIENT_LIBS and its deps).
@@ -16,7 +16,7 @@ $(DL_OBJS): rpc/kimberley.h rpc/errors.h rpc/transfer.h display_launcher/session
 	display_launcher/idle.h display_launcher/cleanup.h \
 	display_launcher/fetch.h display_launcher/urlpolicy.h display_launcher/priv.h \
 	display_launcher/spool.h display_launcher/step.h rpc/sha256.h rpc/names.h \
-	display_launcher/patchcache.h
+	display_launcher/patchcache.h display_launcher/attach.h
 display_launcher/fetch.o: CFLAGS += $(CURL_CFLAGS)
 
 PROGRAMS += display_launcher/display_launcher

@@ -36,6 +36,7 @@
 
 #include <rpc/rpc.h>
 
+#include "attach.h"
 #include "kimberley.h"
 #include "log.h"
 #include "server.h"
@@ -351,7 +352,10 @@ conn_main(void *arg)
 	forget(s, l);
 	pthread_mutex_unlock(&s->lock);
 	kim_log("connect", "conn=%u peer=%s %s", c->id, c->peer,
+	    c->attach_disk && l->cut == CUT_NONE ? "now a disk's stream" :
 	    cut_reason(l, why, sizeof(why)));
+	if (c->attach_disk && l->cut == CUT_NONE)
+		attach_handoff(c);	/* the reply went: a disk's NBD stream */
 	session_disconnect(c);
 	if (x)
 		SVC_DESTROY(x);		/* closes fd */

@@ -57,6 +57,9 @@ struct conn {
 	int have_nonce;
 	int auth_failures;
 	int close_after_reply;		/* the session is over: hang up */
+	int attach_disk;		/* ATTACH_STREAM took: hand the socket
+					   over after the reply (attach.c) */
+	unsigned attach_usb;		/* its USB device (VID << 16 | PID) */
 	char last_error[1024];		/* detail of the last refusal */
 	int rep_code;			/* the refusal being repeated ... */
 	unsigned rep_count;		/* ... this many times in a row */

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "attach.h"
 #include "kimberley.h"
 #include "server.h"
 #include "session.h"
@@ -155,6 +156,22 @@ last_error_1_svc(char **r, struct svc_req *rq)
 {
 	(void)rq;
 	*r = strdup(server_conn()->last_error);
+	return TRUE;
+}
+
+bool_t
+attach_disk_1_svc(attach_arg a, attach_res *r, struct svc_req *rq)
+{
+	(void)rq;
+	session_attach_disk(server_conn(), &a, r);
+	return TRUE;
+}
+
+bool_t
+attach_stream_1_svc(attach_token t, int *r, struct svc_req *rq)
+{
+	(void)rq;
+	*r = session_attach_stream(server_conn(), &t);
 	return TRUE;
 }
 

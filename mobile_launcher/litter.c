@@ -103,7 +103,8 @@ litter_clean_tmp(void)
 	}
 	while ((e = readdir(d)) != NULL)
 		if ((dead_pid(e->d_name, VIEWER_DIR_PREFIX) ||
-		    dead_pid(e->d_name, DELTA_DIR_PREFIX)) &&
+		    dead_pid(e->d_name, DELTA_DIR_PREFIX) ||
+		    dead_pid(e->d_name, ATTACH_DIR_PREFIX)) &&
 		    ours(fd, e->d_name, S_IFDIR, &st))
 			remove_dir(fd, e->d_name);
 	closedir(d);

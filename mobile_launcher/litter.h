@@ -3,6 +3,7 @@
  *
  *   $TMPDIR/kimberley-viewer-PID-XXXXXX/   the viewer's password files
  *   $TMPDIR/kimberley-delta-PID-XXXXXX/    the display's delta, fetched
+ *   $TMPDIR/kimberley-attach-PID-XXXXXX/   an --attach disk's NBD socket
  *   DIR/.NAME.kim-PID-XXXXXX               the new floppy image, beside the
  *                                          floppy DIR/NAME (its real path)
  *   DIR/.NAME.kim-PID-XXXXXX.sha256        "NEW OLD": the hash the display
@@ -19,6 +20,7 @@
 
 #define VIEWER_DIR_PREFIX "kimberley-viewer-"
 #define DELTA_DIR_PREFIX  "kimberley-delta-"
+#define ATTACH_DIR_PREFIX "kimberley-attach-"	/* --attach's NBD socket */
 #define FLOPPY_TMP_MARK   ".kim-"
 #define FLOPPY_SIDE_EXT   ".sha256"
 

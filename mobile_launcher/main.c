@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "access.h"
+#include "attach.h"
 #include "config.h"
 #include "connect.h"
 #include "delta.h"
@@ -46,11 +47,13 @@ struct mobile {
 	int quiet, verbose;
 	const char *log_file;
 	const char *code_file;	/* --access-code-file */
+	struct attach_list attach;	/* --attach (attach.c) */
 	/* state */
 	char *floppy_real;	/* the floppy's real path: a link's target is
 				   updated in its own directory */
 	CLIENT *c;
 	char host[256];		/* where the display was reached */
+	char port[16];		/* and its port (a disk's stream goes there) */
 	char *display_name;
 	int floppy_sent;
 	FILE *say;		/* user-facing lines; NULL when quiet */
@@ -130,6 +133,11 @@ usage(FILE *f)
 "                   (default ask; without a terminal, ask means never)\n"
 "  --usb-if NAME    the USB-network interface (default usb0)\n"
 "  --usb-wait S     seconds to wait for the cable (default 20)\n"
+"  --attach IMAGE[:ro]  a disk image of yours, live in the session as DiskN\n"
+"                   beside the floppy (repeatable, 4 at most; :ro read-only);\n"
+"                   nothing is copied to the display (docs/attach.md)\n"
+"  --usb-device VID:PID  a USB device of yours, redirected into the session\n"
+"                   (usbredirect; only that device: the display filters it)\n"
 "  --config FILE    settings, one 'option = value' per line, long option\n"
 "                   names (default ~/.config/kimberley/mobile.conf)\n"
 "  --log FILE       complete log of the session\n"
@@ -304,12 +312,12 @@ lock_floppy(struct mobile *m)
 static void
 step_connect(struct mobile *m)
 {
-	char port[16], why[512];
+	char *port = m->port, why[512];
 	double t0 = kim_now();
 
 	if (m->direct) {
 		if (split_hostport(m->direct, m->host, sizeof(m->host), port,
-		    sizeof(port)) != 0)
+		    sizeof(m->port)) != 0)
 			die(m, 0, "-c wants HOST:PORT (e.g. 127.0.0.1:7070), not '%s'",
 			    m->direct);
 	} else {
@@ -319,7 +327,7 @@ step_connect(struct mobile *m)
 		if (discover_display(m->display, -1, 10.0, &p, &m->display_name, &err) != 0)
 			die(m, 0, "%s", err ? err : "no display found");
 		snprintf(m->host, sizeof(m->host), "127.0.0.1");
-		snprintf(port, sizeof(port), "%u", p);
+		snprintf(port, sizeof(m->port), "%u", p);
 	}
 	if ((m->c = connect_display(m->host, port, 10, why, sizeof(why))) == NULL)
 		die(m, 0, "%s; is display_launcher running there?", why);
@@ -652,6 +660,8 @@ step_bases(struct mobile *m)
 }
 
 #define OPT_VERSION 1000	/* --version: a long option without a letter */
+#define OPT_ATTACH 1001		/* --attach */
+#define OPT_USB_DEVICE 1002	/* --usb-device */
 static const struct option opts[] = {
 	{ "viewer", required_argument, NULL, 'V' },
 	{ "pings", required_argument, NULL, 'p' },
@@ -670,6 +680,8 @@ static const struct option opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "attach", required_argument, NULL, OPT_ATTACH },
+	{ "usb-device", required_argument, NULL, OPT_USB_DEVICE },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
 };
@@ -696,6 +708,12 @@ set_option(struct mobile *m, int code, const char *v, char *why, size_t whylen)
 	case 'H': m->sha256 = copy; return 0;
 	case 'Q': m->search = copy; return 0;
 	case 'C': free(copy); return 0;	/* read first */
+	case OPT_ATTACH:
+		free(copy);
+		return attach_add(&m->attach, v, why, whylen);
+	case OPT_USB_DEVICE:
+		free(copy);
+		return attach_add_usb(&m->attach, v, why, whylen);
 	case 'p':
 		n = strtol(v, &end, 10);
 		if (*end || end == v || n < 0 || n > 10000)
@@ -762,6 +780,28 @@ load_config(struct mobile *m, int argc, char **argv)
 	optind = 1;
 	if (kim_config_load(path, required, config_setting, m, why, sizeof(why)) < 0)
 		die(m, 0, "%s", why);
+}
+
+static struct attach_list *attached;	/* for the exit's clean-up */
+
+static void
+stop_attached(void)
+{
+	if (attached)
+		attach_stop(attached);
+}
+
+/* The application runs: the --attach disks join it (attach.c). */
+static void
+step_attach(struct mobile *m)
+{
+	char why[512];
+
+	if (m->attach.n == 0)
+		return;
+	if (attach_start(&m->attach, m->c, m->host, m->port, m->say, why,
+	    sizeof(why)) != 0)
+		die(m, KIM_E_LINK, "%s", why);
 }
 
 int
@@ -847,8 +887,12 @@ main(int argc, char **argv)
 	step_latency(&m);
 	step_send(&m);
 	step_start(&m);
+	attached = &m.attach;
+	atexit(stop_attached);
+	step_attach(&m);
 	step_view(&m);
 	step_end(&m);
+	attach_stop(&m.attach);
 	clnt_destroy(m.c);
 	kim_log("done", "session complete");
 	return 0;

@@ -58,6 +58,9 @@
 	X(END_FAILED,     -63,  "the display could not end the session cleanly") \
 	X(DISPLAY_DISK_FULL, -64, "the display's disk is full; tell the display's operator, then try again") \
 	X(NO_USB,         -70,  "the display has no USB network link") \
+	X(ATTACH_TOKEN,   -72,  "the disk's token is wrong, used or expired; nothing was attached") \
+	X(ATTACH_FAILED,  -73,  "the display could not attach your disk to the application") \
+	X(ATTACH_MAX,     -74,  "no more disks can be attached to this session (4 at most)") \
 	X(LINK,           -90,  "the connection to the display was lost") \
 	X(LOCAL_IO,       -91,  "a local file could not be read or written") \
 	X(LOCAL_FULL,     -92,  "a disk on this computer is full") \

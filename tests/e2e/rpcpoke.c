@@ -426,6 +426,37 @@ main(int argc, char **argv)
 		memset(sha, 0, sizeof(sha));
 		return report(end_(sha));
 	}
+	if (strcmp(cmd, "attach-disk") == 0 && argc == 4) {
+		/* ATTACH_DISK NAME (read-write) on this connection */
+		attach_arg a = { argv[3], 0, 0 };
+		attach_res ar;
+		memset(&ar, 0, sizeof(ar));
+		if (attach_disk_1(a, &ar, c) != RPC_SUCCESS)
+			link_fail();
+		r = ar.status;
+		xdr_free((xdrproc_t)xdr_attach_res, (char *)&ar);
+		return report(r);
+	}
+	if (strcmp(cmd, "attach-stream") == 0 && argc == 4) {
+		/* a stranger's ATTACH_STREAM with the token in hex (docs/attach.md):
+		 * then whether the display hung up ("closed") or not */
+		unsigned char tok[KIM_ATTACH_TOKEN_LEN * 2];
+		size_t n = 0;
+		for (const char *h = argv[3]; h[0] && h[1] && n < sizeof(tok); h += 2)
+			if (sscanf(h, "%2hhx", &tok[n++]) != 1)
+				return 2;
+		attach_token t = { (u_int)n, (char *)tok };
+		if (attach_stream_1(t, &r, c) != RPC_SUCCESS)
+			link_fail();
+		printf("%s: %s\n", r ? kim_error_name(r) : "OK", kim_strerror(r));
+		int fd = -1;
+		char b;
+		clnt_control(c, CLGET_FD, (char *)&fd);
+		struct pollfd p = { fd, POLLIN, 0 };
+		printf("%s\n", poll(&p, 1, 5000) == 1 && read(fd, &b, 1) == 0 ?
+		    "closed" : "open");
+		return 0;
+	}
 	if (strcmp(cmd, "hello-as") == 0 && argc == 4) {
 		hello_arg a = { KIM_PROTO_VERSION, argv[3] };
 		hello_res h;
