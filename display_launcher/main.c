@@ -28,6 +28,7 @@
 #include "patchcache.h"
 #include "priv.h"
 #include "publish.h"
+#include "sasl.h"
 #include "server.h"
 #include "session.h"
 #include "spool.h"
@@ -88,6 +89,12 @@ usage(FILE *f)
 "      --name NAME           the display's name (as the argument)\n"
 "      --access-code-file F  mobiles must prove they know the code on F's\n"
 "                            first line (challenge-response; default: none)\n"
+"      --auth WHAT           sasl, screen-code or sasl,screen-code: SASL\n"
+"                            accounts (service kimberley) and/or a one-time\n"
+"                            code on the idle screen (default: none)\n"
+"      --auth-need all|any   with two factors: both (default) or either\n"
+"      --sasl-conf DIR       SASL's kimberley.conf is in DIR (default\n"
+"                            /etc/sasl2; implies --auth sasl)\n"
 "      --latency-threshold MS  advise mobiles to offer the USB cable above\n"
 "                            this mean round trip (default 100)\n"
 "      --idle-screen PATH    shown between sessions (default: idle_screen;\n"
@@ -150,6 +157,7 @@ struct options {
 	const char *patch_cache;	/* --patch-cache DIR */
 	int patch_cache_mib;
 	int verbose;
+	const char *sasl_mechs;	/* what SASL offers on a direct link */
 };
 
 static const struct option opts[] = {
@@ -181,6 +189,9 @@ static const struct option opts[] = {
 	{ "config", required_argument, NULL, 'C' },
 	{ "idle-screen", required_argument, NULL, 'i' },
 	{ "access-code-file", required_argument, NULL, 'a' },
+	{ "auth", required_argument, NULL, 'G' },
+	{ "auth-need", required_argument, NULL, 'g' },
+	{ "sasl-conf", required_argument, NULL, 'O' },
 	{ "latency-threshold", required_argument, NULL, 'T' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -197,6 +208,25 @@ positive(const char *arg, int *out)
 	if (*end || end == arg || v <= 0 || v > 1000000)
 		return -1;
 	*out = (int)v;
+	return 0;
+}
+
+/* --auth: "sasl", "screen-code" or both, comma separated ("none": neither). */
+static int
+auth_list(struct display_config *c, const char *v)
+{
+	char buf[64], *save = NULL, *w;
+
+	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
+		return -1;
+	c->sasl = c->screen_code = 0;
+	for (w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save))
+		if (strcmp(w, "sasl") == 0)
+			c->sasl = 1;
+		else if (strcmp(w, "screen-code") == 0)
+			c->screen_code = 1;
+		else if (strcmp(w, "none") != 0)
+			return -1;
 	return 0;
 }
 
@@ -227,10 +257,17 @@ set_option(struct options *o, int code, const char *v)
 	case 'i': o->idle_screen = copy; return 0;
 	case 'a': o->code_file = copy; return 0;
 	case 'c': o->patch_cache = copy; return 0;
+	case 'O': c->sasl_conf = copy; c->sasl = 1; return 0;
 	}
 	free(copy);	/* the numbers: nothing to keep */
 	switch (code) {
 	case 'T': return positive(v, &c->usb_threshold_ms);
+	case 'G': return auth_list(c, v);
+	case 'g':
+		if (strcmp(v, "any") != 0 && strcmp(v, "all") != 0)
+			return -1;
+		c->auth_any = strcmp(v, "any") == 0;
+		return 0;
 	case 'C': return 0;	/* read before everything else */
 	case 'M':
 		if (positive(v, &n) != 0)
@@ -488,6 +525,12 @@ split(struct options *o, struct sockaddr_in *addr)
 	par.idle.x_display = cfg->x_display;
 	par.port_file = o->port_file;
 	spool_empty(spool_fd);
+	if (cfg->sasl || cfg->screen_code || cfg->auth_code)
+		kim_log("start", "auth: sasl=%s (mechanisms %s; PLAIN only through "
+		    "the tunnel) screen-code=%s access-code=%s need=%s",
+		    cfg->sasl ? "yes" : "no", o->sasl_mechs ? o->sasl_mechs : "-",
+		    cfg->screen_code ? "yes" : "no", cfg->auth_code ? "yes" : "no",
+		    cfg->auth_any ? "any" : "all");
 	kim_log("start", "name=\"%s\" spool=%s vm_dir=%s setup=%s x=%s accel=%s "
 	    "user=%u work=%s", cfg->name, spool_real, cfg->vm_dir,
 	    cfg->setup_script, cfg->x_display, cfg->accel, (unsigned)uid,
@@ -668,6 +711,19 @@ main(int argc, char **argv)
 		}
 		cfg->auth_code = code;
 	}
+	if (cfg->sasl) {
+		static char mechs[1024];
+		if (dsasl_init(cfg->sasl_conf, mechs, sizeof(mechs), why,
+		    sizeof(why)) != 0) {
+			fprintf(stderr, "display_launcher: %s\n", why);
+			return 2;
+		}
+		o.sasl_mechs = mechs;
+	}
+	if (cfg->screen_code && o.idle_screen &&
+	    strcmp(o.idle_screen, "none") == 0)
+		fprintf(stderr, "display_launcher: warning: --auth screen-code "
+		    "with no idle screen: nobody can read the code\n");
 	if (cfg->setup_script == NULL)
 		cfg->setup_script = default_program("scripts/display_setup",
 		    KIM_LIBEXECDIR "/display_setup");
