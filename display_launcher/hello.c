@@ -208,7 +208,7 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 	else {
 		dsasl_mechs(c, mechs, sizeof(mechs));
 		r->status = step_refuse(c, KIM_E_AUTH_MECH, "this display does not "
-		    "offer the mechanism '%s' here; it offers: %s",
+		    "offer the mechanism %s here; it offers: %s",
 		    kim_logq(q, sizeof(q), a->mech), mechs[0] ? mechs : "none");
 		return;
 	}
@@ -225,7 +225,7 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 		return;
 	if (r->status == KIM_E_AUTH_MECH) {
 		r->status = step_refuse(c, KIM_E_AUTH_MECH, "the display cannot use "
-		    "the mechanism '%s' on this link", kim_logq(q, sizeof(q), a->mech));
+		    "the mechanism %s on this link", kim_logq(q, sizeof(q), a->mech));
 		return;
 	}
 	if (r->status == KIM_E_AUTH_FAILED) {
