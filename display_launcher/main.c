@@ -71,9 +71,9 @@ usage(FILE *f)
 "      --end-timeout S       seconds for the end of a session (default 120)\n"
 "      --idle-timeout S      drop a client that sends no complete call for\n"
 "                            this long (default 90)\n"
-"      --auth-timeout S      with an access code: drop a client that has not\n"
+"      --auth-timeout S      with authentication: drop a client that has not\n"
 "                            authenticated this long after connecting\n"
-"                            (default 10)\n"
+"                            (default 10; 60 with --auth, for typing)\n"
 "      --max-connections N   connections at once; over it the oldest one\n"
 "                            that does not own the session is dropped\n"
 "                            (default 32)\n"
@@ -630,7 +630,7 @@ main(int argc, char **argv)
 		.resume_timeout = 180,
 		.end_timeout = 120,
 		.idle_timeout = 90,
-		.auth_timeout = 10,
+		.auth_timeout = 0,	/* below: 10, or 60 for a person typing */
 		.max_conns = 32,
 		.url_timeout = 120,
 		.usb_threshold_ms = 100,
@@ -711,6 +711,8 @@ main(int argc, char **argv)
 		}
 		cfg->auth_code = code;
 	}
+	if (cfg->auth_timeout == 0)	/* a password or a code is typed */
+		cfg->auth_timeout = cfg->sasl || cfg->screen_code ? 60 : 10;
 	if (cfg->sasl) {
 		static char mechs[1024];
 		if (dsasl_init(cfg->sasl_conf, mechs, sizeof(mechs), why,
