@@ -25,9 +25,9 @@
 #define MAX_TEXT 512		/* bytes of one line after conversion */
 #define MAX_NAME_SCALE 14	/* the name's magnification, at most */
 
-enum { C_BG, C_NAME, C_CMD, C_TEXT, C_DIM, C_N };
+enum { C_BG, C_NAME, C_CMD, C_TEXT, C_DIM, C_CODE, C_N };
 static const unsigned long rgb[C_N] = {
-	0x10324a, 0xffc836, 0x7fe0ff, 0xf0f0f0, 0x8fb3c9,
+	0x10324a, 0xffc836, 0x7fe0ff, 0xf0f0f0, 0x8fb3c9, 0x9dff8a,
 };
 
 struct screen {
@@ -208,7 +208,8 @@ draw(struct screen *s)
 		y += fh * small;
 		y = line(s, "Type this code when your mobile asks for it:", y,
 		    small, C_TEXT);
-		line(s, s->code, y, fit(s, s->code, usable, big), C_NAME);
+		int k = fit(s, s->code, usable, big), room = (s->height - y) / fh;
+		line(s, s->code, y, k < room ? k : room > 0 ? room : 1, C_CODE);
 	}
 	XFlush(s->dpy);
 }
