@@ -241,6 +241,7 @@ dsasl_step(struct conn *c, const auth_arg *a, auth_res *r, int *done)
 		    kim_logq(q, sizeof(q), c->user));
 		*done = 1;
 		r->status = 0;
+		dsasl_free(c);	/* done: another try would start afresh */
 		return;
 	}
 	detail = sasl_errdetail(c->sasl);
