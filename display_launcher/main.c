@@ -239,7 +239,8 @@ set_option(struct options *o, int code, const char *v)
 	int n;
 
 	switch (code) {
-	case 'l': o->listen_arg = copy; return 0;
+	/* given twice (a config file, then the command line): the last wins */
+	case 'l': free((char *)o->listen_arg); o->listen_arg = copy; return 0;
 	case 'P': o->port_file = copy; return 0;
 	case 'S': c->spool = copy; return 0;
 	case 'Y': c->user = copy; return 0;
@@ -254,7 +255,7 @@ set_option(struct options *o, int code, const char *v)
 	case 'u': c->usb_if = copy; return 0;
 	case 'L': o->log_file = copy; return 0;
 	case 'n': c->name = copy; return 0;
-	case 'i': o->idle_screen = copy; return 0;
+	case 'i': free((char *)o->idle_screen); o->idle_screen = copy; return 0;
 	case 'a': o->code_file = copy; return 0;
 	case 'c': o->patch_cache = copy; return 0;
 	case 'O': c->sasl_conf = copy; c->sasl = 1; return 0;
