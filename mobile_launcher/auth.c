@@ -41,14 +41,14 @@ ask(const char *prompt, int echo, char *buf, size_t len)
 
 	if (!isatty(fd))
 		return -1;
-	fprintf(stderr, "%s", prompt);
-	fflush(stderr);
 	tcgetattr(fd, &t);
 	quiet = t;
-	if (!echo) {
+	if (!echo) {	/* before the prompt: nothing typed is shown */
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(fd, TCSAFLUSH, &quiet);
 	}
+	fprintf(stderr, "%s", prompt);
+	fflush(stderr);
 	ok = fgets(buf, (int)len, stdin) != NULL;
 	if (!echo) {
 		tcsetattr(fd, TCSAFLUSH, &t);

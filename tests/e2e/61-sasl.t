@@ -4,7 +4,7 @@
 # launchers on the direct link.  Each failure says its own thing and
 # leaves the display free for the next person; guessing is slowed down.
 . "$(dirname "$0")/lib.sh"
-tap_plan 41
+tap_plan 44
 e2e_setup
 # the RPC side runs as its own user (docs/design.md section 7.1): it must
 # reach the sasldb and kimberley.conf, nobody else need
@@ -77,6 +77,18 @@ tap_like "may be read by others \(mode 644\)" "$out" "an auth file others may re
 chmod 600 "$W/alice"
 tap_ok "$(! "$ML" --sasl-password x -h > /dev/null 2>&1; echo $?)" \
 	"there is no --sasl-password option (never argv)"
+
+# typed on a terminal: the user name echoed, the password not
+out=$("$ROOT/tests/e2e/pty-type" "User name on 'Test display': " alice \
+	"Password of alice on 'Test display': " "secret horse battery" -- \
+	"$ML" -c "127.0.0.1:$PORT" --pings 2 \
+	--viewer "$FIX/fake_viewer {host} {port} {password_file} typed" \
+	-d "$W/f.img" -f "$W/app.patch" demo 2>&1)
+tap_is "$(note)" "typed" "user name and password typed at the prompts open a session" ||
+	tap_diag "$out"
+tap_like "User name on 'Test display': alice" "$out" "... the terminal echoed the user name"
+tap_ok "$(! printf '%s' "$out" | grep -q horse; echo $?)" \
+	"... the password was not echoed (the terminal shows: $(printf '%s' "$out" | grep -o "Password of[^\r]*" | head -1))"
 
 # a client that stops mid-exchange; one that calls other procedures first
 tap_like "^STEP: AUTH_CONTINUE:" "$("$POKE" "$P" auth SCRAM-SHA-256 'n,,n=alice,r=abcdefgh' hang-up)" \
