@@ -151,7 +151,7 @@ code_step(struct conn *c, const auth_arg *a, auth_res *r, int screen, int *done)
 	if (right) {
 		kim_log("auth", "conn=%u mechanism=%s ok", c->id, mech);
 		if (screen)	/* one-time */
-			screen_code_new(d, "used", 0);
+			screen_code_new(d, "used", 1);
 		*done = 1;
 		r->status = 0;
 		return;

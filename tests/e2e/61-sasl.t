@@ -102,7 +102,8 @@ tap_like "^AUTH_REQUIRED:" "$(printf '%s\n' "$out" | sed -n 2p)" \
 tap_like "^AUTH_REQUIRED:" "$("$POKE" "$P" name app.patch)" \
 	"sending a file without authenticating at all is refused"
 out=$(mobile after-stop -d "$W/f.img" -f "$W/app.patch" --auth-file "$W/alice" demo 2>&1)
-tap_is "$(note)" "after-stop" "... and the display is free for the next person" || tap_diag "$out"
+tap_is "$(note)" "after-stop" "... and the display is free for the next person" ||
+	tap_diag "$out" "$(tail -8 "$W/display.log")"
 
 # PLAIN on loopback
 tap_like "^STEP: OK:" "$("$POKE" "$P" auth PLAIN '%00alice%00secret horse battery')" \
@@ -134,7 +135,7 @@ stop_display
 export KIM_TEST_IDLE_CODE="$W/shown"
 start_display --auth screen-code --idle-screen "$FIX/fake_idle_screen"
 P="127.0.0.1:$PORT"
-for i in $(seq 50); do [ -s "$W/shown" ] && break; sleep 0.1; done
+for i in $(seq 150); do [ -s "$W/shown" ] && break; sleep 0.1; done
 code1=$(cat "$W/shown")
 tap_like "^[0-9]{10}$" "$code1" "the idle screen shows a 10-digit code"
 tap_like "^MECHS: screen-code$" "$("$POKE" "$P" mechs)" "hello offers screen-code"
@@ -142,20 +143,21 @@ printf '%s\n' "$code1" | tr 0-9 1-90 > "$W/typed"	# every digit wrong
 out=$(mobile x -d "$W/f.img" -f "$W/app.patch" --screen-code-file "$W/typed" demo 2>&1)
 tap_like "wrong code \(a new one is on the display's screen now\)" "$out" \
 	"a wrong code is refused"
-for i in $(seq 50); do [ "$(cat "$W/shown")" != "$code1" ] && break; sleep 0.1; done
+for i in $(seq 150); do [ "$(cat "$W/shown")" != "$code1" ] && break; sleep 0.1; done
 code2=$(cat "$W/shown")
 tap_ok "$([ "$code2" != "$code1" ] && [ -n "$code2" ]; echo $?)" \
 	"... and the screen shows a new code"
 printf '%s\n' "$code1" > "$W/typed"
 out=$(mobile x -d "$W/f.img" -f "$W/app.patch" --screen-code-file "$W/typed" demo 2>&1)
 tap_like "wrong code" "$out" "the old code no longer works"
-for i in $(seq 50); do [ "$(cat "$W/shown")" != "$code2" ] && break; sleep 0.1; done
+for i in $(seq 150); do [ "$(cat "$W/shown")" != "$code2" ] && break; sleep 0.1; done
 code3=$(cat "$W/shown")
 printf '%s %s\n' "${code3:0:5}" "${code3:5}" > "$W/typed"	# as shown
 out=$(mobile screen -d "$W/f.img" -f "$W/app.patch" --screen-code-file "$W/typed" \
 	--log "$W/mobile.log" demo 2>&1)
-tap_is "$(note)" "screen" "with the code read off the screen the session completes"
-for i in $(seq 50); do [ "$(cat "$W/shown")" != "$code3" ] && break; sleep 0.1; done
+tap_is "$(note)" "screen" "with the code read off the screen the session completes" ||
+	tap_diag "$out" "shown now: $(cat "$W/shown"); typed: $(cat "$W/typed")" "$(grep step=auth "$W/display.log" | tail -5)"
+for i in $(seq 150); do [ "$(cat "$W/shown")" != "$code3" ] && break; sleep 0.1; done
 tap_ok "$([ "$(cat "$W/shown")" != "$code3" ]; echo $?)" "the next person gets a new code"
 tap_like "step=auth screen code changed \(a wrong code was typed\)" "$(cat "$W/display.log")" \
 	"the log says when the code changed"
@@ -166,7 +168,7 @@ stop_display
 # both: an account and the code on the screen
 rm -f "$W/shown"
 start_display --auth sasl,screen-code --sasl-conf "$W/sasl" --idle-screen "$FIX/fake_idle_screen"
-for i in $(seq 50); do [ -s "$W/shown" ] && break; sleep 0.1; done
+for i in $(seq 150); do [ -s "$W/shown" ] && break; sleep 0.1; done
 cp "$W/shown" "$W/typed"
 out=$(mobile x -d "$W/f.img" -f "$W/app.patch" --auth-file "$W/alice" demo 2>&1 < /dev/null)
 tap_like "asks for the code on its screen" "$out" "with both required, the account alone is not enough"
