@@ -84,8 +84,8 @@ out=$("$ROOT/tests/e2e/pty-type" "User name on 'Test display': " alice \
 	"$ML" -c "127.0.0.1:$PORT" --pings 2 \
 	--viewer "$FIX/fake_viewer {host} {port} {password_file} typed" \
 	-d "$W/f.img" -f "$W/app.patch" demo 2>&1)
-tap_is "$(note)" "typed" "user name and password typed at the prompts open a session" ||
-	tap_diag "$out"
+[ "$(note)" = "typed" ] || tap_diag "$out"
+tap_is "$(note)" "typed" "user name and password typed at the prompts open a session"
 tap_like "User name on 'Test display': alice" "$out" "... the terminal echoed the user name"
 tap_ok "$(! printf '%s' "$out" | grep -q horse; echo $?)" \
 	"... the password was not echoed (the terminal shows: $(printf '%s' "$out" | grep -o "Password of[^\r]*" | head -1))"
@@ -102,8 +102,8 @@ tap_like "^AUTH_REQUIRED:" "$(printf '%s\n' "$out" | sed -n 2p)" \
 tap_like "^AUTH_REQUIRED:" "$("$POKE" "$P" name app.patch)" \
 	"sending a file without authenticating at all is refused"
 out=$(mobile after-stop -d "$W/f.img" -f "$W/app.patch" --auth-file "$W/alice" demo 2>&1)
-tap_is "$(note)" "after-stop" "... and the display is free for the next person" ||
-	tap_diag "$out" "$(tail -8 "$W/display.log")"
+[ "$(note)" = "after-stop" ] || tap_diag "$out" "$(tail -12 "$W/display.log")"
+tap_is "$(note)" "after-stop" "... and the display is free for the next person"
 
 # PLAIN on loopback
 tap_like "^STEP: OK:" "$("$POKE" "$P" auth PLAIN '%00alice%00secret horse battery')" \
@@ -155,8 +155,9 @@ code3=$(cat "$W/shown")
 printf '%s %s\n' "${code3:0:5}" "${code3:5}" > "$W/typed"	# as shown
 out=$(mobile screen -d "$W/f.img" -f "$W/app.patch" --screen-code-file "$W/typed" \
 	--log "$W/mobile.log" demo 2>&1)
-tap_is "$(note)" "screen" "with the code read off the screen the session completes" ||
-	tap_diag "$out" "shown now: $(cat "$W/shown"); typed: $(cat "$W/typed")" "$(grep step=auth "$W/display.log" | tail -5)"
+[ "$(note)" = "screen" ] || tap_diag "$out" "shown now: $(cat "$W/shown"); typed: $(cat "$W/typed")" \
+	"$(grep step=auth "$W/display.log" | tail -5)"
+tap_is "$(note)" "screen" "with the code read off the screen the session completes"
 for i in $(seq 150); do [ "$(cat "$W/shown")" != "$code3" ] && break; sleep 0.1; done
 tap_ok "$([ "$(cat "$W/shown")" != "$code3" ]; echo $?)" "the next person gets a new code"
 tap_like "step=auth screen code changed \(a wrong code was typed\)" "$(cat "$W/display.log")" \
