@@ -10,6 +10,7 @@
  * properties say SASL_SEC_NOPLAINTEXT, so SASL neither lists nor runs it.
  * No SASL security layer is negotiated (max_ssf 0): RPC has no place for
  * one; the tunnel's TLS protects the link. */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,10 @@
 #include "step.h"
 
 static const char *conf_dir;
+/* One SASL call at a time: each connection's thread has its own sasl_conn_t,
+ * but the plugins' back ends (the sasldb's database, saslauthd's socket)
+ * are not all known to be safe across threads; the calls are short. */
+static pthread_mutex_t sasl_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static int
 get_conf_path(void *ctx, const char **path)
@@ -127,8 +132,11 @@ plain_ok(const struct conn *c)
 static sasl_conn_t *
 conn_of(struct conn *c)
 {
-	if (c->sasl == NULL)
+	if (c->sasl == NULL) {
+		pthread_mutex_lock(&sasl_lock);
 		c->sasl = new_conn(plain_ok(c));
+		pthread_mutex_unlock(&sasl_lock);
+	}
 	return c->sasl;
 }
 
@@ -137,8 +145,11 @@ dsasl_free(struct conn *c)
 {
 	sasl_conn_t *conn = c->sasl;
 
-	if (conn)
+	if (conn) {
+		pthread_mutex_lock(&sasl_lock);
 		sasl_dispose(&conn);
+		pthread_mutex_unlock(&sasl_lock);
+	}
 	c->sasl = NULL;
 	c->sasl_mech[0] = '\0';
 }
@@ -153,9 +164,13 @@ dsasl_mechs(struct conn *c, char *out, size_t len)
 	size_t at;
 
 	out[0] = '\0';
-	if (cfg->sasl && conn_of(c) && sasl_listmech(c->sasl, NULL, "", " ",
-	    "", &list, &n, &count) == SASL_OK)
-		snprintf(out, len, "%s", list);
+	if (cfg->sasl && conn_of(c)) {
+		pthread_mutex_lock(&sasl_lock);
+		if (sasl_listmech(c->sasl, NULL, "", " ", "", &list, &n,
+		    &count) == SASL_OK)
+			snprintf(out, len, "%s", list);
+		pthread_mutex_unlock(&sasl_lock);
+	}
 	if (cfg->auth_code) {
 		at = strlen(out);
 		snprintf(out + at, len - at, "%s%s", at ? " " : "", KIM_AUTH_MECH);
@@ -169,14 +184,15 @@ dsasl_mechs(struct conn *c, char *out, size_t len)
 int
 dsasl_offers(struct conn *c, const char *mech)
 {
-	const char *list, *p;
-	unsigned n;
-	int count;
+	char list[KIM_NAME_MAX];
+	const char *p;
 	size_t ml = strlen(mech);
 
-	if (!c->d->cfg->sasl || ml == 0 || conn_of(c) == NULL ||
-	    sasl_listmech(c->sasl, NULL, "", " ", "", &list, &n, &count) != SASL_OK)
+	if (!c->d->cfg->sasl || ml == 0)
 		return 0;
+	dsasl_mechs(c, list, sizeof(list));	/* SASL's, then ours: */
+	if (strcmp(mech, KIM_AUTH_MECH) == 0 || strcmp(mech, KIM_SCREEN_MECH) == 0)
+		return 0;			/* never SASL's */
 	for (p = list; (p = strstr(p, mech)) != NULL; p += ml)
 		if ((p == list || p[-1] == ' ') && (p[ml] == ' ' || p[ml] == '\0'))
 			return 1;
@@ -216,11 +232,13 @@ dsasl_step(struct conn *c, const auth_arg *a, auth_res *r, int *done)
 		r->status = step_refuse(c, KIM_E_INTERNAL, NULL);
 		return;
 	}
+	pthread_mutex_lock(&sasl_lock);
 	if (c->sasl_mech[0] == '\0') {
 		snprintf(c->sasl_mech, sizeof(c->sasl_mech), "%s", a->mech);
 		rc = sasl_server_start(c->sasl, a->mech, in, inlen, &out, &outlen);
 	} else
 		rc = sasl_server_step(c->sasl, in, inlen, &out, &outlen);
+	pthread_mutex_unlock(&sasl_lock);
 	if (rc == SASL_OK || rc == SASL_CONTINUE) {
 		if (outlen > 0 && outlen <= KIM_TOKEN_MAX &&
 		    (r->token.token_val = malloc(outlen)) != NULL) {
