@@ -8,7 +8,7 @@
 DL=$ROOT/display_launcher/display_launcher
 ML=$ROOT/mobile_launcher/mobile_launcher
 FIX=$ROOT/tests/fixtures
-tap_plan 9
+tap_plan 11
 [ -x "$DL" ] && [ -x "$ML" ] || { echo "Bail out! build the launchers first"; exit 1; }
 # the RPC side (user kimberley) must reach the SASL files: a directory of
 # their own, readable by its group only (set before kcm_up, whose exit
@@ -61,4 +61,24 @@ out=$(mobile x -n "Room S" -d "$W/f.img" -f "$W/app.patch" --auth-file "$S/wrong
 tap_like "wrong user name or password" "$out" "a wrong password through KCM is refused"
 tap_ok "$(! grep -q "tunnel pass" "$W/display.log" "$W/mobile.log" "$W/mobile2.log"; echo $?)" \
 	"the password appears in no log"
+stop "$DPID"
+
+# the direct link across the hosts (no tunnel, not loopback): SCRAM works,
+# PLAIN is neither offered nor accepted
+hosts_bg disp "$DL" -l "$DISP_WIFI_IP:0" --port-file "$W/port" --spool "$W/spool" \
+	--vm-dir "$W/vms" --setup-script "$FIX/fake_display_setup" --idle-screen none \
+	--log "$W/direct.log" --auth sasl --sasl-conf "$S/sasl" "Direct" > "$W/direct.out" 2>&1
+DPID=$HOSTS_LAST_PID
+wait_for "$W/port" 10 "$DPID"
+port=$(cat "$W/port")
+out=$(on_mob "$ML" -c "$DISP_WIFI_IP:$port" --pings 2 \
+	--viewer "$FIX/fake_viewer {host} {port} {password_file} direct" \
+	-d "$W/f.img" -f "$W/app.patch" --auth-file "$S/bob" --log "$W/mobile3.log" demo 2>&1)
+tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "direct" \
+	"a SCRAM-SHA-256 session on the direct link between the hosts completes"
+out=$(on_mob "$ML" -c "$DISP_WIFI_IP:$port" -d "$W/f.img" -f "$W/app.patch" \
+	--auth-file "$S/bob" --sasl-mech PLAIN demo 2>&1)
+tap_like "does not offer the mechanism PLAIN \(it offers: SCRAM-SHA-256\)" "$out" \
+	"... where PLAIN is not offered (the mobile says so)"
+stop "$DPID"
 exit $_tap_failed
