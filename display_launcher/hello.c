@@ -1,6 +1,8 @@
-/* hello.c -- docs/design.md step 4, log steps "hello" and "auth": the
- * versions, and the access code (challenge-response, rpc/access.c) that
- * must be proven before a connection may claim the display. */
+/* hello.c -- docs/design.md step 4 and section 3a, log steps "hello" and
+ * "auth": the versions, and the factors that must be proven before a
+ * connection may claim the display: a SASL account (display_launcher/
+ * sasl.c) or the access code, and the code on the screen (both
+ * challenge-response, rpc/access.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>

@@ -119,6 +119,12 @@ dsasl_init(const char *dir, char *mechs, size_t mlen, char *why, size_t whylen)
 	}
 	snprintf(mechs, mlen, "%s", list);
 	sasl_dispose(&conn);
+	char conf[4096];
+	snprintf(conf, sizeof(conf), "%s/kimberley.conf", dir ? dir : "/etc/sasl2");
+	if (access(conf, F_OK) != 0)
+		fprintf(stderr, "display_launcher: warning: no %s: SASL offers every "
+		    "mechanism it has (%s) with its default password check (see "
+		    "docs/operator.md)\n", conf, mechs);
 	return 0;
 }
 
