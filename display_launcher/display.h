@@ -16,6 +16,7 @@ struct display {
 	pthread_mutex_t lock;		/* guards owner and guard */
 	struct conn *owner;
 	struct kim_guard guard;		/* wrong access codes, all connections */
+	char screen_code[16];		/* on the idle screen, "" none (lock) */
 	/* below: touched by the owner's thread only */
 	enum session_state state;
 	unsigned serial;

@@ -28,6 +28,7 @@
 #include "patchcache.h"
 #include "priv.h"
 #include "publish.h"
+#include "sasl.h"
 #include "server.h"
 #include "session.h"
 #include "spool.h"
@@ -70,9 +71,9 @@ usage(FILE *f)
 "      --end-timeout S       seconds for the end of a session (default 120)\n"
 "      --idle-timeout S      drop a client that sends no complete call for\n"
 "                            this long (default 90)\n"
-"      --auth-timeout S      with an access code: drop a client that has not\n"
+"      --auth-timeout S      with authentication: drop a client that has not\n"
 "                            authenticated this long after connecting\n"
-"                            (default 10)\n"
+"                            (default 10; 60 with --auth, for typing)\n"
 "      --max-connections N   connections at once; over it the oldest one\n"
 "                            that does not own the session is dropped\n"
 "                            (default 32)\n"
@@ -88,6 +89,12 @@ usage(FILE *f)
 "      --name NAME           the display's name (as the argument)\n"
 "      --access-code-file F  mobiles must prove they know the code on F's\n"
 "                            first line (challenge-response; default: none)\n"
+"      --auth WHAT           sasl, screen-code or sasl,screen-code: SASL\n"
+"                            accounts (service kimberley) and/or a one-time\n"
+"                            code on the idle screen (default: none)\n"
+"      --auth-need all|any   with two factors: both (default) or either\n"
+"      --sasl-conf DIR       SASL's kimberley.conf is in DIR (default\n"
+"                            /etc/sasl2; implies --auth sasl)\n"
 "      --latency-threshold MS  advise mobiles to offer the USB cable above\n"
 "                            this mean round trip (default 100)\n"
 "      --idle-screen PATH    shown between sessions (default: idle_screen;\n"
@@ -150,6 +157,7 @@ struct options {
 	const char *patch_cache;	/* --patch-cache DIR */
 	int patch_cache_mib;
 	int verbose;
+	const char *sasl_mechs;	/* what SASL offers on a direct link */
 };
 
 static const struct option opts[] = {
@@ -181,6 +189,9 @@ static const struct option opts[] = {
 	{ "config", required_argument, NULL, 'C' },
 	{ "idle-screen", required_argument, NULL, 'i' },
 	{ "access-code-file", required_argument, NULL, 'a' },
+	{ "auth", required_argument, NULL, 'G' },
+	{ "auth-need", required_argument, NULL, 'g' },
+	{ "sasl-conf", required_argument, NULL, 'O' },
 	{ "latency-threshold", required_argument, NULL, 'T' },
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "help", no_argument, NULL, 'h' },
@@ -200,6 +211,25 @@ positive(const char *arg, int *out)
 	return 0;
 }
 
+/* --auth: "sasl", "screen-code" or both, comma separated ("none": neither). */
+static int
+auth_list(struct display_config *c, const char *v)
+{
+	char buf[64], *save = NULL, *w;
+
+	if (snprintf(buf, sizeof(buf), "%s", v) >= (int)sizeof(buf))
+		return -1;
+	c->sasl = c->screen_code = 0;
+	for (w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save))
+		if (strcmp(w, "sasl") == 0)
+			c->sasl = 1;
+		else if (strcmp(w, "screen-code") == 0)
+			c->screen_code = 1;
+		else if (strcmp(w, "none") != 0)
+			return -1;
+	return 0;
+}
+
 /* One setting, from the command line or the config file.  0 or -1. */
 static int
 set_option(struct options *o, int code, const char *v)
@@ -209,7 +239,8 @@ set_option(struct options *o, int code, const char *v)
 	int n;
 
 	switch (code) {
-	case 'l': o->listen_arg = copy; return 0;
+	/* given twice (a config file, then the command line): the last wins */
+	case 'l': free((char *)o->listen_arg); o->listen_arg = copy; return 0;
 	case 'P': o->port_file = copy; return 0;
 	case 'S': c->spool = copy; return 0;
 	case 'Y': c->user = copy; return 0;
@@ -224,13 +255,20 @@ set_option(struct options *o, int code, const char *v)
 	case 'u': c->usb_if = copy; return 0;
 	case 'L': o->log_file = copy; return 0;
 	case 'n': c->name = copy; return 0;
-	case 'i': o->idle_screen = copy; return 0;
+	case 'i': free((char *)o->idle_screen); o->idle_screen = copy; return 0;
 	case 'a': o->code_file = copy; return 0;
 	case 'c': o->patch_cache = copy; return 0;
+	case 'O': c->sasl_conf = copy; c->sasl = 1; return 0;
 	}
 	free(copy);	/* the numbers: nothing to keep */
 	switch (code) {
 	case 'T': return positive(v, &c->usb_threshold_ms);
+	case 'G': return auth_list(c, v);
+	case 'g':
+		if (strcmp(v, "any") != 0 && strcmp(v, "all") != 0)
+			return -1;
+		c->auth_any = strcmp(v, "any") == 0;
+		return 0;
 	case 'C': return 0;	/* read before everything else */
 	case 'M':
 		if (positive(v, &n) != 0)
@@ -491,6 +529,12 @@ split(struct options *o, struct sockaddr_in *addr)
 	par.idle.x_display = cfg->x_display;
 	par.port_file = o->port_file;
 	spool_empty(spool_fd);
+	if (cfg->sasl || cfg->screen_code || cfg->auth_code)
+		kim_log("start", "auth: sasl=%s (mechanisms %s; PLAIN only through "
+		    "the tunnel) screen-code=%s access-code=%s need=%s",
+		    cfg->sasl ? "yes" : "no", o->sasl_mechs ? o->sasl_mechs : "-",
+		    cfg->screen_code ? "yes" : "no", cfg->auth_code ? "yes" : "no",
+		    cfg->auth_any ? "any" : "all");
 	kim_log("start", "name=\"%s\" spool=%s vm_dir=%s setup=%s x=%s accel=%s "
 	    "user=%u work=%s", cfg->name, spool_real, cfg->vm_dir,
 	    cfg->setup_script, cfg->x_display, cfg->accel, (unsigned)uid,
@@ -590,7 +634,7 @@ main(int argc, char **argv)
 		.resume_timeout = 180,
 		.end_timeout = 120,
 		.idle_timeout = 90,
-		.auth_timeout = 10,
+		.auth_timeout = 0,	/* below: 10, or 60 for a person typing */
 		.max_conns = 32,
 		.url_timeout = 120,
 		.usb_threshold_ms = 100,
@@ -671,6 +715,21 @@ main(int argc, char **argv)
 		}
 		cfg->auth_code = code;
 	}
+	if (cfg->auth_timeout == 0)	/* a password or a code is typed */
+		cfg->auth_timeout = cfg->sasl || cfg->screen_code ? 60 : 10;
+	if (cfg->sasl) {
+		static char mechs[1024];
+		if (dsasl_init(cfg->sasl_conf, mechs, sizeof(mechs), why,
+		    sizeof(why)) != 0) {
+			fprintf(stderr, "display_launcher: %s\n", why);
+			return 2;
+		}
+		o.sasl_mechs = mechs;
+	}
+	if (cfg->screen_code && o.idle_screen &&
+	    strcmp(o.idle_screen, "none") == 0)
+		fprintf(stderr, "display_launcher: warning: --auth screen-code "
+		    "with no idle screen: nobody can read the code\n");
 	if (cfg->setup_script == NULL)
 		cfg->setup_script = default_program("scripts/display_setup",
 		    KIM_LIBEXECDIR "/display_setup");

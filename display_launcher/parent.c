@@ -433,7 +433,14 @@ parent_handle(
 	case PRIV_FINISH: finish(p, q, r, fd_out); return;
 	case PRIV_ATTACH: parent_attach(p, q, p->fd_in, r); return;
 	case PRIV_IDLE:
+		if (!idle_code_ok(q->code)) {
+			fail(r, KIM_E_INTERNAL, "bad screen code", NULL);
+			return;
+		}
 		if (q->arg) {
+			if (strcmp(p->idle.code, q->code) != 0)
+				idle_hide(&p->idle);	/* shown anew with it */
+			snprintf(p->idle.code, sizeof(p->idle.code), "%s", q->code);
 			snprintf(
 			    p->idle.name, sizeof(p->idle.name), "%s", q->name);
 			snprintf(

@@ -435,7 +435,8 @@ adopt(struct server *s, int fd, const char *peer)
 	l->s = s;
 	c->d = s->d;
 	snprintf(c->peer, sizeof(c->peer), "%s", peer);
-	c->authed = cfg->auth_code == NULL;	/* no mechanism: no step needed */
+	/* no mechanism: no step needed */
+	c->authed = cfg->auth_code == NULL && !cfg->sasl && !cfg->screen_code;
 	c->fd = fd;
 	l->auth_deadline = kim_now() + cfg->auth_timeout;
 	pthread_mutex_lock(&s->lock);

@@ -27,6 +27,7 @@
 #include "log.h"
 #include "names.h"
 #include "publish.h"
+#include "sasl.h"
 #include "session.h"
 #include "step.h"
 #include "spool.h"
@@ -66,6 +67,9 @@ step_idle(struct display *d, int show)
 
 	snprintf(q.name, sizeof(q.name), "%s", d->idle_name);
 	snprintf(q.hint, sizeof(q.hint), "%s", d->idle_hint);
+	pthread_mutex_lock(&d->lock);
+	snprintf(q.code, sizeof(q.code), "%s", d->screen_code);
+	pthread_mutex_unlock(&d->lock);
 	step_ask(d, &q, &r, NULL);
 }
 
@@ -107,6 +111,8 @@ display_idle(struct display *d, const char *name, const char *hint)
 {
 	snprintf(d->idle_name, sizeof(d->idle_name), "%s", name);
 	snprintf(d->idle_hint, sizeof(d->idle_hint), "%s", hint);
+	if (d->cfg->screen_code)
+		screen_code_new(d, "the display starts", 0);
 	step_idle(d, 1);
 }
 
@@ -340,6 +346,8 @@ step_close(struct conn *c, const char *why)
 	} else {
 		kim_log("republish", "direct link: ready for the next person");
 	}
+	if (d->cfg->screen_code)	/* new for every session */
+		screen_code_new(d, "the session ended", 0);
 	step_idle(d, 1);
 	pthread_mutex_lock(&d->lock);
 	d->owner = NULL;
@@ -356,6 +364,7 @@ session_disconnect(struct conn *c)
 
 	refusals_counted(c, "");
 	c->rep_count = 0;
+	dsasl_free(c);
 
 	pthread_mutex_lock(&d->lock);
 	owner = d->owner == c;

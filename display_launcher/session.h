@@ -23,6 +23,11 @@ struct display_config {
 	const char *key_file;		/* for encrypted patches, or NULL */
 	const char *usb_if;		/* the USB-network interface's name */
 	const char *auth_code;		/* the access code, or NULL: no auth */
+	int sasl;			/* offer SASL (service "kimberley") */
+	const char *sasl_conf;		/* its config's directory, NULL default */
+	int screen_code;		/* a one-time code on the idle screen */
+	int auth_any;			/* one configured factor suffices (else
+					   SASL and the screen code, both) */
 	const char *direct_addr;	/* -l's address when not loopback: the
 					   VNC export listens there too */
 	int usb_threshold_ms;		/* advice to mobiles for the USB offer */
@@ -56,6 +61,10 @@ struct conn {
 	unsigned char nonce[32];	/* the access-code challenge */
 	int have_nonce;
 	int auth_failures;
+	void *sasl;			/* sasl_conn_t (display_launcher/sasl.c) */
+	char sasl_mech[32];		/* the mechanism under way, "" none */
+	int sasl_done, screen_done;	/* factors proven (docs/design.md step 4) */
+	char user[256];			/* the SASL user name, once proven */
 	int close_after_reply;		/* the session is over: hang up */
 	int attach_disk;		/* ATTACH_STREAM took: hand the socket
 					   over after the reply (attach.c) */

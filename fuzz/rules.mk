@@ -33,7 +33,7 @@ $(FUZZ_OUT)/fuzz_xdr: $(FUZZ_OUT)/fuzz/fuzz_xdr.o $(FUZZ_LIB_OBJS)
 
 $(FUZZ_OUT)/fuzz_server: $(FUZZ_OUT)/fuzz/fuzz_server.o $(FUZZ_DL_OBJS) $(FUZZ_LIB_OBJS)
 	$(FUZZ_CC) $(FUZZ_SAN) -fsanitize=fuzzer -o $@ $^ $(TIRPC_LIBS) \
-	    $(CRYPTO_LIBS) $(CURL_LIBS) $(shell $(PKG) --libs dbus-1) -lpthread
+	    $(CRYPTO_LIBS) $(CURL_LIBS) $(SASL_LIBS) $(shell $(PKG) --libs dbus-1) -lpthread
 
 FUZZERS := xdr server
 fuzz-build: $(addprefix $(FUZZ_OUT)/fuzz_,$(FUZZERS))

@@ -25,9 +25,9 @@
 #define MAX_TEXT 512		/* bytes of one line after conversion */
 #define MAX_NAME_SCALE 14	/* the name's magnification, at most */
 
-enum { C_BG, C_NAME, C_CMD, C_TEXT, C_DIM, C_N };
+enum { C_BG, C_NAME, C_CMD, C_TEXT, C_DIM, C_CODE, C_N };
 static const unsigned long rgb[C_N] = {
-	0x10324a, 0xffc836, 0x7fe0ff, 0xf0f0f0, 0x8fb3c9,
+	0x10324a, 0xffc836, 0x7fe0ff, 0xf0f0f0, 0x8fb3c9, 0x9dff8a,
 };
 
 struct screen {
@@ -38,6 +38,7 @@ struct screen {
 	unsigned long pixel[C_N];
 	int width, height;
 	const char *name, *command, *hint;
+	const char *code;	/* the one-time screen code, "" none */
 };
 
 static int stop_pipe[2] = { -1, -1 };
@@ -65,6 +66,7 @@ static void
 usage(FILE *f)
 {
 	fprintf(f, "usage: " PROG " -display :N -name \"Display name\" [-hint \"text\"]\n"
+	    "       [-code DIGITS]  (a one-time code to type on the mobile)\n"
 	    "Show a Kimberley display's idle screen (its name and how to connect)\n"
 	    "full screen until SIGTERM.  A hint that starts with \"mobile_launcher \"\n"
 	    "replaces the connect command shown; any other hint is an extra line.\n");
@@ -201,7 +203,14 @@ draw(struct screen *s)
 	y += fh * small;
 	y = line(s, s->command, y, small, C_CMD) + fh * small;
 	if (s->hint[0])
-		line(s, s->hint, y, fit(s, s->hint, usable, small), C_TEXT);
+		y = line(s, s->hint, y, fit(s, s->hint, usable, small), C_TEXT);
+	if (s->code[0]) {	/* docs/operator.md, "The code on the screen" */
+		y += fh * small;
+		y = line(s, "Type this code when your mobile asks for it:", y,
+		    small, C_TEXT);
+		int k = fit(s, s->code, usable, big), room = (s->height - y) / fh;
+		line(s, s->code, y, k < room ? k : room > 0 ? room : 1, C_CODE);
+	}
 	XFlush(s->dpy);
 }
 
@@ -261,7 +270,8 @@ open_screen(struct screen *s, const char *display)
 int
 main(int argc, char **argv)
 {
-	const char *display = NULL, *name = NULL, *hint = "";
+	const char *display = NULL, *name = NULL, *hint = "", *code = "";
+	static char lcode[32];
 	static char lname[MAX_TEXT], lcmd[MAX_TEXT * 2], lhint[MAX_TEXT];
 	struct screen s = { 0 };
 
@@ -273,6 +283,8 @@ main(int argc, char **argv)
 			slot = &name;
 		else if (strcmp(argv[i], "-hint") == 0)
 			slot = &hint;
+		else if (strcmp(argv[i], "-code") == 0)
+			slot = &code;
 		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
@@ -304,6 +316,14 @@ main(int argc, char **argv)
 	s.name = lname;
 	s.command = lcmd;
 	s.hint = lhint;
+	/* the code in two groups of five, easier to read and type */
+	if (strlen(code) == 10 && strspn(code, "0123456789") == 10)
+		snprintf(lcode, sizeof(lcode), "%.5s %.5s", code, code + 5);
+	else if (code[0]) {
+		fprintf(stderr, PROG ": -code wants 10 digits\n");
+		return 2;
+	}
+	s.code = lcode;
 
 	if (pipe2(stop_pipe, O_CLOEXEC | O_NONBLOCK) != 0) {
 		perror(PROG ": pipe");

@@ -17,6 +17,7 @@
 
 #include "access.h"
 #include "attach.h"
+#include "auth.h"
 #include "config.h"
 #include "connect.h"
 #include "delta.h"
@@ -48,6 +49,11 @@ struct mobile {
 	const char *log_file;
 	const char *code_file;	/* --access-code-file */
 	struct attach_list attach;	/* --attach (attach.c) */
+	const char *screen_file;	/* --screen-code-file */
+	const char *auth_file;	/* --auth-file: sasl-user, sasl-password */
+	const char *sasl_mech;	/* --sasl-mech */
+	char *sasl_user;	/* --sasl-user, config, --auth-file */
+	char *sasl_password;	/* config file or --auth-file only */
 	/* state */
 	char *floppy_real;	/* the floppy's real path: a link's target is
 				   updated in its own directory */
@@ -129,6 +135,15 @@ usage(FILE *f)
 "                   display's advice, else 100)\n"
 "  --access-code-file FILE  the display's access code, if it asks for one\n"
 "                   (asked for on the terminal otherwise)\n"
+"  --auth-file FILE lines 'sasl-user = NAME' and 'sasl-password = SECRET'\n"
+"                   for a display that asks for an account (SASL); mode 600.\n"
+"                   Both may also be in the config file; the password is\n"
+"                   never taken from the command line (else: asked for)\n"
+"  --sasl-user NAME the SASL user name\n"
+"  --sasl-mech MECH use this SASL mechanism (default: the best offered,\n"
+"                   " MAUTH_PREFERRED ")\n"
+"  --screen-code-file FILE  the code shown on the display's screen (typed\n"
+"                   on the terminal, without echo, otherwise)\n"
 "  --usb=MODE       USB cable on a slow link: ask, never, auto, always\n"
 "                   (default ask; without a terminal, ask means never)\n"
 "  --usb-if NAME    the USB-network interface (default usb0)\n"
@@ -358,66 +373,40 @@ step_hello(struct mobile *m)
 	xdr_free((xdrproc_t)xdr_hello_res, (char *)&r);
 }
 
-/* The display's access code: from --access-code-file, or asked for on the
- * terminal without echo. */
-static void
-access_code(struct mobile *m, char *code, size_t len)
-{
-	struct termios t, quiet;
-
-	if (m->code_file) {
-		if (kim_auth_read_code(m->code_file, code, len) != 0)
-			die(m, 0, "cannot read an access code from %s (its first line)",
-			    m->code_file);
-		return;
-	}
-	if (!isatty(STDIN_FILENO))
-		die(m, KIM_E_AUTH_REQUIRED, "'%s' asks for its access code; give it "
-		    "with --access-code-file FILE", m->display_name);
-	fprintf(stderr, "'%s' asks for its access code: ", m->display_name);
-	tcgetattr(STDIN_FILENO, &t);
-	quiet = t;
-	quiet.c_lflag &= ~(tcflag_t)ECHO;
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
-	if (fgets(code, (int)len, stdin) == NULL)
-		code[0] = '\0';
-	tcsetattr(STDIN_FILENO, TCSAFLUSH, &t);
-	fputc('\n', stderr);
-	code[strcspn(code, "\r\n")] = '\0';
-}
-
-/* Step 4: one "none" step, or the access-code challenge and response. */
+/* Step 4: the factors the display asks for (mobile_launcher/auth.c). */
 static void
 step_auth(struct mobile *m, const char *mechs)
 {
-	char code[KIM_AUTH_CODE_MAX];
-	unsigned char mac[KIM_AUTH_MAC];
-	auth_arg a;
-	auth_res r;
+	struct auth_opts o = {
+		.display_name = m->display_name,
+		.host = m->direct ? m->host : m->display_name,
+		/* KCM's tunnel is encrypted; a direct link only to this machine
+		 * cannot be read on the way */
+		.plain_ok = m->direct == NULL || strncmp(m->host, "127.", 4) == 0 ||
+		    strcmp(m->host, "localhost") == 0 || strcmp(m->host, "::1") == 0,
+		.code_file = m->code_file,
+		.screen_file = m->screen_file,
+		.mech = m->sasl_mech,
+		.user = m->sasl_user,
+		.password = m->sasl_password,
+	};
+	char used[128], why[1200];
+	int from_display, rc;
 
-	memset(&a, 0, sizeof(a));
-	memset(&r, 0, sizeof(r));
-	a.mech = strstr(mechs, KIM_AUTH_MECH) ? KIM_AUTH_MECH : "none";
-	if (strcmp(a.mech, "none") != 0)
-		access_code(m, code, sizeof(code));
-	if (auth_step_1(a, &r, m->c) != RPC_SUCCESS)
-		die(m, KIM_E_LINK, "during authentication");
-	if (r.status == KIM_E_AUTH_CONTINUE) {
-		if (r.token.token_len != KIM_AUTH_NONCE ||
-		    kim_auth_mac(code, (unsigned char *)r.token.token_val,
-		    r.token.token_len, mac) != 0)
-			die(m, KIM_E_AUTH_FAILED, "the display's challenge was malformed");
-		xdr_free((xdrproc_t)xdr_auth_res, (char *)&r);
-		memset(&r, 0, sizeof(r));
-		a.token.token_val = (char *)mac;
-		a.token.token_len = sizeof(mac);
-		if (auth_step_1(a, &r, m->c) != RPC_SUCCESS)
-			die(m, KIM_E_LINK, "during authentication");
-	}
-	explicit_bzero(code, sizeof(code));
-	if (r.status != 0)
-		die_display(m, r.status, "authenticating");
-	kim_log("auth", "ok mechanism=%s", a.mech);
+	if (m->auth_file && auth_read_file(m->auth_file, &m->sasl_user,
+	    &m->sasl_password, why, sizeof(why)) != 0)
+		die(m, 0, "--auth-file: %s", why);
+	o.user = m->sasl_user;
+	o.password = m->sasl_password;
+	rc = auth_run(m->c, mechs, &o, used, sizeof(used), why, sizeof(why),
+	    &from_display);
+	if (m->sasl_password)
+		explicit_bzero(m->sasl_password, strlen(m->sasl_password));
+	if (rc != 0 && from_display)
+		die_display(m, rc, "authenticating");
+	if (rc != 0)
+		die(m, rc, "%s", why);
+	kim_log("auth", "ok mechanism=%s", used);
 }
 
 static void
@@ -674,6 +663,10 @@ static const struct option opts[] = {
 	{ "log", required_argument, NULL, 'L' },
 	{ "config", required_argument, NULL, 'C' },
 	{ "access-code-file", required_argument, NULL, 'a' },
+	{ "screen-code-file", required_argument, NULL, 'S' },
+	{ "auth-file", required_argument, NULL, 'K' },
+	{ "sasl-user", required_argument, NULL, 'Y' },
+	{ "sasl-mech", required_argument, NULL, 'M' },
 	{ "sha256", required_argument, NULL, 'H' },
 	{ "list-bases", no_argument, NULL, 'B' },
 	{ "search", required_argument, NULL, 'Q' },
@@ -705,6 +698,10 @@ set_option(struct mobile *m, int code, const char *v, char *why, size_t whylen)
 	case 'U': m->usb.ifname = copy; return 0;
 	case 'L': m->log_file = copy; return 0;
 	case 'a': m->code_file = copy; return 0;
+	case 'S': m->screen_file = copy; return 0;
+	case 'K': m->auth_file = copy; return 0;
+	case 'Y': free(m->sasl_user); m->sasl_user = copy; return 0;
+	case 'M': m->sasl_mech = copy; return 0;
 	case 'H': m->sha256 = copy; return 0;
 	case 'Q': m->search = copy; return 0;
 	case 'C': free(copy); return 0;	/* read first */
@@ -753,6 +750,12 @@ config_setting(void *arg, const char *key, const char *value)
 {
 	char why[256];
 	int code = kim_config_option(opts, key);
+	struct mobile *m = arg;
+
+	if (strcmp(key, "sasl-password") == 0) {	/* a file's, never argv's */
+		free(m->sasl_password);
+		return (m->sasl_password = strdup(value)) ? 0 : -1;
+	}
 
 	return code < 0 || code == 'C' ? -1 :
 	    set_option(arg, code, value, why, sizeof(why));

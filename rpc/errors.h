@@ -15,7 +15,7 @@
 	X(AUTH_FAILED,     -4,  "authentication with the display failed") \
 	X(AUTH_CONTINUE,   -5,  "authentication needs another step") \
 	X(AUTH_MECH,       -6,  "the display does not offer that authentication mechanism") \
-	X(AUTH_WAIT,       -7,  "too many wrong access codes were tried; wait before trying again") \
+	X(AUTH_WAIT,       -7,  "too many failed tries to authenticate; wait before trying again") \
 	X(NAME_EMPTY,     -10,  "the file name is empty") \
 	X(NAME_TOO_LONG,  -11,  "the file name is longer than " KIM_STR(KIM_NAME_MAX) " bytes") \
 	X(NAME_SLASH,     -12,  "the file name contains '/'; only a plain file name is accepted") \

@@ -359,6 +359,54 @@ main(int argc, char **argv)
 		return 3;
 	}
 	const char *cmd = argv[2];
+	if (strcmp(cmd, "mechs") == 0) {
+		/* hello: the mechanisms the display offers this connection */
+		hello_arg a = { KIM_PROTO_VERSION, "rpcpoke" };
+		hello_res h;
+		memset(&h, 0, sizeof(h));
+		if (hello_1(a, &h, c) != RPC_SUCCESS)
+			link_fail();
+		printf("MECHS: %s\n", h.auth_mechs ? h.auth_mechs : "");
+		xdr_free((xdrproc_t)xdr_hello_res, (char *)&h);
+		return 0;
+	}
+	if (strcmp(cmd, "auth") == 0 && argc >= 5) {
+		/* hello, one AUTH_STEP(MECH, TOKEN with %00 for NUL), its answer;
+		 * then COMMAND [ARG...] on the same connection (mid-exchange),
+		 * or with "hang-up" nothing more */
+		hello_arg a = { KIM_PROTO_VERSION, "rpcpoke" };
+		char tok[1024];
+		size_t n = 0;
+		hello_res h;
+		auth_arg aa;
+		auth_res ar;
+		memset(&h, 0, sizeof(h));
+		memset(&aa, 0, sizeof(aa));
+		memset(&ar, 0, sizeof(ar));
+		for (const char *p = argv[4]; *p && n < sizeof(tok); p++)
+			if (strncmp(p, "%00", 3) == 0) {
+				tok[n++] = '\0';
+				p += 2;
+			} else
+				tok[n++] = *p;
+		if (hello_1(a, &h, c) != RPC_SUCCESS)
+			link_fail();
+		xdr_free((xdrproc_t)xdr_hello_res, (char *)&h);
+		aa.mech = argv[3];
+		aa.token.token_val = tok;
+		aa.token.token_len = (u_int)n;
+		if (auth_step_1(aa, &ar, c) != RPC_SUCCESS)
+			link_fail();
+		printf("STEP: ");
+		report(ar.status);
+		xdr_free((xdrproc_t)xdr_auth_res, (char *)&ar);
+		fflush(stdout);
+		if (argc == 5 || strcmp(argv[5], "hang-up") == 0)
+			return 0;
+		argv += 3;
+		argc -= 3;
+		cmd = argv[2];
+	}
 	if (strcmp(cmd, "name") == 0 && argc == 4) {
 		/* the name with \0 written as %00 */
 		char buf[4096];
@@ -467,7 +515,8 @@ main(int argc, char **argv)
 		xdr_free((xdrproc_t)xdr_hello_res, (char *)&h);
 		return report(r);
 	}
-	if (strcmp(cmd, "guess") == 0 && argc == 4) {
+	if ((strcmp(cmd, "guess") == 0 && argc == 4) ||
+	    (strcmp(cmd, "guess-screen") == 0 && argc == 4)) {
 		/* hello, then the access-code challenge answered with CODE */
 		hello_arg a = { KIM_PROTO_VERSION, "rpcpoke" };
 		unsigned char mac[KIM_AUTH_MAC];
@@ -480,7 +529,7 @@ main(int argc, char **argv)
 		if (hello_1(a, &h, c) != RPC_SUCCESS)
 			link_fail();
 		xdr_free((xdrproc_t)xdr_hello_res, (char *)&h);
-		aa.mech = KIM_AUTH_MECH;
+		aa.mech = strcmp(cmd, "guess") == 0 ? KIM_AUTH_MECH : "screen-code";
 		if (auth_step_1(aa, &ar, c) != RPC_SUCCESS)
 			link_fail();
 		if (ar.status != KIM_E_AUTH_CONTINUE)

@@ -7,6 +7,11 @@
  *       "fixed" magnified by a whole factor (how kiosk/idle_screen draws):
  *       the colour's bounding box must be the string's ink box times the
  *       factor, and every cell must match the glyphs; prints scale= or why not
+ *   screencheck -display :N read RRGGBB CHARSET LEN
+ *       read LEN characters (each one of CHARSET) that the pixels of that
+ *       colour spell in "fixed" (a monospaced font) magnified by a whole
+ *       factor: each character cell is matched against every glyph of
+ *       CHARSET; prints the string, or why not (exit 1)
  *   screencheck -display :N shot FILE.png    the whole screen as a PNG
  */
 #include <png.h>
@@ -174,6 +179,111 @@ text(Display *dpy, const struct shot *s, unsigned long c, const char *str)
 	return 0;
 }
 
+/* One glyph of 'fixed' as 0/1 cells, cw x h, drawn at (0, ascent). */
+static XImage *
+glyph(Display *dpy, XFontStruct *f, char ch, int cw, int h)
+{
+	Window root = DefaultRootWindow(dpy);
+	Pixmap pm = XCreatePixmap(dpy, root, (unsigned)cw, (unsigned)h, 1);
+	GC g = XCreateGC(dpy, pm, 0, NULL);
+
+	XSetFont(dpy, g, f->fid);
+	XSetForeground(dpy, g, 0);
+	XFillRectangle(dpy, pm, g, 0, 0, (unsigned)cw, (unsigned)h);
+	XSetForeground(dpy, g, 1);
+	XDrawString(dpy, pm, g, 0, f->ascent, &ch, 1);
+	return XGetImage(dpy, pm, 0, 0, (unsigned)cw, (unsigned)h, 1, XYPixmap);
+}
+
+/* Does the cell at (ox, oy), scale k, show exactly glyph g? */
+static int
+cell_is(const struct shot *s, unsigned long c, XImage *g, int cw, int h,
+    int ox, int oy, int k)
+{
+	for (int j = 0; j < h; j++)
+		for (int i = 0; i < cw; i++) {
+			int x = ox + i * k + k / 2, y = oy + j * k + k / 2;
+			int got = x >= 0 && y >= 0 && x < s->w && y < s->h &&
+			    s->rgb[y * s->w + x] == c;
+			if (got != (XGetPixel(g, i, j) != 0))
+				return 0;
+		}
+	return 1;
+}
+
+static int
+read_text(Display *dpy, const struct shot *s, unsigned long c,
+    const char *set, int len)
+{
+	int x1 = s->w, y1 = s->h, x2 = -1, y2 = -1, n = (int)strlen(set);
+	XFontStruct *f = XLoadQueryFont(dpy, "fixed");
+	char out[256];
+
+	for (int y = 0; y < s->h; y++)
+		for (int x = 0; x < s->w; x++)
+			if (s->rgb[y * s->w + x] == c) {
+				if (x < x1) x1 = x;
+				if (x > x2) x2 = x;
+				if (y < y1) y1 = y;
+				if (y > y2) y2 = y;
+			}
+	if (x2 < 0 || f == NULL || len < 1 || len >= (int)sizeof(out) || n < 1) {
+		printf("no pixel of colour %06lx on the screen\n", c);
+		return 1;
+	}
+	int cw = f->max_bounds.width, h = f->ascent + f->descent;
+	XImage **g = calloc((size_t)n, sizeof(*g));
+	int *top = calloc((size_t)n, sizeof(*top)), *left = calloc((size_t)n, sizeof(*left));
+	for (int i = 0; i < n; i++) {	/* each glyph's first inked row, column */
+		g[i] = glyph(dpy, f, set[i], cw, h);
+		top[i] = left[i] = -1;
+		for (int y = 0; y < h && top[i] < 0; y++)
+			for (int x = 0; x < cw; x++)
+				if (XGetPixel(g[i], x, y)) {
+					top[i] = y;
+					break;
+				}
+		for (int x = 0; x < cw && left[i] < 0; x++)
+			for (int y = 0; y < h; y++)
+				if (XGetPixel(g[i], x, y)) {
+					left[i] = x;
+					break;
+				}
+	}
+	/* the scale and the first cell: try every first glyph, every scale,
+	 * every glyph of the tallest row as the one that sets the top */
+	for (int k = 1; k <= 64; k++)
+		for (int a = 0; a < n; a++) {
+			if (left[a] < 0)
+				continue;
+			for (int t = 0; t < n; t++) {
+				if (top[t] < 0)
+					continue;
+				int ox = x1 - left[a] * k, oy = y1 - top[t] * k, i;
+				for (i = 0; i < len; i++) {
+					int m;
+					for (m = 0; m < n; m++)
+						if ((i > 0 || m == a) && cell_is(s, c, g[m], cw,
+						    h, ox + i * cw * k, oy, k))
+							break;
+					if (m == n)
+						break;
+					out[i] = set[m];
+				}
+				/* the whole inked box must be accounted for */
+				if (i == len && ox + len * cw * k > x2) {
+					out[len] = '\0';
+					printf("%s\n", out);
+					return 0;
+				}
+			}
+		}
+	printf("colour %06lx at %d,%d size %dx%d: no %d characters of \"%s\" "
+	    "in 'fixed' at a whole scale\n", c, x1, y1, x2 - x1 + 1, y2 - y1 + 1,
+	    len, set);
+	return 1;
+}
+
 static int
 shot_png(const struct shot *s, const char *file)
 {
@@ -211,7 +321,7 @@ main(int argc, char **argv)
 {
 	if (argc < 4 || strcmp(argv[1], "-display") != 0) {
 		fprintf(stderr, "usage: " PROG " -display :N colours|count RRGGBB|"
-		    "text RRGGBB STRING|shot FILE.png\n");
+		    "text RRGGBB STRING|read RRGGBB CHARSET LEN|shot FILE.png\n");
 		return 2;
 	}
 	Display *dpy = XOpenDisplay(argv[2]);
@@ -233,6 +343,9 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "text") == 0 && argc == 6)
 		return text(dpy, &s, strtoul(argv[4], NULL, 16), argv[5]);
+	if (strcmp(cmd, "read") == 0 && argc == 7)
+		return read_text(dpy, &s, strtoul(argv[4], NULL, 16), argv[5],
+		    atoi(argv[6]));
 	if (strcmp(cmd, "shot") == 0 && argc == 5)
 		return shot_png(&s, argv[4]);
 	fprintf(stderr, PROG ": bad command '%s'\n", cmd);

@@ -27,7 +27,7 @@ tests/unit/bin/test_setup_line: display_launcher/setup.o display_launcher/cleanu
 # and server.o (no network), and the parent's code it would call in-process
 SESSION_OBJS := $(filter-out display_launcher/main.o display_launcher/server.o \
 	display_launcher/svc.o rpc/kimberley_svc.o,$(DL_OBJS))
-UNIT_EXTRA_test_session := $(SESSION_OBJS) $(KCM_CLIENT_LIBS) $(CURL_LIBS)
+UNIT_EXTRA_test_session := $(SESSION_OBJS) $(KCM_CLIENT_LIBS) $(CURL_LIBS) $(SASL_LIBS)
 tests/unit/bin/test_session: $(SESSION_OBJS) $(KCM_CLIENT_DEPS)
 
 UNIT_TESTS += $(UNIT_BINS)

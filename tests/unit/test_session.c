@@ -13,7 +13,10 @@
 
 #include "errors.h"
 #include "log.h"
+#include "access.h"
 #include "display_launcher/display.h"
+#include "display_launcher/idle.h"
+#include "display_launcher/sasl.h"
 #include "display_launcher/session.h"
 #include "scratch.h"
 
@@ -193,6 +196,118 @@ no_parent(void **state)
 	session_disconnect(&c);
 }
 
+/* One AUTH_STEP; its status, the token (up to cap bytes) into tok. */
+static int
+auth(struct conn *c, const char *mech, const void *in, unsigned len,
+    unsigned char *tok, unsigned cap, unsigned *got)
+{
+	auth_arg a = { (char *)mech, { len, (char *)in } };
+	auth_res r;
+	int st;
+
+	memset(&r, 0, sizeof(r));
+	session_auth(c, &a, &r);
+	if (got)
+		*got = r.token.token_len;
+	if (tok && r.token.token_len <= cap)
+		memcpy(tok, r.token.token_val, r.token.token_len);
+	free(r.token.token_val);
+	st = r.status;
+	return st;
+}
+
+/* The screen-code factor (issue 14): challenge-response over the code in
+ * d.screen_code, a new code after every wrong try, one-time, and no call
+ * claims the display before it is proven. */
+static void
+screen_code(void **state)
+{
+	struct conn c;
+	unsigned char nonce[KIM_AUTH_NONCE], mac[KIM_AUTH_MAC];
+	char code[16], before[16];
+	unsigned n;
+
+	(void)state;
+	cfg.screen_code = 1;
+	screen_code_new(&d, "unit", 0);
+	snprintf(code, sizeof(code), "%s", d.screen_code);
+	assert_int_equal(strlen(code), KIM_SCREEN_CODE_LEN);
+	assert_true(idle_code_ok(code));
+	conn_init(&c, 8, 0);
+	assert_int_equal(hello(&c), 0);
+	assert_int_equal(auth(&c, "access-code", "", 0, NULL, 0, NULL),
+	    KIM_E_AUTH_MECH);	/* not configured: not offered */
+	/* a wrong code: refused, and the code changes */
+	assert_int_equal(auth(&c, "screen-code", "", 0, nonce, sizeof(nonce), &n),
+	    KIM_E_AUTH_CONTINUE);
+	assert_int_equal(n, KIM_AUTH_NONCE);
+	assert_int_equal(kim_auth_mac("0000000000", nonce, n, mac), 0);
+	assert_int_equal(auth(&c, "screen-code", mac, sizeof(mac), NULL, 0, NULL),
+	    KIM_E_AUTH_FAILED);
+	assert_string_not_equal(d.screen_code, code);
+	assert_int_equal(session_send_begin(&c, "a", 1, 1, 0), KIM_E_AUTH_REQUIRED);
+	/* the new code works, once */
+	snprintf(code, sizeof(code), "%s", d.screen_code);
+	assert_int_equal(auth(&c, "screen-code", "", 0, nonce, sizeof(nonce), &n),
+	    KIM_E_AUTH_CONTINUE);
+	assert_int_equal(kim_auth_mac(code, nonce, n, mac), 0);
+	snprintf(before, sizeof(before), "%s", d.screen_code);
+	assert_int_equal(auth(&c, "screen-code", mac, sizeof(mac), NULL, 0, NULL), 0);
+	assert_true(c.authed);
+	assert_string_not_equal(d.screen_code, before);	/* used up */
+	assert_int_equal(send_fat(&c, "f.img"), 0);	/* it owns the display */
+	session_disconnect(&c);
+	cfg.screen_code = 0;
+}
+
+/* Two factors (access code as the account, and the screen code): the first
+ * proven answers AUTH_REQUIRED, the display stays unclaimed until both. */
+static void
+two_factors(void **state)
+{
+	struct conn c, other;
+	unsigned char nonce[KIM_AUTH_NONCE], mac[KIM_AUTH_MAC];
+	unsigned n;
+
+	(void)state;
+	cfg.screen_code = 1;
+	cfg.auth_code = "4711-blue-heron";
+	screen_code_new(&d, "unit", 0);
+	conn_init(&c, 9, 0);
+	assert_int_equal(hello(&c), 0);
+	assert_int_equal(auth(&c, "access-code", "", 0, nonce, sizeof(nonce), &n),
+	    KIM_E_AUTH_CONTINUE);
+	assert_int_equal(kim_auth_mac(cfg.auth_code, nonce, n, mac), 0);
+	assert_int_equal(auth(&c, "access-code", mac, sizeof(mac), NULL, 0, NULL),
+	    KIM_E_AUTH_REQUIRED);
+	assert_false(c.authed);
+	assert_non_null(strstr(c.last_error, "screen-code"));
+	conn_init(&other, 10, 1);	/* nobody owns it yet */
+	assert_int_equal(hello(&other), 0);
+	session_disconnect(&other);
+	assert_int_equal(auth(&c, "screen-code", "", 0, nonce, sizeof(nonce), &n),
+	    KIM_E_AUTH_CONTINUE);
+	assert_int_equal(kim_auth_mac(d.screen_code, nonce, n, mac), 0);
+	assert_int_equal(auth(&c, "screen-code", mac, sizeof(mac), NULL, 0, NULL), 0);
+	assert_true(c.authed);
+	session_disconnect(&c);
+	cfg.screen_code = 0;
+	cfg.auth_code = NULL;
+}
+
+/* What the root parent accepts as a screen code (priv.h's PRIV_IDLE). */
+static void
+parent_code_check(void **state)
+{
+	(void)state;
+	assert_true(idle_code_ok(""));
+	assert_true(idle_code_ok("0123456789"));
+	assert_false(idle_code_ok("012345678"));
+	assert_false(idle_code_ok("01234567890"));
+	assert_false(idle_code_ok("01234-6789"));
+	assert_false(idle_code_ok("-x 1234567"));
+}
+
 int
 main(void)
 {
@@ -201,6 +316,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_parent, setup, teardown),
+		cmocka_unit_test_setup_teardown(screen_code, setup, teardown),
+		cmocka_unit_test_setup_teardown(two_factors, setup, teardown),
+		cmocka_unit_test(parent_code_check),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
