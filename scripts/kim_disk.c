@@ -11,6 +11,14 @@
  * bytes (zstd --patch-from): pages the app mapped from files it installed
  * are found on its disk.
  *
+ *   kim_disk pages BASE_DISK BASE_MEM APP_MEM LIST      publisher
+ *   kim_disk blocks BASE_DISK LIST DATA                 display
+ *
+ * pages lists the base disk blocks that memory pages of APP_MEM (new since
+ * BASE_MEM) equal -- libraries and data the app mapped from the base's
+ * disk; blocks appends them to DATA, so the memory is compressed against
+ * them too.
+ *
  * encode reads the qcow2 overlay kimberlize made (its own L1/L2 tables; no
  * QEMU tool), and for every 4 KiB block the overlay holds writes only what
  * the display cannot find itself:
@@ -610,8 +618,115 @@ static int decode(const char *basep, const char *inp, const char *outp)
 	return 0;
 }
 
+/* ----------------------------------------------------- memory's disk pages */
+
+/* The saved memory state holds each RAM page as 4096 bytes after an 8-byte
+ * big-endian header whose low 12 bits are QEMU's flags: 0x28 = PAGE |
+ * CONTINUE (docs/vm.md, "Patch format 2").  Candidates found that way are
+ * only looked up (hash, then bytes): a false one costs nothing. */
+static int page_at(const unsigned char *d, size_t n, size_t j)
+{
+	return j >= 7 && j + 1 + BS <= n && d[j] == 0x28 && (d[j - 1] & 0x0f) == 0;
+}
+
+static unsigned char *slurp(const char *path, size_t *n)
+{
+	int fd = open(path, O_RDONLY);
+	struct stat st;
+	unsigned char *d;
+	if (fd < 0 || fstat(fd, &st) < 0)
+		die("%s: %s", path, strerror(errno));
+	if (!(d = malloc(st.st_size ? st.st_size : 1)))
+		die("out of memory");
+	if (pread_full(fd, d, st.st_size, 0) < 0)
+		die("%s: %s", path, strerror(errno));
+	close(fd);
+	*n = st.st_size;
+	return d;
+}
+
+/* pages BASE_DISK BASE_MEM APP_MEM LIST: the base disk blocks that pages of
+ * APP_MEM (not in BASE_MEM) equal, as u32 LE block indices, each once */
+static int pages(const char *diskp, const char *bmemp, const char *amemp, const char *listp)
+{
+	struct enc e = { 0 };
+	struct stat st;
+	struct htab inb, seen;
+	size_t bn, an;
+	unsigned char cand[BS];
+	unsigned long long n = 0;
+
+	if ((e.base = open(diskp, O_RDONLY)) < 0 || fstat(e.base, &st) < 0)
+		die("%s: %s", diskp, strerror(errno));
+	e.vsize = st.st_size & ~(off_t)(BS - 1);
+	index_base(&e);
+	unsigned char *b = slurp(bmemp, &bn);
+	ht_init(&inb, 1 << 18);
+	for (size_t j = 0; j < bn; j++)
+		if (page_at(b, bn, j))
+			ht_put(&inb, bhash(b + j + 1), 0);
+	free(b);
+	unsigned char *a = slurp(amemp, &an);
+	FILE *o = fopen(listp, "wx");
+	if (!o)
+		die("%s: %s", listp, strerror(errno));
+	ht_init(&seen, 1 << 14);
+	for (size_t j = 0; j < an; j++) {
+		if (!page_at(a, an, j))
+			continue;
+		const unsigned char *pg = a + j + 1;
+		uint64_t h = bhash(pg);
+		uint32_t v;
+		if (is_zero(pg) || ht_get(&inb, h, &v) || ht_get(&seen, h, &v))
+			continue;
+		if (ht_get(&e.bidx, h, &v) && pread_full(e.base, cand, BS, (off_t)v * BS) == 0 &&
+		    memcmp(cand, pg, BS) == 0) {
+			put32(o, v);
+			ht_put(&seen, h, v);
+			n++;
+			j += BS;
+		}
+	}
+	if (fclose(o) != 0)
+		die("writing %s: %s", listp, strerror(errno));
+	fprintf(stderr, PROG ": %llu memory pages found on the base disk (%llu bytes)\n", n, n * BS);
+	return 0;
+}
+
+/* blocks BASE_DISK LIST DATA: append the listed base disk blocks to DATA
+ * (the display's side of `pages`); LIST comes from a stranger */
+static int blocks(const char *diskp, const char *listp, const char *datap)
+{
+	struct stat st;
+	int base = open(diskp, O_RDONLY);
+	FILE *l = fopen(listp, "r");
+	unsigned char b4[4], buf[BS];
+
+	if (base < 0 || fstat(base, &st) < 0 || !l)
+		die("%s: %s", base < 0 ? diskp : listp, strerror(errno));
+	if ((data_out = open(datap, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		die("%s: %s", datap, strerror(errno));
+	uint64_t nb = st.st_size / BS;
+	size_t r;
+	while ((r = read_full(l, b4, 4)) == 4) {
+		uint32_t v = b4[0] | b4[1] << 8 | b4[2] << 16 | (uint32_t)b4[3] << 24;
+		if (v >= nb)
+			corrupt("the memory part names block %u, beyond the base disk", v);
+		if (pread_full(base, buf, BS, (off_t)v * BS) < 0)
+			die("reading the base disk: %s", strerror(errno));
+		data_append(buf);
+	}
+	if (r != 0)
+		corrupt("the memory part's block list is cut");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 6 && strcmp(argv[1], "pages") == 0)
+		return pages(argv[2], argv[3], argv[4], argv[5]);
+	if (argc == 5 && strcmp(argv[1], "blocks") == 0)
+		return blocks(argv[2], argv[3], argv[4]);
 	if ((argc == 5 || argc == 6) && (strcmp(argv[1], "encode") == 0 || strcmp(argv[1], "decode") == 0)) {
 		if (argc == 6 && (data_out = open(argv[5], O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0)
 			die("%s: %s", argv[5], strerror(errno));
@@ -620,6 +735,8 @@ int main(int argc, char **argv)
 		return decode(argv[2], argv[3], argv[4]);
 	}
 	fprintf(stderr, "usage: " PROG " encode BASE_DISK OVERLAY.qcow2 OUT [DATA]\n"
-		"       " PROG " decode BASE_DISK IN|- OUT.qcow2 [DATA]\n");
+		"       " PROG " decode BASE_DISK IN|- OUT.qcow2 [DATA]\n"
+		"       " PROG " pages BASE_DISK BASE_MEM APP_MEM LIST\n"
+		"       " PROG " blocks BASE_DISK LIST DATA\n");
 	return 2;
 }

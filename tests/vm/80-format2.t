@@ -6,7 +6,7 @@
 # middle or the last byte, a truncated patch, a wrong base and an unknown
 # format version are refused before QEMU starts, leaving nothing behind.
 . "$(dirname "$0")/lib.sh"
-tap_plan 21
+tap_plan 22
 vm_setup
 vm_cache; tap_ok $? "base VMs and patches built (or taken from the cache)"
 base=$CACHE/vms/b1
@@ -41,6 +41,10 @@ tap_ok "$([[ $out == "ERROR PATCH_CORRUPT "*truncated* ]] && [ ! -e "$W/rt/o1" ]
 cp "$W/rt/k4" "$W/rt/bad"; printf '\377\377\377\177' | dd of="$W/rt/bad" bs=1 seek=33 conv=notrunc 2>/dev/null
 out=$("$KD" decode "$base/disk.img" "$W/rt/bad" "$W/rt/o2" 2>/dev/null)
 tap_ok "$([[ $out == "ERROR PATCH_CORRUPT "* ]] && [ ! -e "$W/rt/o2" ]; echo $?)" "a block beyond the disk: PATCH_CORRUPT, no image left"
+
+printf '\377\377\377\377' > "$W/rt/blocks"; : > "$W/rt/data.b"
+out=$("$KD" blocks "$base/disk.img" "$W/rt/blocks" "$W/rt/data.b" 2>/dev/null)
+tap_ok "$([[ $out == "ERROR PATCH_CORRUPT "*beyond* ]] && [ ! -s "$W/rt/data.b" ]; echo $?)" "a memory block list naming a block beyond the disk: PATCH_CORRUPT"
 
 # whole patches through dekimberlize (no screen needed: -display none)
 export KIM_VM_DISPLAY=none
