@@ -2,8 +2,8 @@
 # `make check`).  `make bench` builds what they need and runs them.
 BENCH_PROGRAMS := bench/tcp_blast
 
-bench/tcp_blast: bench/tcp_blast.c
-	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+bench/tcp_blast: bench/tcp_blast.c rpc/clock.o
+	$(CC) $(CFLAGS) -o $@ $^ $(LDFLAGS)
 
 bench-programs: $(BENCH_PROGRAMS) tests/hosts/delayer
 

@@ -27,15 +27,9 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
+#include "rpc/clock.h"
+
 #define BLOCK ((size_t)1 << 20)
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static void parse_addr(const char *s, struct sockaddr_in *sin)
 {
@@ -130,7 +124,7 @@ static int do_send(const struct sockaddr_in *sin, uint64_t bytes,
 	if (cong != NULL &&
 	    setsockopt(fd, IPPROTO_TCP, TCP_CONGESTION, cong, strlen(cong)) < 0)
 		err(1, "TCP_CONGESTION %s", cong);
-	t0 = now();
+	t0 = kim_now();
 	if (connect(fd, (const struct sockaddr *)sin, sizeof *sin) < 0)
 		err(1, "connect");
 	while (left > 0) {
@@ -148,7 +142,7 @@ static int do_send(const struct sockaddr_in *sin, uint64_t bytes,
 		err(1, "shutdown");
 	if (read(fd, &c, 1) < 0)	/* the receiver's close: all bytes read */
 		err(1, "read");
-	t1 = now();
+	t1 = kim_now();
 	close(fd);
 	printf("%llu %.3f %.1f\n", (unsigned long long)bytes, t1 - t0,
 	    (double)bytes / (1 << 20) / (t1 - t0));

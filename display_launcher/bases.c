@@ -54,7 +54,7 @@ session_bases(struct conn *c, bases_res *r)
 		return;
 	}
 	e = calloc(KIM_BASES_MAX, sizeof(*e));
-	if (e == NULL || (dir = opendir(c->d->cfg->vm_dir)) == NULL) {
+	if (e == NULL || (dir = opendir(display_config(c->d)->vm_dir)) == NULL) {
 		free(e);
 		return;		/* no bases: an empty list */
 	}
@@ -63,7 +63,7 @@ session_bases(struct conn *c, bases_res *r)
 		if (kim_check_vmname(de->d_name) != 0 || de->d_name[0] == '.')
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s/base.info",
-		    c->d->cfg->vm_dir, de->d_name) >= sizeof(path) ||
+		    display_config(c->d)->vm_dir, de->d_name) >= sizeof(path) ||
 		    lstat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
 		    (f = fopen(path, "re")) == NULL)
 			continue;

@@ -1,13 +1,13 @@
 /* idle.c -- start and stop the idle screen. */
 #include <errno.h>
 #include <signal.h>
-#include <spawn.h>
 #include <string.h>
 #include <sys/wait.h>
 #include <time.h>
 
 #include "cleanup.h"
 #include "idle.h"
+#include "kim_spawn.h"
 #include "log.h"
 
 #define IDLE_STOP_GRACE_MS 2000	/* then SIGKILL */
@@ -17,27 +17,20 @@ idle_show(struct idle *i)
 {
 	char *argv[] = { (char *)i->program, "-display", (char *)i->x_display,
 	    "-name", i->name, "-hint", i->hint, NULL };
-	posix_spawnattr_t at;
-	sigset_t none, def;
+	struct kim_spawn_opts so = KIM_SPAWN_OPTS_INIT;
 	int rc;
 
 	if (i->program == NULL || i->pid > 0)
 		return;
 	/* the launcher blocks its signals (sigwait) and ignores SIGPIPE: the
 	 * child gets neither */
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &def);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawn(&i->pid, i->program, NULL, &at, argv, cleanup_envp());
-	posix_spawnattr_destroy(&at);
+	so.envp = cleanup_envp();
+	so.flags = KIM_SPAWN_SIGNALS;
+	rc = kim_spawn(&i->pid, argv, &so);
 	if (rc != 0) {
 		i->pid = 0;
 		kim_log("idle", "cannot show the idle screen %s: %s", i->program,
-		    strerror(rc));
+		    strerror(errno));
 		return;
 	}
 	kim_log("idle", "idle screen shown pid=%d", (int)i->pid);

@@ -107,7 +107,7 @@ session_start(struct conn *c, const char *vm, const char *patch, int is_url)
 		return step_refuse(c, rc, NULL);
 	if (!vm_exists(d, vm))
 		return step_refuse(c, KIM_E_NO_SUCH_VM, "no VM named '%s' on this display", vm);
-	if (strlen(patch) == 0 || strlen(patch) > KIM_PATCH_LIMIT)
+	if (strlen(patch) == 0 || strlen(patch) > KIM_PATCH_MAX)
 		return step_refuse(c, is_url ? KIM_E_URL_BAD : KIM_E_PATCH_NAME_BAD, NULL);
 	if (is_url) {
 		if ((rc = kim_check_url(patch)) != 0)

@@ -280,7 +280,7 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 {
 	struct display_config *cfg = &o->cfg;
 	static struct priv pv;
-	static struct display d;
+	struct display *d;
 	static struct server *srv;
 	char why[256], hint[512];
 	sigset_t sigs;
@@ -289,11 +289,14 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	pv.sock = sock;
 	pthread_mutex_init(&pv.lock, NULL);
-	display_init(&d, cfg, &pv);
-	d.pub = pub;
+	if ((d = display_new(cfg, &pv)) == NULL) {
+		kim_fail("start", "out of memory");
+		return 1;
+	}
+	display_set_publisher(d, pub);
 	server_fit_fd_limit(cfg);
-	if ((srv = server_start(&d, addr, why, sizeof(why))) == NULL) {
-		fprintf(stderr, "display_launcher: %s\n", why);
+	if ((srv = server_start(d, addr, why, sizeof(why))) == NULL) {
+		kim_fail("start", "%s", why);
 		return 1;
 	}
 	if (o->listen_arg) {
@@ -305,27 +308,27 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 		    "-d floppy.img -f app.patch <vm>", host, server_port(srv));
 	} else {
 		char *err = NULL;
-		if (publisher_publish(d.pub, cfg->name, -1, server_port(srv),
+		if (publisher_publish(pub, cfg->name, -1, server_port(srv),
 		    &err) != 0) {
-			fprintf(stderr, "display_launcher: cannot publish through KCM: %s\n",
+			kim_fail("start", "cannot publish through KCM: %s",
 			    err ? err : "unknown error");
 			return 1;
 		}
 		printf("display_launcher: published as '%s' through KCM\n",
-		    publisher_name(d.pub));
-		kim_log("publish", "name=\"%s\" port=%u", publisher_name(d.pub),
+		    publisher_name(pub));
+		kim_log("publish", "name=\"%s\" port=%u", publisher_name(pub),
 		    server_port(srv));
 		snprintf(hint, sizeof(hint), "mobile_launcher -n '%s' "
-		    "-d floppy.img -f app.patch <vm>", publisher_name(d.pub));
+		    "-d floppy.img -f app.patch <vm>", publisher_name(pub));
 	}
 	fflush(stdout);
-	display_idle(&d, d.pub ? publisher_name(d.pub) : cfg->name, hint);
+	display_idle(d, pub ? publisher_name(pub) : cfg->name, hint);
 	{
 		struct priv_req q = { .op = PRIV_READY, .arg = (int)server_port(srv) };
 		struct priv_rep r;
 		int fd;
 		if (priv_call(&pv, &q, &r, &fd) != 0 || r.rc != 0) {
-			fprintf(stderr, "display_launcher: %s\n", r.why);
+			kim_fail("start", "%s", r.why);
 			return 1;
 		}
 	}
@@ -339,10 +342,10 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 		kim_log("start", "SIGHUP ignored");
 	kim_log("stop", "signal %d: stopping", sig);
 	server_stop(srv);
-	session_shutdown(&d);
-	if (d.pub)
-		publisher_stop(d.pub);
-	display_clean_spool(&d);
+	session_shutdown(d);
+	if (pub)
+		publisher_stop(pub);
+	display_clean_spool(d);
 	return 0;
 }
 
@@ -404,15 +407,15 @@ child_user(const struct options *o, uid_t *uid, gid_t *gid)
 		return 0;
 	}
 	if ((pw = getpwnam(o->cfg.user)) == NULL) {
-		fprintf(stderr, "display_launcher: the user '%s' (--user) does not "
+		kim_fail("start", "the user '%s' (--user) does not "
 		    "exist; create it once with\n  useradd --system --no-create-home "
-		    "--shell /usr/sbin/nologin %s\n(or `make install-user`)\n",
+		    "--shell /usr/sbin/nologin %s\n(or `make install-user`)",
 		    o->cfg.user, o->cfg.user);
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		fprintf(stderr, "display_launcher: --user %s is root: the RPC side "
-		    "must run as an unprivileged user\n", o->cfg.user);
+		kim_fail("start", "--user %s is root: the RPC side "
+		    "must run as an unprivileged user", o->cfg.user);
 		return -1;
 	}
 	*uid = pw->pw_uid;
@@ -461,7 +464,7 @@ split(struct options *o, struct sockaddr_in *addr)
 	}
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", spool_fd);
 	if ((n = readlink(link, spool_real, sizeof(spool_real) - 1)) <= 0) {
-		fprintf(stderr, "display_launcher: spool %s: %s\n", cfg->spool,
+		kim_fail("start", "spool %s: %s", cfg->spool,
 		    strerror(errno));
 		return 1;
 	}
@@ -481,7 +484,7 @@ split(struct options *o, struct sockaddr_in *addr)
 	}
 	if (parent_init(&par, cfg, spool_fd, spool_real, cfg->work_root, uid,
 	    why, sizeof(why)) != 0) {
-		fprintf(stderr, "display_launcher: work directory: %s\n", why);
+		kim_fail("start", "work directory: %s", why);
 		return 1;
 	}
 	par.idle.program = o->idle_screen;
@@ -494,12 +497,12 @@ split(struct options *o, struct sockaddr_in *addr)
 	    par.work_dir);
 	fflush(NULL);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
-		fprintf(stderr, "display_launcher: socketpair: %s\n", strerror(errno));
+		kim_fail("start", "socketpair: %s", strerror(errno));
 		return 1;
 	}
 	pid_t parent_pid = getpid();
 	if ((child_pid = fork()) < 0) {
-		fprintf(stderr, "display_launcher: fork: %s\n", strerror(errno));
+		kim_fail("start", "fork: %s", strerror(errno));
 		return 1;
 	}
 	if (child_pid == 0) {
@@ -509,14 +512,14 @@ split(struct options *o, struct sockaddr_in *addr)
 			close(cfg->log_fd);
 		cfg->log_fd = -1;
 		if (!o->listen_arg && (pub = publisher_connect(&err)) == NULL) {
-			fprintf(stderr, "display_launcher: cannot publish through KCM: %s\n",
+			kim_fail("start", "cannot publish through KCM: %s",
 			    err ? err : "unknown error");
 			_exit(1);
 		}
 		/* the spool is the child's working directory: it reaches its
 		 * files from there, whatever the directories above allow */
 		if (fchdir(spool_fd) != 0) {
-			fprintf(stderr, "display_launcher: spool: %s\n", strerror(errno));
+			kim_fail("start", "spool: %s", strerror(errno));
 			_exit(1);
 		}
 		close(spool_fd);
@@ -533,7 +536,7 @@ split(struct options *o, struct sockaddr_in *addr)
 		}
 		if (cache_fd >= 0 && patchcache_init_fd(cache_fd,
 		    (uint64_t)(o->patch_cache_mib ? o->patch_cache_mib : 4096) << 20) != 0) {
-			fprintf(stderr, "display_launcher: patch cache: %s\n", strerror(errno));
+			kim_fail("start", "patch cache: %s", strerror(errno));
 			_exit(1);
 		}
 		if (priv_drop(uid, gid, why, sizeof(why)) != 0) {

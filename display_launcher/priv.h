@@ -44,7 +44,7 @@ struct priv_req {
 	uint32_t op;
 	int32_t arg;
 	int32_t timeout; /* seconds */
-	char vm[KIM_VMNAME_LIMIT + 1];
+	char vm[KIM_VMNAME_MAX + 1];
 	char patch[NAME_MAX + 1];	/* spooled names (basenames) */
 	char floppy[NAME_MAX + 1];	/* "" none */
 	char vnc_addr[INET_ADDRSTRLEN]; /* the USB link's address, "" none */

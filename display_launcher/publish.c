@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "log.h"
 #include "publish.h"
 #include "kcm/kcm_client.h"
 
@@ -57,9 +58,9 @@ republish(struct publisher *p)
 	    &err) == 0) {
 		free(p->name);
 		p->name = name;
-		fprintf(stderr, "display_launcher: KCM restarted; published again as '%s'\n", name);
+		kim_fail("publish", "KCM restarted; published again as '%s'", name);
 		if (p->busy && kcm_set_busy(p->bus, p->name, 1, &err) != 0) {
-			fprintf(stderr, "display_launcher: marking '%s' busy again: %s\n",
+			kim_fail("publish", "marking '%s' busy again: %s",
 			    p->name, err);
 			free(err);
 			err = NULL;
@@ -69,14 +70,14 @@ republish(struct publisher *p)
 			p->vnc_name = NULL;
 			if (kcm_publish(p->bus, "publish_vnc", p->name, p->vnc_ifindex,
 			    p->vnc_port, &p->vnc_name, &err) != 0) {
-				fprintf(stderr, "display_launcher: publishing the VNC export "
-				    "again: %s\n", err);
+				kim_fail("publish", "publishing the VNC export "
+				    "again: %s", err);
 				free(err);
 			}
 		}
 	} else {
-		fprintf(stderr, "display_launcher: KCM went away and publishing again "
-		    "failed: %s\n", err);
+		kim_fail("publish", "KCM went away and publishing again "
+		    "failed: %s", err);
 		free(err);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -141,7 +142,7 @@ publisher_connect(char **err)
 	/* the watcher's connection too: both are made before the caller
 	 * gives up its user (a session bus takes only its own user) */
 	if ((p->watch = kcm_connect(err)) == NULL) {
-		fprintf(stderr, "display_launcher: not watching KCM: %s\n", *err);
+		kim_fail("publish", "not watching KCM: %s", *err);
 		free(*err);
 		*err = NULL;
 	}
@@ -200,7 +201,7 @@ publisher_vnc_stop(struct publisher *p)
 	char *err = NULL;
 	pthread_mutex_lock(&p->lock);
 	if (p->vnc_name && kcm_unpublish(p->bus, "unpublish_vnc", p->vnc_name, &err) != 0) {
-		fprintf(stderr, "display_launcher: withdrawing the VNC export: %s\n", err);
+		kim_fail("publish", "withdrawing the VNC export: %s", err);
 		free(err);
 	}
 	free(p->vnc_name);
@@ -254,7 +255,7 @@ publisher_busy(struct publisher *p, int busy)
 	pthread_mutex_lock(&p->lock);
 	p->busy = busy;
 	if (kcm_set_busy(p->bus, p->name, busy, &err) != 0) {
-		fprintf(stderr, "display_launcher: marking '%s' %s in the listing: %s\n",
+		kim_fail("publish", "marking '%s' %s in the listing: %s",
 		    p->name, busy ? "busy" : "free", err ? err : "?");
 		free(err);
 	}

@@ -109,7 +109,7 @@ enum phase { WAITING, RUNNING, REPLYING };
 static void
 set_phase(struct link *l, enum phase ph)
 {
-	const struct display_config *cfg = l->c.d->cfg;
+	const struct display_config *cfg = display_config(l->c.d);
 	double dl = ph == RUNNING ? 0 : kim_now() + cfg->idle_timeout;
 	enum cut why = CUT_IDLE;
 	struct server *s = l->s;
@@ -177,9 +177,7 @@ cut_oldest_stranger(struct server *s)
 		int owner;
 		if (l->cut != CUT_NONE)
 			continue;
-		pthread_mutex_lock(&d->lock);
-		owner = d->owner == &l->c;
-		pthread_mutex_unlock(&d->lock);
+		owner = display_owned_by(d, &l->c);
 		if (!owner) {
 			cut(s, l, CUT_ROOM);
 			return;
@@ -281,7 +279,7 @@ serve_calls(SVCXPRT *x)
 static const char *
 cut_reason(const struct link *l, char *buf, size_t len)
 {
-	const struct display_config *cfg = l->c.d->cfg;
+	const struct display_config *cfg = display_config(l->c.d);
 
 	switch (l->cut) {
 	case CUT_IDLE:
@@ -411,7 +409,7 @@ log_refusal(struct server *s, const char *why)
 static struct link *
 adopt(struct server *s, int fd, const char *peer)
 {
-	const struct display_config *cfg = s->d->cfg;
+	const struct display_config *cfg = display_config(s->d);
 	struct link *l;
 
 	pthread_mutex_lock(&s->lock);

@@ -69,6 +69,39 @@ step_idle(struct display *d, int show)
 	step_ask(d, &q, &r, NULL);
 }
 
+struct display *
+display_new(const struct display_config *cfg, struct priv *priv)
+{
+	struct display *d = malloc(sizeof(*d));
+
+	if (d != NULL)
+		display_init(d, cfg, priv);
+	return d;
+}
+
+const struct display_config *
+display_config(const struct display *d)
+{
+	return d->cfg;
+}
+
+void
+display_set_publisher(struct display *d, struct publisher *pub)
+{
+	d->pub = pub;
+}
+
+int
+display_owned_by(struct display *d, const struct conn *c)
+{
+	int owned;
+
+	pthread_mutex_lock(&d->lock);
+	owned = d->owner == c;
+	pthread_mutex_unlock(&d->lock);
+	return owned;
+}
+
 void
 display_idle(struct display *d, const char *name, const char *hint)
 {

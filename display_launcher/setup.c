@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +11,7 @@
 
 #include "cleanup.h"
 #include "errors.h"
+#include "kim_spawn.h"
 #include "log.h"
 #include "setup.h"
 
@@ -128,9 +128,9 @@ setup_init(struct setup *s)
 int
 setup_start(struct setup *s, char *const argv[], int log_fd)
 {
-	posix_spawn_file_actions_t fa;
-	posix_spawnattr_t at;
-	sigset_t none, def;
+	/* the launcher blocks its signals (sigwait) and ignores SIGPIPE; the
+	 * script gets neither, and a process group of its own */
+	struct kim_spawn_opts so = KIM_SPAWN_OPTS_INIT;
 	int in[2], out[2], rc;
 
 	setup_init(s);
@@ -141,27 +141,16 @@ setup_start(struct setup *s, char *const argv[], int log_fd)
 		close(in[1]);
 		return KIM_E_INTERNAL;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	if (log_fd >= 0)
-		posix_spawn_file_actions_adddup2(&fa, log_fd, 2);
-	posix_spawnattr_init(&at);
-	sigemptyset(&none);
-	sigemptyset(&def);
-	sigaddset(&def, SIGPIPE);	/* the launcher ignores it; the script must not */
-	posix_spawnattr_setsigmask(&at, &none);
-	posix_spawnattr_setsigdefault(&at, &def);
-	posix_spawnattr_setpgroup(&at, 0);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-	    POSIX_SPAWN_SETSIGDEF);
-	rc = posix_spawn(&s->pid, argv[0], &fa, &at, argv, cleanup_envp());
-	posix_spawn_file_actions_destroy(&fa);
-	posix_spawnattr_destroy(&at);
+	so.fd[0] = in[0];
+	so.fd[1] = out[1];
+	so.fd[2] = log_fd >= 0 ? log_fd : KIM_SPAWN_INHERIT;
+	so.envp = cleanup_envp();
+	so.flags = KIM_SPAWN_GROUP | KIM_SPAWN_SIGNALS;
+	rc = kim_spawn(&s->pid, argv, &so);
 	close(in[0]);
 	close(out[1]);
 	if (rc != 0) {
-		kim_log("setup", "cannot start %s: %s", argv[0], strerror(rc));
+		kim_log("setup", "cannot start %s: %s", argv[0], strerror(errno));
 		close(in[1]);
 		close(out[0]);
 		return KIM_E_SETUP_FAILED;
@@ -178,8 +167,7 @@ setup_start(struct setup *s, char *const argv[], int log_fd)
 static void
 deadline_in(struct timespec *ts, int seconds)
 {
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += seconds;
+	kim_deadline(ts, seconds);
 }
 
 /* Under lock: has the script reached what? */
@@ -248,7 +236,7 @@ setup_gone(void *arg)
 {
 	struct timespec now;
 
-	clock_gettime(CLOCK_MONOTONIC, &now);
+	kim_monotonic(&now);
 	return wait_exit(arg, &now);
 }
 

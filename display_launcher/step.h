@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "display.h"
 #include "session.h"
 
 #define PROTO_VERSION KIM_PROTO_VERSION

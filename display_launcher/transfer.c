@@ -21,7 +21,7 @@ session_send_begin(struct conn *c, const char *bytes, size_t len, int64_t size,
     int verify)
 {
 	struct display *d = c->d;
-	char name[KIM_NAME_LIMIT + 1];	/* the opaque name as a C string */
+	char name[KIM_NAME_MAX + 1];	/* the opaque name as a C string */
 	char q[KIM_LOGQ_MAX];
 	struct statvfs vfs;
 	long name_max;

@@ -33,6 +33,7 @@
 #include "log.h"
 #include "priv.h"
 #include "server.h"
+#include "display.h"
 #include "session.h"
 
 static struct display_config cfg;

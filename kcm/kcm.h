@@ -18,6 +18,7 @@
 #include <avahi-common/simple-watch.h>
 #include <openssl/ssl.h>
 #include "kcm/widearea.h"
+#include "rpc/log.h"
 
 #define KCM_BUS_NAME   "org.kimberley.KCM"
 #define KCM_PATH       "/org/kimberley/KCM"
@@ -139,7 +140,9 @@ void bus_reply_error(struct kcm *k, DBusMessage *call, const char *name,
 /* sense.c */
 char **sense_interfaces(void);
 
-/* main.c */
-void kcm_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* KCM's log lines go through the tree's one logging module (rpc/log.c):
+ * --log FILE ($KCM_LOG), else stderr, which D-Bus activation hands to the
+ * session bus's log. */
+#define kcm_log(...) kim_log("kcm", __VA_ARGS__)
 
 #endif

@@ -1,10 +1,13 @@
 /* main.c -- kcm: the Kimberley Control Manager daemon (docs/design.md section 4).
  *
- *   kcm [--state-dir DIR] [--known-displays FILE]
+ *   kcm [--state-dir DIR] [--known-displays FILE] [--log FILE]
  *       [--handshake-timeout SECONDS] [--max-pending N] [--user USER]
  *   kcm [--known-displays FILE] --forget NAME
  *
- * Normally started by D-Bus activation on the session bus.  The display
+ * Normally started by D-Bus activation on the session bus.  Its log lines
+ * (rpc/log.c) go to --log FILE ($KCM_LOG), else to stderr (which D-Bus
+ * activation hands to the bus's own log); only a bad option, before the log
+ * is open, is told on stderr alone.  The display
  * identity (key + certificate) lives in the state directory: --state-dir,
  * else $KCM_STATE_DIR, else /var/lib/kimberley/kcm for root, else
  * $XDG_STATE_HOME/kimberley (~/.local/state/kimberley).  The pins of the
@@ -33,16 +36,6 @@
 #include <unistd.h>
 #include "kcm/kcm.h"
 #include "rpc/privdrop.h"
-
-void kcm_log(const char *fmt, ...)
-{
-	va_list ap;
-	va_start(ap, fmt);
-	fputs("kcm: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
 
 static char *path_join(const char *env, const char *home_rel, const char *leaf)
 {
@@ -138,7 +131,7 @@ static void usage(int help)
 		    "display's identity\n"
 		    "pinned.  D-Bus starts it on first use; see kcm(8) and "
 		    "docs/kcm.md.\n\n");
-	fprintf(f, "usage: kcm [--state-dir DIR] [--known-displays FILE]\n"
+	fprintf(f, "usage: kcm [--state-dir DIR] [--known-displays FILE] [--log FILE]\n"
 	    "           [--handshake-timeout SECONDS] [--max-pending N] [--user USER]\n"
 	    "           [--dns-domain DOMAIN --dns-key FILE [--dns-server ADDR[:PORT]]\n"
 	    "            [--dns-host LABEL]]\n"
@@ -175,12 +168,14 @@ int main(int argc, char **argv)
 		{"dns-key", required_argument, NULL, 'K'},
 		{"dns-host", required_argument, NULL, 'N'},
 		{"user", required_argument, NULL, 'u'},
+		{"log", required_argument, NULL, 'L'},
 		{"help", no_argument, NULL, 'h'},
 		{"version", no_argument, NULL, 'V'},
 		{NULL, 0, NULL, 0}
 	};
 	struct kcm k = {0};
 	const char *forget_name = NULL, *user = getenv("KCM_USER");
+	const char *log_file = getenv("KCM_LOG");
 	const char *hs = getenv("KCM_HANDSHAKE_TIMEOUT"), *mp = getenv("KCM_MAX_PENDING");
 	const char *dns_domain = getenv("KCM_DNS_DOMAIN"), *dns_server = getenv("KCM_DNS_SERVER");
 	const char *dns_key = getenv("KCM_DNS_KEY"), *dns_host = getenv("KCM_DNS_HOST");
@@ -199,6 +194,7 @@ int main(int argc, char **argv)
 		case 'K': dns_key = optarg; break;
 		case 'N': dns_host = optarg; break;
 		case 'u': user = optarg; break;
+		case 'L': log_file = optarg; break;
 		case 'h': usage(1); break;
 		case 'V': printf("kcm (Kimberley) %s\n", KIM_VERSION); return 0;
 		default: usage(0);
@@ -219,6 +215,10 @@ int main(int argc, char **argv)
 	if (!k.state_dir)
 		k.state_dir = default_state_dir();
 	setvbuf(stderr, NULL, _IOLBF, 0);
+	if (kim_log_open("kcm", log_file && *log_file ? log_file : "-", 0) != 0) {
+		fprintf(stderr, "kcm: --log %s: %s\n", log_file, strerror(errno));
+		return 2;
+	}
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&ss);
 	sigaddset(&ss, SIGTERM);
@@ -226,11 +226,11 @@ int main(int argc, char **argv)
 	sigprocmask(SIG_BLOCK, &ss, NULL);
 
 	if (!(k.sp = avahi_simple_poll_new()))
-		return 1;
+		kim_die(1, "kcm", "cannot make the event loop (out of memory)");
 	k.api = avahi_simple_poll_get(k.sp);
 	if ((sfd = signalfd(-1, &ss, SFD_CLOEXEC)) < 0 ||
 	    !k.api->watch_new(k.api, sfd, AVAHI_WATCH_IN, signal_cb, &k))
-		return 1;
+		kim_die(1, "kcm", "cannot watch for signals: %s", strerror(errno));
 	/* The bus name first: a second KCM on the same bus stops here. */
 	if (bus_start(&k) < 0)
 		return 1;

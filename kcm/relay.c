@@ -105,9 +105,9 @@ static void pend_add(struct conn *c)
 #define DROP_LOG_INTERVAL 10 /* s */
 static void note_dropped(const char *why)
 {
-	static time_t last;
+	static double last = -DROP_LOG_INTERVAL;
 	static unsigned since;
-	time_t now = time(NULL);
+	double now = kim_now();
 	since++;
 	if (now - last < DROP_LOG_INTERVAL)
 		return;

@@ -22,8 +22,8 @@ kcm/introspect.h: kcm/org.kimberley.KCM.xml
 	  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' -e 's/^/"/' -e 's/$$/\\n" \\/' $<; \
 	  echo '""'; } > $@
 
-kcm/kcm: $(KCM_OBJS) rpc/privdrop.o
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(KCM_LIBS)
+kcm/kcm: $(KCM_OBJS) rpc/privdrop.o $(RPC_LIB)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(KCM_LIBS) -lpthread
 
 kcm/kcmctl: kcm/kcmctl.o kcm/kcm_client.o
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(shell $(PKG) --libs dbus-1)

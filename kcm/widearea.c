@@ -23,7 +23,6 @@
 #include <fcntl.h>
 #include <ifaddrs.h>
 #include <netdb.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +30,7 @@
 #include <unistd.h>
 #include "kcm/kcm.h"
 #include "kcm/widearea.h"
-
-extern char **environ;
+#include "rpc/kim_spawn.h"
 
 struct wide_rec {
 	struct wide_rec *next;
@@ -374,7 +372,7 @@ static int spawn(struct kcm *k, struct job *j)
 	struct widearea *w = W(k);
 	int in[2], out[2], r;
 	char t[16];
-	posix_spawn_file_actions_t fa;
+	struct kim_spawn_opts so = KIM_SPAWN_OPTS_INIT;
 	char *argv[] = { "nsupdate", "-k", w->key, "-t", t, "-u", KCM_WIDE_UDP_WAIT,
 	    "-r", KCM_WIDE_UDP_RETRIES, NULL };
 	snprintf(t, sizeof t, "%d", KCM_WIDE_NSUPDATE_TIMEOUT);
@@ -384,19 +382,18 @@ static int spawn(struct kcm *k, struct job *j)
 		close(in[0]), close(in[1]);
 		return -1;
 	}
-	posix_spawn_file_actions_init(&fa);
-	posix_spawn_file_actions_adddup2(&fa, in[0], 0);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 1);
-	posix_spawn_file_actions_adddup2(&fa, out[1], 2);
-	r = posix_spawnp(&w->pid, "nsupdate", &fa, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&fa);
+	so.fd[0] = in[0];
+	so.fd[1] = so.fd[2] = out[1];
+	so.flags = KIM_SPAWN_PATH;
+	r = kim_spawn(&w->pid, argv, &so);
 	close(in[0]);
 	close(out[1]);
 	if (r != 0) {
+		int e = errno;
 		w->pid = 0;
 		close(in[1]);
 		close(out[0]);
-		errno = r;
+		errno = e;
 		return -1;
 	}
 	/* A few hundred bytes: far below the pipe's capacity. */

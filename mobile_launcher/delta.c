@@ -15,7 +15,7 @@
 #include "errors.h"
 #include "litter.h"
 #include "log.h"
-#include "spawn.h"
+#include "kim_spawn.h"
 
 /* Room asked for beside the floppy beyond its size, up front. */
 #define DELTA_ROOM_SLACK (64 * 1024)
@@ -150,7 +150,11 @@ delta_apply(const char *floppy, const char *delta,
 
 	char *argv[] = { "xdelta3", "-d", "-f", "-q", "-s", (char *)floppy,
 	    (char *)delta, tmp, NULL };
-	rc = spawn_run(argv, 1);
+	/* its output on stderr; a group of its own: Ctrl-C does not stop
+	 * it halfway, the mobile decides */
+	struct kim_spawn_opts so = { { KIM_SPAWN_DEVNULL, 2, KIM_SPAWN_INHERIT },
+	    NULL, KIM_SPAWN_PATH | KIM_SPAWN_GROUP };
+	rc = kim_spawn_run(argv, &so);
 	if (rc != 0) {
 		/* xdelta3 does not say why: a disk that filled up meanwhile is
 		 * told apart from a bad delta by the room left */

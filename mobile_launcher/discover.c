@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock.h"
 #include "discover.h"
 #include "kcm/kcm_client.h"
 
@@ -30,14 +31,6 @@ static unsigned
 to_ms(double s)
 {
 	return s <= 0 ? 1 : s > 600 ? 600000 : (unsigned)(s * 1000);
-}
-
-static double
-now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
 }
 
 int
@@ -71,18 +64,18 @@ int
 discover_vnc(const char *display_name, int ifindex, double timeout_s,
     unsigned *port, char **err)
 {
-	double end = now() + timeout_s;
+	double end = kim_now() + timeout_s;
 	if (connect_once(err) != 0)
 		return -1;
 	/* KCM waits for the export to appear; retry only if it was seen but
 	 * could not be reached yet. */
 	for (;;) {
 		char *e = NULL;
-		if (kcm_find_in(bus, "vnc", display_name, ifindex, to_ms(end - now()),
+		if (kcm_find_in(bus, "vnc", display_name, ifindex, to_ms(end - kim_now()),
 		    domain, port, NULL, &e) == 0)
 			return 0;
 		if (strcmp(kcm_last_error(), "org.kimberley.KCM.Error.ConnectFailed") != 0 ||
-		    now() + 0.25 >= end) {
+		    kim_now() + 0.25 >= end) {
 			*err = e;
 			return -1;
 		}

@@ -28,7 +28,7 @@
 #include "names.h"
 #include "progress.h"
 #include "sha256.h"
-#include "spawn.h"
+#include "kim_spawn.h"
 #include "transfer.h"
 #include "usb.h"
 #include "viewer.h"
@@ -531,7 +531,7 @@ step_view(struct mobile *m)
 		    "session's changes are lost (check the network, then start "
 		    "again)");
 	if (rc < 0)
-		fprintf(stderr, "mobile_launcher: %s; ending the session\n", why);
+		kim_fail("viewer", "%s; ending the session", why);
 	else if (rc != 0)
 		kim_log("viewer", "viewer exited with status %d", rc);
 	xdr_free((xdrproc_t)xdr_session_res, (char *)&s);
@@ -640,8 +640,9 @@ step_bases(struct mobile *m)
 		argv[n++] = (char *)m->search;
 		argv[n] = NULL;
 		/* kim_repo asks for its password on the terminal: same group */
-		pid_t pid = spawn_argv(argv, 0);
-		rc = pid < 0 ? -1 : spawn_wait(pid);
+		struct kim_spawn_opts so = { { KIM_SPAWN_DEVNULL, KIM_SPAWN_INHERIT,
+		    KIM_SPAWN_INHERIT }, NULL, KIM_SPAWN_PATH };
+		rc = kim_spawn_run(argv, &so);
 		if (rc < 0)
 			die(m, 0, "cannot run kim_repo: %s", strerror(errno));
 	}

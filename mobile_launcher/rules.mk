@@ -1,5 +1,5 @@
 # mobile_launcher/: the mobile's command-line client.
-ML_SRCS := main.c connect.c latency.c usb.c progress.c viewer.c delta.c spawn.c discover.c litter.c
+ML_SRCS := main.c connect.c latency.c usb.c progress.c viewer.c delta.c discover.c litter.c
 ML_OBJS := $(addprefix mobile_launcher/,$(ML_SRCS:.c=.o))
 
 mobile_launcher/mobile_launcher: $(ML_OBJS) $(RPC_LIB) $(KCM_CLIENT_DEPS)

@@ -17,7 +17,7 @@
 #include "latency.h"
 #include "litter.h"
 #include "log.h"
-#include "spawn.h"
+#include "kim_spawn.h"
 #include "viewer.h"
 
 #define MAX_ARGS 64
@@ -116,7 +116,7 @@ viewer_reap(pid_t pid, int pidfd, int grace_s)
 		kim_log("viewer", "still running after %d s: SIGKILL", grace_s);
 		kill(pid, SIGKILL);
 	}
-	return spawn_wait(pid);
+	return kim_spawn_wait(pid);
 }
 
 /* The display's end of the connection is gone (closed, or the link dead:
@@ -182,7 +182,8 @@ viewer_run(const char *template, const struct viewer_target *t, CLIENT *c,
 		goto out;
 	}
 	kim_log("viewer", "start %s host=%s port=%u", argv[0], t->host, t->port);
-	if ((pid = spawn_argv(argv, 0)) < 0) {
+	if (kim_spawn(&pid, argv, &(struct kim_spawn_opts){ { KIM_SPAWN_DEVNULL,
+	    KIM_SPAWN_INHERIT, KIM_SPAWN_INHERIT }, NULL, KIM_SPAWN_PATH }) != 0) {
 		snprintf(why, whylen, "cannot start the viewer '%s': %s (install "
 		    "tigervnc-viewer, or choose one with --viewer)", argv[0],
 		    strerror(errno));
@@ -213,7 +214,7 @@ viewer_run(const char *template, const struct viewer_target *t, CLIENT *c,
 		}
 	}
 	status = asked || lost ? viewer_reap(pid, pidfd, VIEWER_GRACE_S) :
-	    spawn_wait(pid);
+	    kim_spawn_wait(pid);
 	kim_log("viewer", "exited status=%d", status);
 out:
 	if (pidfd >= 0)

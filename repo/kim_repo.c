@@ -19,12 +19,13 @@
 
 #include "repo/davxml.h"
 #include "repo/names.h"
+#include "kimberley.h"
 #include "sha256.h"
 
-#define HDR_MAX   65536		/* a patch header, as kim_patch reads it */
+#define HDR_MAX   KIM_PATCH_HDR_MAX	/* a patch header, as kim_patch reads it */
 #define ANSWER_CAP (16u << 20)	/* bytes of one server answer kept */
-#define URL_MAX   2048
-#define BASES_MAX 64
+#define URL_MAX   KIM_PATCH_MAX	/* a patch URL a display accepts */
+#define BASES_MAX KIM_BASES_MAX	/* as many as a display lists */
 
 static const char *prog = "kim_repo";
 static volatile sig_atomic_t interrupted;

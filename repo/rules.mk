@@ -7,6 +7,7 @@ XML_LIBS   := $(shell $(PKG) --libs libxml-2.0)
 REPO_OBJS := repo/kim_repo.o repo/davxml.o repo/names.o
 $(REPO_OBJS) repo/kim_repo_cgi.o: repo/names.h repo/davxml.h
 repo/kim_repo.o repo/davxml.o: CFLAGS += $(XML_CFLAGS) $(CURL_CFLAGS)
+repo/kim_repo.o: rpc/kimberley.h
 
 repo/kim_repo: $(REPO_OBJS) $(RPC_LIB)
 	$(CC) $(LDFLAGS) -o $@ $(REPO_OBJS) $(RPC_LIB) $(CURL_LIBS) $(XML_LIBS) $(CRYPTO_LIBS)

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "errors.h"
+#include "kimberley.h"
 
 struct kim_error_entry {
 	int code;

@@ -2,7 +2,11 @@
 #ifndef KIM_ERRORS_H
 #define KIM_ERRORS_H
 
-/* X(symbol, code, sentence a person understands) */
+/* X(symbol, code, sentence a person understands).  The limits named in the
+ * sentences are rpc/kimberley.x's: a file that expands the table includes
+ * kimberley.h (tests/unit/test_errors.c checks the numbers). */
+#define KIM_STR_(x) #x
+#define KIM_STR(x) KIM_STR_(x)
 #define KIM_ERROR_TABLE(X) \
 	X(OK,               0,  "success") \
 	X(BUSY,            -1,  "the display is busy with another user; try again when they are done") \
@@ -13,7 +17,7 @@
 	X(AUTH_MECH,       -6,  "the display does not offer that authentication mechanism") \
 	X(AUTH_WAIT,       -7,  "too many wrong access codes were tried; wait before trying again") \
 	X(NAME_EMPTY,     -10,  "the file name is empty") \
-	X(NAME_TOO_LONG,  -11,  "the file name is longer than 1024 bytes") \
+	X(NAME_TOO_LONG,  -11,  "the file name is longer than " KIM_STR(KIM_NAME_MAX) " bytes") \
 	X(NAME_SLASH,     -12,  "the file name contains '/'; only a plain file name is accepted") \
 	X(NAME_DOTDOT,    -13,  "the file name contains '..'") \
 	X(NAME_NUL,       -14,  "the file name contains a NUL byte") \
@@ -29,11 +33,11 @@
 	X(NO_SUCH_FILE,   -27,  "no such file on the display") \
 	X(SIZE_BAD,       -28,  "the announced file size is invalid") \
 	X(TOO_MANY_FILES, -29,  "the session sent more files than this display accepts") \
-	X(VMNAME_BAD,     -30,  "the VM name is empty, too long (over 128 bytes) or contains '/'") \
+	X(VMNAME_BAD,     -30,  "the VM name is empty, too long (over " KIM_STR(KIM_VMNAME_MAX) " bytes) or contains '/'") \
 	X(NO_SUCH_VM,     -31,  "no VM by that name on this display") \
 	X(OUT_OF_ORDER,   -32,  "the request came out of order for this session") \
 	X(NO_PATCH,       -33,  "the patch file has not been sent to the display") \
-	X(PATCH_NAME_BAD, -34,  "the patch name is empty or longer than 2048 bytes") \
+	X(PATCH_NAME_BAD, -34,  "the patch name is empty or longer than " KIM_STR(KIM_PATCH_MAX) " bytes") \
 	X(SESSION_TOO_BIG, -35, "the session sent more bytes in all than this display accepts") \
 	X(URL_BAD,        -40,  "the patch URL is invalid; only http:// and https:// URLs are accepted") \
 	X(URL_NOT_FOUND,  -41,  "the patch URL was not found on its server (HTTP 404)") \

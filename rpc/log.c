@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
@@ -15,22 +16,22 @@ static struct {
 	const char *prog;
 	FILE *file;		/* NULL: syslog */
 	int verbose;
-} logger = { PTHREAD_MUTEX_INITIALIZER, "kimberley", NULL, 0 };
-
-double
-kim_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+	int to_stderr;		/* file is stderr: no second copy there */
+} logger = { PTHREAD_MUTEX_INITIALIZER, "kimberley", NULL, 0, 0 };
 
 int
 kim_log_open(const char *prog, const char *file, int verbose)
 {
 	logger.prog = prog;
 	logger.verbose = verbose;
+	logger.to_stderr = 0;
+	if (file != NULL && strcmp(file, "-") == 0) {
+		logger.file = stderr;
+		logger.to_stderr = 1;
+		logger.verbose = 0;
+		setvbuf(stderr, NULL, _IOLBF, 0);
+		return 0;
+	}
 	if (file == NULL) {
 		openlog(prog, LOG_PID, LOG_DAEMON);
 		return 0;
@@ -125,4 +126,34 @@ kim_log(const char *step, const char *fmt, ...)
 	va_start(ap, fmt);
 	kim_vlog(step, fmt, ap);
 	va_end(ap);
+}
+
+/* The reason a program stops, or an error its operator must see now: the
+ * log line, and "prog: message" on stderr unless the log already is stderr
+ * (or verbose copied it there). */
+void
+kim_fail(const char *step, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[2048];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kim_log(step, "%s", msg);
+	if (!logger.to_stderr && !logger.verbose)
+		fprintf(stderr, "%s: %s\n", logger.prog, msg);
+}
+
+void
+kim_die(int status, const char *step, const char *fmt, ...)
+{
+	va_list ap;
+	char msg[2048];
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	kim_fail(step, "%s", msg);
+	exit(status);
 }

@@ -10,7 +10,7 @@ kim_check_name(const char *name, size_t len)
 {
 	if (name == NULL || len == 0)
 		return KIM_E_NAME_EMPTY;
-	if (len > KIM_NAME_LIMIT)
+	if (len > KIM_NAME_MAX)
 		return KIM_E_NAME_TOO_LONG;
 	if (memchr(name, '\0', len) != NULL)
 		return KIM_E_NAME_NUL;
@@ -47,7 +47,7 @@ kim_check_vmname(const char *name)
 {
 	size_t len = name ? strlen(name) : 0;
 
-	if (len == 0 || len > KIM_VMNAME_LIMIT)
+	if (len == 0 || len > KIM_VMNAME_MAX)
 		return KIM_E_VMNAME_BAD;
 	if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
 	    name[0] == '.')
@@ -64,7 +64,7 @@ kim_check_url(const char *url)
 	size_t len = url ? strlen(url) : 0;
 	const char *rest;
 
-	if (len == 0 || len > KIM_PATCH_LIMIT)
+	if (len == 0 || len > KIM_PATCH_MAX)
 		return KIM_E_URL_BAD;
 	if (strncasecmp(url, "http://", 7) == 0)
 		rest = url + 7;

@@ -5,7 +5,7 @@ CRYPTO_LIBS  := $(shell $(PKG) --libs libcrypto)
 CFLAGS += $(TIRPC_CFLAGS)
 
 RPC_GEN := rpc/kimberley.h rpc/kimberley_xdr.c rpc/kimberley_clnt.c rpc/kimberley_svc.c
-RPC_LIB_OBJS := rpc/kimberley_xdr.o rpc/kimberley_clnt.o rpc/errors.o rpc/names.o rpc/log.o rpc/transfer.o rpc/sha256.o rpc/config.o rpc/access.o rpc/privdrop.o
+RPC_LIB_OBJS := rpc/kimberley_xdr.o rpc/kimberley_clnt.o rpc/errors.o rpc/names.o rpc/log.o rpc/transfer.o rpc/sha256.o rpc/config.o rpc/access.o rpc/privdrop.o rpc/clock.o rpc/kim_spawn.o
 RPC_LIB := rpc/libkimrpc.a
 RPC_LIBS := $(RPC_LIB) $(TIRPC_LIBS) $(CRYPTO_LIBS) -lpthread
 

@@ -18,18 +18,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "rpc/clock.h"
+
 #include <X11/Xatom.h>
 #include <X11/Xlib.h>
 
 #define PROG "kim_fill"
-
-static double
-now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 /* The window's _NET_WM_PID, or -1. */
 static long
@@ -130,10 +124,10 @@ main(int argc, char **argv)
 	Atom pid_atom = XInternAtom(dpy, "_NET_WM_PID", False);
 	int sw = DisplayWidth(dpy, DefaultScreen(dpy));
 	int sh = DisplayHeight(dpy, DefaultScreen(dpy));
-	double deadline = now() + limit;
+	double deadline = kim_now() + limit;
 	Window w;
 	while ((w = find_window(dpy, pid, pid_atom)) == None) {
-		if (now() >= deadline) {
+		if (kim_now() >= deadline) {
 			fprintf(stderr, PROG ": no window of process %ld within %.0f s\n", pid, limit);
 			XCloseDisplay(dpy);
 			return 1;
@@ -150,7 +144,7 @@ main(int argc, char **argv)
 		XWindowAttributes a;
 		if (XGetWindowAttributes(dpy, w, &a) && a.width == sw && a.height == sh)
 			break;
-		if (now() >= deadline) {
+		if (kim_now() >= deadline) {
 			fprintf(stderr, PROG ": the window of process %ld did not take the screen's size\n", pid);
 			XCloseDisplay(dpy);
 			return 1;

@@ -57,9 +57,11 @@
 #include <zstd.h>
 #include <json-c/json.h>
 
+#include "rpc/kimberley.h"
+
 #define PROG "kim_patch"
 #define MAGIC "KIMBERLEY-PATCH 1"
-#define HDR_MAX 65536           /* the header fits in the first 64 KiB */
+#define HDR_MAX KIM_PATCH_HDR_MAX /* the header fits in the first 64 KiB (rpc/kimberley.x) */
 #define CHUNK (256 * 1024)      /* read size for both passes */
 #define PASS_MAX 1024           /* openssl's -pass file: reads one line < 1024 */
 #define PBKDF2_ITER 10000       /* openssl enc -pbkdf2 default */

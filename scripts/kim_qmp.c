@@ -37,6 +37,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "rpc/clock.h"
+
 static const char *prog = "kim_qmp";
 
 struct qmp {
@@ -48,13 +50,6 @@ struct qmp {
 	char migration[32];   /* last MIGRATION event status */
 	int resumed;          /* saw a RESUME event */
 };
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
 
 static void fail(const char *what, const char *why)
 {
@@ -76,7 +71,7 @@ static void qmp_connect(struct qmp *q, const char *path)
 			return;
 		int e = errno;
 		close(q->fd);
-		if ((e != ENOENT && e != ECONNREFUSED) || now() > q->deadline)
+		if ((e != ENOENT && e != ECONNREFUSED) || kim_now() > q->deadline)
 			fail(path, strerror(e));
 		/* QEMU is still starting: the socket appears within milliseconds */
 		poll(NULL, 0, 10);
@@ -112,7 +107,7 @@ static json_object *qmp_read(struct qmp *q)
 		}
 		if (q->len == sizeof q->buf)
 			fail("QMP", "message too long");
-		int ms = (int)((q->deadline - now()) * 1000);
+		int ms = (int)((q->deadline - kim_now()) * 1000);
 		if (ms <= 0)
 			fail("QMP", "timed out waiting for QEMU");
 		struct pollfd p = { .fd = q->fd, .events = POLLIN };
@@ -229,7 +224,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: %s [-t SECONDS] SOCKET incoming URI|save URI|cont|stop|quit|status|change-medium DEV FILE|eject DEV|usb-stick DRIVE...\n", prog);
 		return 2;
 	}
-	q.deadline = now() + timeout;
+	q.deadline = kim_now() + timeout;
 	qmp_connect(&q, argv[i++]);
 	json_object *greeting = qmp_read(&q);
 	if (!greeting)

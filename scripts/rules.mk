@@ -5,8 +5,8 @@ JSONC_LIBS   := $(shell $(PKG) --libs json-c)
 PROGRAMS += scripts/kim_qmp
 CLEAN += scripts/kim_qmp
 
-scripts/kim_qmp: scripts/kim_qmp.c
-	$(CC) $(CFLAGS) $(JSONC_CFLAGS) -o $@ $< $(LDFLAGS) $(JSONC_LIBS)
+scripts/kim_qmp: scripts/kim_qmp.c rpc/clock.o
+	$(CC) $(CFLAGS) $(JSONC_CFLAGS) -o $@ $^ $(LDFLAGS) $(JSONC_LIBS)
 
 # kim_patch's check and unpack (one process instead of ~40)
 PATCH_LIBS := $(shell $(PKG) --libs libzstd liblzma libcrypto)
@@ -14,7 +14,7 @@ PATCH_CFLAGS := $(shell $(PKG) --cflags libzstd liblzma libcrypto)
 PROGRAMS += scripts/kim_patch_unpack
 CLEAN += scripts/kim_patch_unpack
 
-scripts/kim_patch_unpack: scripts/kim_patch_unpack.c
+scripts/kim_patch_unpack: scripts/kim_patch_unpack.c rpc/kimberley.h
 	$(CC) $(CFLAGS) $(PATCH_CFLAGS) $(JSONC_CFLAGS) -o $@ $< $(LDFLAGS) $(PATCH_LIBS) $(JSONC_LIBS)
 
 # kim_disk: patch format 2's disk part, 4 KiB chunks against the base
@@ -30,8 +30,8 @@ FILL_LIBS   := $(shell $(PKG) --libs x11)
 PROGRAMS += scripts/kim_fill
 CLEAN += scripts/kim_fill
 
-scripts/kim_fill: scripts/kim_fill.c
-	$(CC) $(CFLAGS) $(FILL_CFLAGS) -o $@ $< $(LDFLAGS) $(FILL_LIBS)
+scripts/kim_fill: scripts/kim_fill.c rpc/clock.o
+	$(CC) $(CFLAGS) $(FILL_CFLAGS) -o $@ $^ $(LDFLAGS) $(FILL_LIBS)
 
 VM_SCRIPTS := scripts/kim_patch scripts/kim_patch_unpack scripts/kim_disk scripts/kim_qmp scripts/kim_fill scripts/kim_base scripts/vm_lib.sh scripts/kim_version.sh VERSION scripts/make_base_vm \
 	scripts/make_floppy scripts/kimberlize scripts/dekimberlize scripts/display_setup

@@ -5,6 +5,7 @@
  * filter regions), system binds, fresh proc, minimal dev, persistent binds,
  * pivot_root. */
 #include "session.h"
+#include "rpc/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -21,7 +22,7 @@
 
 static int fail(const char *what, const char *path)
 {
-	fprintf(stderr, "kim_workspace: %s %s: %s\n", what, path, strerror(errno));
+	kim_log("workspace", "%s %s: %s", what, path, strerror(errno));
 	return -1;
 }
 
@@ -151,7 +152,7 @@ static int regions(const struct ws_config *c, const char *root)
 			if (install)
 				break;   /* package managers write there; the install sees the base's own */
 			if (access(r->path, F_OK) != 0) {
-				fprintf(stderr, "kim_workspace: system region %s: absent on this display, skipped\n",
+				kim_log("workspace", "system region %s: absent on this display, skipped",
 				        r->path);
 				break;
 			}
@@ -189,7 +190,7 @@ int ws_assemble(const struct ws_config *c)
 	const char *rd = c->rundir;
 
 	if (strpbrk(rd, ",:") != NULL || (c->installdir != NULL && strpbrk(c->installdir, ",:") != NULL)) {
-		fprintf(stderr, "kim_workspace: %s: ',' or ':' in a session path would break the overlay options\n", rd);
+		kim_log("workspace", "%s: ',' or ':' in a session path would break the overlay options", rd);
 		return -1;
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)

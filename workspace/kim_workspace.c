@@ -12,6 +12,8 @@
  * the X screen.  SIGTERM ends the session: the app gets SIGTERM, everything
  * left gets SIGKILL after WS_GRACE_MS; the session's tmpfs vanishes with the
  * namespace.  Exit status: the app's. */
+#include "rpc/clock.h"
+#include "rpc/log.h"
 #include "session.h"
 
 #include <errno.h>
@@ -55,13 +57,6 @@ static void usage(void)
 	exit(2);
 }
 
-static double now_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
-}
-
 /* The app's argv from WS_APP_FILE in the assembled root: one argument per line. */
 static char **app_argv_from_file(void)
 {
@@ -71,7 +66,7 @@ static char **app_argv_from_file(void)
 	size_t n = 0, len;
 
 	if (f == NULL) {
-		fprintf(stderr, "kim_workspace: %s: %s (the patch names no app)\n", WS_APP_FILE, strerror(errno));
+		kim_log("workspace", "%s: %s (the patch names no app)", WS_APP_FILE, strerror(errno));
 		return NULL;
 	}
 	len = fread(buf, 1, sizeof buf - 1, f);
@@ -81,7 +76,7 @@ static char **app_argv_from_file(void)
 		argv[n++] = tok;
 	argv[n] = NULL;
 	if (n == 0 || argv[0][0] != '/') {
-		fprintf(stderr, "kim_workspace: %s: first line must be the app's absolute path\n", WS_APP_FILE);
+		kim_log("workspace", "%s: first line must be the app's absolute path", WS_APP_FILE);
 		return NULL;
 	}
 	return argv;
@@ -126,13 +121,13 @@ static int write_xauth(const struct ws_config *c)
 	if (xauth_len < 0)
 		return 0;
 	if (xauth_wild((unsigned char *)xauth_buf, (size_t)xauth_len) != 0) {
-		fprintf(stderr, "kim_workspace: the X authority file is not in Xauthority format\n");
+		kim_log("workspace", "the X authority file is not in Xauthority format");
 		return -1;
 	}
 	fd = open(WS_XAUTH_PATH, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
 	if (fd < 0 || write(fd, xauth_buf, (size_t)xauth_len) != xauth_len ||
 	    fchown(fd, c->uid, c->gid) != 0) {
-		fprintf(stderr, "kim_workspace: %s: %s\n", WS_XAUTH_PATH, strerror(errno));
+		kim_log("workspace", "%s: %s", WS_XAUTH_PATH, strerror(errno));
 		if (fd >= 0)
 			close(fd);
 		return -1;
@@ -162,7 +157,7 @@ static void exec_app(const struct ws_config *c, char **argv)
 		/* the supervisor's stdin/stdout carry the launcher protocol: not the app's */
 		int null = open("/dev/null", O_RDONLY);
 		if (null < 0 || dup2(null, 0) < 0 || dup2(2, 1) < 0) {
-			fprintf(stderr, "kim_workspace: /dev/null: %s\n", strerror(errno));
+			kim_log("workspace", "/dev/null: %s", strerror(errno));
 			_exit(126);
 		}
 		close(null);
@@ -170,11 +165,11 @@ static void exec_app(const struct ws_config *c, char **argv)
 	if (c->uid != 0 &&
 	    (setgroups(0, NULL) != 0 || setresgid(c->gid, c->gid, c->gid) != 0 ||
 	     setresuid(c->uid, c->uid, c->uid) != 0 || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)) {
-		fprintf(stderr, "kim_workspace: drop privileges: %s\n", strerror(errno));
+		kim_log("workspace", "drop privileges: %s", strerror(errno));
 		_exit(126);
 	}
 	if (chdir(c->uid == 0 ? "/" : persist ? persist : "/tmp") != 0 && chdir("/") != 0) {
-		fprintf(stderr, "kim_workspace: chdir: %s\n", strerror(errno));
+		kim_log("workspace", "chdir: %s", strerror(errno));
 		_exit(126);
 	}
 	if (script_fd >= 0) {
@@ -183,7 +178,7 @@ static void exec_app(const struct ws_config *c, char **argv)
 		argv = shargv;
 	}
 	execve(argv[0], argv, envp);
-	fprintf(stderr, "kim_workspace: exec %s: %s\n", argv[0], strerror(errno));
+	kim_log("workspace", "exec %s: %s", argv[0], strerror(errno));
 	_exit(127);
 }
 
@@ -240,7 +235,7 @@ static int supervise(pid_t child, struct ws_mapwait *mw, double t0)
 	int status;
 
 	if (sfd < 0 || pfd < 0) {
-		fprintf(stderr, "kim_workspace: signalfd/pidfd: %s\n", strerror(errno));
+		kim_log("workspace", "signalfd/pidfd: %s", strerror(errno));
 		kill(child, SIGKILL);
 	}
 	for (;;) {
@@ -248,10 +243,10 @@ static int supervise(pid_t child, struct ws_mapwait *mw, double t0)
 			{ .fd = pfd, .events = POLLIN }, { .fd = sfd, .events = POLLIN },
 			{ .fd = mw ? ws_mapwait_fd(mw) : -1, .events = POLLIN },
 		};
-		int timeout = deadline < 0 ? -1 : (int)(deadline - now_ms()) + 1;
+		int timeout = deadline < 0 ? -1 : (int)(deadline - kim_now_ms()) + 1;
 
 		if (mw && ws_mapwait_mapped(mw)) {
-			printf("MAPPED %.1f\n", now_ms() - t0);
+			printf("MAPPED %.1f\n", kim_now_ms() - t0);
 			fflush(stdout);
 			ws_mapwait_close(mw);
 			mw = NULL;
@@ -265,14 +260,14 @@ static int supervise(pid_t child, struct ws_mapwait *mw, double t0)
 			struct signalfd_siginfo si;
 			if (read(sfd, &si, sizeof si) == sizeof si && si.ssi_signo != SIGCHLD && deadline < 0) {
 				kill(child, SIGTERM);
-				deadline = now_ms() + WS_GRACE_MS;
+				deadline = kim_now_ms() + WS_GRACE_MS;
 			}
 		}
-		if (deadline >= 0 && now_ms() >= deadline) {
-			fprintf(stderr, "kim_workspace: app did not end within %d ms: killing the session\n",
+		if (deadline >= 0 && kim_now_ms() >= deadline) {
+			kim_log("workspace", "app did not end within %d ms: killing the session",
 			        WS_GRACE_MS);
 			kill(child, SIGKILL);
-			deadline = now_ms() + 1e9;
+			deadline = kim_now_ms() + 1e9;
 		}
 	}
 	ws_mapwait_close(mw);
@@ -287,7 +282,7 @@ static int read_xauth(const char *file)
 
 	if (fd < 0 || (xauth_len = read(fd, xauth_buf, sizeof xauth_buf)) < 0 ||
 	    xauth_len == (ssize_t)sizeof xauth_buf) {
-		fprintf(stderr, "kim_workspace: X authority %s: %s\n", file,
+		kim_log("workspace", "X authority %s: %s", file,
 		        fd < 0 || xauth_len < 0 ? strerror(errno) : "too large");
 		return -1;
 	}
@@ -302,8 +297,11 @@ int main(int argc, char **argv)
 	char err[512];
 	struct ws_mapwait *mw = NULL;
 	int opt, install;
-	double t0 = now_ms();
+	double t0 = kim_now_ms();
 
+	/* log lines on stderr: the setup script hands it to the display's
+	 * log (rpc/log.c; usage errors stay plain) */
+	kim_log_open("kim_workspace", "-", 0);
 	if (argc < 2)
 		usage();
 	mode = argv[1];
@@ -348,13 +346,13 @@ int main(int argc, char **argv)
 		}
 	}
 	if (ws_policy_load(regions, &c.policy, err, sizeof err) != 0) {
-		fprintf(stderr, "kim_workspace: region policy: %s\n", err);
+		kim_log("workspace", "region policy: %s", err);
 		return 2;
 	}
 	if (xauth != NULL && read_xauth(xauth) != 0)
 		return 2;
 	if (c.script != NULL && (script_fd = open(c.script, O_RDONLY)) < 0) {
-		fprintf(stderr, "kim_workspace: install script %s: %s\n", c.script, strerror(errno));
+		kim_log("workspace", "install script %s: %s", c.script, strerror(errno));
 		return 2;
 	}
 	if (c.xdisplay != NULL && !install) {
@@ -379,7 +377,7 @@ int main(int argc, char **argv)
 	pid_t child = clone(ns_init, stack + WS_STACK_SIZE,
 	                    CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWUTS | CLONE_NEWIPC | SIGCHLD, &c);
 	if (child < 0) {
-		fprintf(stderr, "kim_workspace: clone namespaces: %s\n", strerror(errno));
+		kim_log("workspace", "clone namespaces: %s", strerror(errno));
 		return 125;
 	}
 	if (script_fd >= 0)

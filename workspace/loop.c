@@ -1,5 +1,6 @@
 /* loop.c -- attach a read-only image to a free loop device and mount it. */
 #include "session.h"
+#include "rpc/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,7 @@ static int attach(int imgfd, char *dev, size_t devlen)
 	int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 
 	if (ctl < 0) {
-		fprintf(stderr, "kim_workspace: /dev/loop-control: %s\n", strerror(errno));
+		kim_log("workspace", "/dev/loop-control: %s", strerror(errno));
 		return -1;
 	}
 	for (int tries = 0; tries < LOOP_TRIES; tries++) {
@@ -46,7 +47,7 @@ static int attach(int imgfd, char *dev, size_t devlen)
 		}
 		close(fd);              /* taken by a concurrent session: try the next */
 	}
-	fprintf(stderr, "kim_workspace: no free loop device: %s\n", strerror(errno));
+	kim_log("workspace", "no free loop device: %s", strerror(errno));
 	close(ctl);
 	return -1;
 }
@@ -58,7 +59,7 @@ int ws_mount_image(const char *image, const char *dst)
 	int imgfd = open(image, O_RDONLY | O_CLOEXEC), loopfd, rc = -1;
 
 	if (imgfd < 0) {
-		fprintf(stderr, "kim_workspace: %s: %s\n", image, strerror(errno));
+		kim_log("workspace", "%s: %s", image, strerror(errno));
 		return -1;
 	}
 	loopfd = attach(imgfd, dev, sizeof dev);
@@ -68,7 +69,7 @@ int ws_mount_image(const char *image, const char *dst)
 	for (size_t i = 0; i < sizeof types / sizeof types[0] && rc != 0; i++)
 		rc = mount(dev, dst, types[i], MS_RDONLY | MS_NODEV | MS_NOSUID, NULL);
 	if (rc != 0)
-		fprintf(stderr, "kim_workspace: mount %s: not an erofs or squashfs image: %s\n",
+		kim_log("workspace", "mount %s: not an erofs or squashfs image: %s",
 		        image, strerror(errno));
 	close(loopfd);          /* autoclear: the device goes with the last mount */
 	return rc;

@@ -1,6 +1,7 @@
 /* mapwait.c -- notice the app's first window on the display's X screen.
  * Selected before the app starts, so no map can be missed. */
 #include "session.h"
+#include "rpc/log.h"
 
 #include <X11/Xlib.h>
 #include <fcntl.h>
@@ -20,7 +21,7 @@ struct ws_mapwait *ws_mapwait_open(const char *xdisplay)
 		return NULL;
 	w->dpy = XOpenDisplay(xdisplay);
 	if (w->dpy == NULL) {
-		fprintf(stderr, "kim_workspace: cannot open X display %s\n", xdisplay);
+		kim_log("workspace", "cannot open X display %s", xdisplay);
 		free(w);
 		return NULL;
 	}

@@ -4,8 +4,8 @@ WS_X11_LIBS   := $(shell $(PKG) --libs x11)
 WS_OBJS := workspace/kim_workspace.o workspace/policy.o workspace/assemble.o \
            workspace/loop.o workspace/strip.o workspace/mapwait.o
 
-workspace/kim_workspace: $(WS_OBJS)
-	$(CC) $(LDFLAGS) -o $@ $(WS_OBJS) $(WS_X11_LIBS)
+workspace/kim_workspace: $(WS_OBJS) $(RPC_LIB)
+	$(CC) $(LDFLAGS) -o $@ $(WS_OBJS) $(RPC_LIB) $(WS_X11_LIBS) -lpthread
 
 $(WS_OBJS): workspace/session.h workspace/policy.h
 workspace/mapwait.o: CFLAGS += $(WS_X11_CFLAGS)

@@ -3,6 +3,7 @@
  * (origin, impure, uuid, nlink, ...), which names the install's filesystems. */
 #define _XOPEN_SOURCE 700
 #include "session.h"
+#include "rpc/log.h"
 
 #include <errno.h>
 #include <ftw.h>
@@ -27,7 +28,7 @@ static int strip_one(const char *path, const struct stat *st, int type, struct F
 	if (len < 0) {
 		if (errno == ENOTSUP)
 			return 0;
-		fprintf(stderr, "kim_workspace: listxattr %s: %s\n", path, strerror(errno));
+		kim_log("workspace", "listxattr %s: %s", path, strerror(errno));
 		failures++;
 		return 0;
 	}
@@ -35,7 +36,7 @@ static int strip_one(const char *path, const struct stat *st, int type, struct F
 		if (strncmp(n, OVL_PREFIX, strlen(OVL_PREFIX)) != 0 || strcmp(n, OVL_KEEP) == 0)
 			continue;
 		if (lremovexattr(path, n) != 0) {
-			fprintf(stderr, "kim_workspace: removexattr %s %s: %s\n", path, n, strerror(errno));
+			kim_log("workspace", "removexattr %s %s: %s", path, n, strerror(errno));
 			failures++;
 		}
 	}
@@ -46,7 +47,7 @@ int ws_strip_layer(const char *dir)
 {
 	failures = 0;
 	if (nftw(dir, strip_one, 32, FTW_PHYS) != 0) {
-		fprintf(stderr, "kim_workspace: walk %s: %s\n", dir, strerror(errno));
+		kim_log("workspace", "walk %s: %s", dir, strerror(errno));
 		return -1;
 	}
 	return failures ? -1 : 0;

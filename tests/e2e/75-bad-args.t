@@ -4,11 +4,14 @@
 # (issue 10 item 2: ~8 KiB leaked per call, one client could run the
 # display out of memory).
 . "$(dirname "$0")/lib.sh"
-tap_plan 4
+tap_plan 5
 e2e_setup
 start_display; tap_ok $? "display up"
 P="127.0.0.1:$PORT"
-rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$DPID/status"; }
+# the memory of the RPC side, which decodes the calls (docs/design.md
+# section 7: DPID is the privileged parent, which never sees them)
+RPID=$(rpc_pid); tap_ok $? "the RPC side found (pid ${RPID:-none}, parent $DPID)"
+rss() { awk '/^VmRSS:/ { print $2 }' "/proc/${RPID:-$DPID}/status"; }
 
 "$POKE" "$P" raw-bad-args 500 > /dev/null	# warm up the allocator
 before=$(rss)

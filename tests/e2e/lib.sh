@@ -2,7 +2,7 @@
 # Each test gets its own work directory, spool and VM directory, and a
 # display_launcher on an ephemeral loopback port, ended by PID at exit.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-. "$ROOT/tests/hosts/tap.sh"
+. "$ROOT/tests/lib/tap.sh"
 DL=$ROOT/display_launcher/display_launcher
 ML=$ROOT/mobile_launcher/mobile_launcher
 POKE=$ROOT/tests/e2e/rpcpoke
@@ -116,16 +116,6 @@ mobile_held() {
 	MPID=$!
 	e2e_bg $MPID
 	for i in $(seq 100); do grep -q "close the viewer" "$out" && break; sleep 0.1; done
-}
-
-# is GOT WANT DESCRIPTION
-tap_is() {
-	if [ "$1" = "$2" ]; then
-		tap_ok 0 "$3"
-	else
-		tap_ok 1 "$3"
-		tap_diag "got:  '$1'" "want: '$2'"
-	fi
 }
 
 # like PATTERN TEXT DESCRIPTION (grep -E)

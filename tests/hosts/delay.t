@@ -4,7 +4,7 @@
 # ping -U: user-to-user time.  Plain ping reports the kernel's receive
 # timestamp, taken before the receiving host's INPUT hook holds the packet.
 cd "$(dirname "$0")/../.." || exit 1
-. tests/hosts/tap.sh
+. tests/lib/tap.sh
 . tests/hosts/hosts.sh
 
 # mean_rtt HOST ADDR COUNT: print the mean round trip in ms.

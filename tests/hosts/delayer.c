@@ -32,6 +32,8 @@
 #include <linux/netfilter.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
+#include "rpc/clock.h"
+
 #define QUEUE_MAXLEN   (1u << 17)          /* packets the kernel may hold */
 #define RCVBUF_BYTES   (64u << 20)         /* netlink receive buffer */
 #define RECV_BYTES     (1u << 16)          /* one recv(), metadata only */
@@ -63,7 +65,7 @@ static uint64_t now_ns(void)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	kim_monotonic(&ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 

@@ -4,7 +4,7 @@
 # own), and after a test that is killed with SIGTERM.  The child harnesses
 # run while this one is up: concurrent runs do not collide.
 cd "$(dirname "$0")/../.." || exit 1
-. tests/hosts/tap.sh
+. tests/lib/tap.sh
 . tests/hosts/hosts.sh
 
 # gone NS_DISP NS_MOB DIR PID...: nothing of that run remains.

@@ -5,8 +5,8 @@ NFQ_LIBS   := $(shell $(PKG) --libs libnetfilter_queue libnfnetlink)
 
 HOSTS_DELAYER := tests/hosts/delayer
 
-$(HOSTS_DELAYER): tests/hosts/delayer.c
-	$(CC) $(CFLAGS) $(NFQ_CFLAGS) -o $@ $< $(LDFLAGS) $(NFQ_LIBS)
+$(HOSTS_DELAYER): tests/hosts/delayer.c rpc/clock.o
+	$(CC) $(CFLAGS) $(NFQ_CFLAGS) -o $@ $^ $(LDFLAGS) $(NFQ_LIBS)
 
 PROGRAMS  += $(HOSTS_DELAYER)
 TAP_TESTS += tests/hosts/up.t tests/hosts/delay.t tests/hosts/down.t

@@ -2,7 +2,7 @@
 # Two test hosts come up: both links carry traffic, and each host's
 # avahi-daemon sees the service the other host publishes.
 cd "$(dirname "$0")/../.." || exit 1
-. tests/hosts/tap.sh
+. tests/lib/tap.sh
 . tests/hosts/hosts.sh
 
 tap_plan 11

@@ -3,7 +3,7 @@
 # KCM not startable, a second KCM on the same bus.  Runs on a private
 # session bus of its own (no test hosts needed).
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
-. "$ROOT/tests/hosts/tap.sh"
+. "$ROOT/tests/lib/tap.sh"
 KCM=$ROOT/kcm/kcm
 KCMCTL=$ROOT/kcm/kcmctl
 tap_plan 6

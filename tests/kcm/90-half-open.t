@@ -61,7 +61,7 @@ tap_is "$rc" 0 "a real session works while $FLOOD silent connections are held"
 tap_is "$(mtype -i "$W/f.img" ::NOTE.TXT | tr -d '\r')" "amid-flood" "its floppy holds the note"
 fds_back $((DEADLINE + 4))
 tap_ok $? "and KCM is back to $base descriptors afterwards ($(fds))"
-tap_like "relay: .*(handshake|pending)" "$(grep -h 'kcm:' "$HOSTS_DIR/disp/session.log")" \
+tap_like "relay: .*(handshake|pending)" "$(grep -h 'prog=kcm ' "$HOSTS_DIR/disp/session.log")" \
 	"KCM's log says what it dropped"
 err=$("$KCM" --handshake-timeout 0 2>&1)
 tap_like "^kcm: the handshake timeout \\(s\\) must be a number from 0.1 to 600, not '0'$" "$err" \

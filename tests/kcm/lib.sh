@@ -2,7 +2,7 @@
 # KCM is started by D-Bus activation on each host's session bus, from a
 # .service file that points at this build tree.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-. "$ROOT/tests/hosts/tap.sh"
+. "$ROOT/tests/lib/tap.sh"
 . "$ROOT/tests/hosts/hosts.sh"
 KCM=$ROOT/kcm/kcm
 KCMCTL=$ROOT/kcm/kcmctl
@@ -109,10 +109,6 @@ kill_kcm() {
 # through PORT HOST FILE [ADDR]: send FILE through ADDR (127.0.0.1):PORT on HOST, print what came back
 through() { _hosts_exec "$2" python3 "$ECHO" send "$1" "$3" ${4:+"$4"}; }
 
-tap_is() {
-	if [ "$1" = "$2" ]; then tap_ok 0 "$3"; else
-		tap_ok 1 "$3"; tap_diag "got:  '$1'" "want: '$2'"; fi
-}
 tap_like() {  # tap_like REGEX STRING DESCRIPTION
 	if [[ $2 =~ $1 ]]; then tap_ok 0 "$3"; else
 		tap_ok 1 "$3"; tap_diag "'$2'" "does not match /$1/"; fi

@@ -1,20 +1,27 @@
-# tests/lib/tap.sh -- TAP helpers for bash tests that count as they go
-# (done_testing prints the plan).  Source it after setting T (the test's
-# work directory) and PIDS (an array: processes ended at exit).
-tap_n=0 tap_failed=0
+# tests/lib/tap.sh -- the one TAP library for the bash tests.  Two styles
+# share one counter:
+#   counting as they go:  ok/check/is/like ..., then done_testing (prints
+#                         the plan last and exits 0 or 1);
+#   plan first:           tap_plan N, tap_ok STATUS DESC, tap_diag LINE...,
+#                         then `exit $_tap_failed` (the number of failures).
+# A test that sets T (its work directory) and PIDS (an array: processes ended
+# at exit) before sourcing gets an EXIT trap (cleanup) that ends PIDS and
+# removes T (KEEP=1 keeps it); without T no trap is installed.
+_tap_n=0 _tap_failed=0
 
 # At exit: end the test's PIDs, remove T (KEEP=1 keeps it).
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null; done
 	for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null; done
-	if [ -n "${KEEP:-}" ]; then echo "# kept $T"; else rm -rf -- "$T"; fi
+	[ -n "${T:-}" ] || return 0
+	if [ -n "${KEEP:-}" ]; then echo "# kept $T"; else rm -rf -- "${T:?}"; fi
 }
-trap cleanup EXIT
+[ -z "${T:-}" ] || trap cleanup EXIT
 
 ok() {   # ok STATUS DESCRIPTION
-	tap_n=$((tap_n + 1))
-	if [ "$1" = 0 ]; then echo "ok $tap_n - $2"; else echo "not ok $tap_n - $2"; tap_failed=1; fi
+	_tap_n=$((_tap_n + 1))
+	if [ "$1" = 0 ]; then echo "ok $_tap_n - $2"; else echo "not ok $_tap_n - $2"; _tap_failed=$((_tap_failed + 1)); fi
 }
 check() { local d=$1; shift; if "$@"; then ok 0 "$d"; else ok 1 "$d"; fi; }
 is() {   # is GOT EXPECTED DESCRIPTION
@@ -22,7 +29,19 @@ is() {   # is GOT EXPECTED DESCRIPTION
 }
 like() { case $1 in *$2*) ok 0 "$3";; *) ok 1 "$3"; printf '#   got: %s\n#   wanted it to contain: %s\n' "$1" "$2";; esac; }
 bail() { echo "Bail out! $*"; exit 1; }
-done_testing() { echo "1..$tap_n"; exit $tap_failed; }
+done_testing() { echo "1..$_tap_n"; [ "$_tap_failed" = 0 ] && exit 0; exit 1; }
+
+# the plan-first style (the host harness's tests, e2e, kcm, usb, vm, wide)
+tap_plan() { echo "1..$1"; }
+tap_ok() { ok "$@"; }   # tap_ok STATUS DESCRIPTION
+tap_diag() { printf '# %s\n' "$@"; }
+tap_is() {   # tap_is GOT WANT DESCRIPTION
+	if [ "$1" = "$2" ]; then tap_ok 0 "$3"; else
+		tap_ok 1 "$3"; tap_diag "got:  '$1'" "want: '$2'"; fi
+}
+# (tap_like stays in each suite's lib.sh for now: e2e's and vm's match
+# line by line (grep -E), kcm's and usb's the whole string ([[ =~ ]]), and
+# tests rely on each.)
 
 # start_xvfb [WxH]: an X server on a free display number; sets XDISPLAY, XPID.
 start_xvfb() {

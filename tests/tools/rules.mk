@@ -4,5 +4,5 @@ VNCGRAB_LIBS   := $(shell $(PKG) --libs libvncclient libpng x11)
 PROGRAMS += tests/tools/vncgrab
 CLEAN += tests/tools/vncgrab
 
-tests/tools/vncgrab: tests/tools/vncgrab.c
-	$(CC) $(CFLAGS) $(VNCGRAB_CFLAGS) -o $@ $< $(LDFLAGS) $(VNCGRAB_LIBS)
+tests/tools/vncgrab: tests/tools/vncgrab.c rpc/clock.o
+	$(CC) $(CFLAGS) $(VNCGRAB_CFLAGS) -o $@ $^ $(LDFLAGS) $(VNCGRAB_LIBS)

@@ -44,6 +44,8 @@
 #include <X11/Xlib.h>
 #include <X11/keysym.h>
 
+#include "rpc/clock.h"
+
 static const char *prog = "vncgrab";
 static char password[256];
 static const char *status_file;
@@ -78,13 +80,6 @@ static void finish(int ok, const char *fmt, ...)
 	exit(ok ? 0 : 1);
 }
 
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 static char *get_password(rfbClient *cl)
 {
 	(void)cl;
@@ -105,9 +100,9 @@ static void read_password(const char *file)
 /* Pump server messages for up to ms milliseconds. */
 static void pump(rfbClient *cl, int ms)
 {
-	double end = now() + ms / 1000.0;
+	double end = kim_now() + ms / 1000.0;
 	for (;;) {
-		double left = end - now();
+		double left = end - kim_now();
 		if (left <= 0)
 			return;
 		int n = WaitForMessage(cl, (unsigned)(left * 1e6));
@@ -184,9 +179,9 @@ static void do_expect(rfbClient *cl, const char *spec, int in_rect)
 	if (sscanf(spec, "%6x:%lf:%d", &rgb, &frac, &tol) < 2)
 		finish(0, "%s wants %sRRGGBB:FRACTION[:TOL], got '%s'", in_rect ? "--expect-in" : "--expect",
 		       in_rect ? "X,Y,W,H:" : "", spec);
-	double end = now() + timeout_s;
+	double end = kim_now() + timeout_s;
 	SendFramebufferUpdateRequest(cl, 0, 0, cl->width, cl->height, FALSE);
-	while (now() < end) {
+	while (kim_now() < end) {
 		pump(cl, 200);
 		if (r.w > cl->width - r.x || r.h > cl->height - r.y)
 			finish(0, "the frame shrank under %s", what);

@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "../../mobile_launcher/delta.h"
-#include "../../mobile_launcher/spawn.h"
+#include "rpc/kim_spawn.h"
 #include "errors.h"
 #include "scratch.h"
 #include "sha256.h"
@@ -40,7 +40,9 @@ setup(void **state)
 	write_file(floppy, "old floppy contents ", 100000);
 	write_file(newimg, "new floppy contents!", 100000);
 	char *argv[] = { "xdelta3", "-e", "-f", "-s", floppy, newimg, delta, NULL };
-	return spawn_run(argv, 1);
+	struct kim_spawn_opts so = { { KIM_SPAWN_DEVNULL, 2, KIM_SPAWN_INHERIT },
+	    NULL, KIM_SPAWN_PATH };
+	return kim_spawn_run(argv, &so);
 }
 
 static int

@@ -2,10 +2,12 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "errors.h"
+#include "kimberley.h"
 
 static const int codes[] = {
 #define X(sym, code, text) code,
@@ -45,12 +47,28 @@ names_and_unknowns(void **state)
 	assert_string_equal(kim_strerror(KIM_E_NO_SUCH_VM), "no VM by that name on this display");
 }
 
+/* The sentences name the limits of rpc/kimberley.x, as numbers. */
+static void
+sentences_name_the_limits(void **state)
+{
+	char n[32];
+
+	(void)state;
+	snprintf(n, sizeof(n), " %d bytes", KIM_NAME_MAX);
+	assert_non_null(strstr(kim_strerror(KIM_E_NAME_TOO_LONG), n));
+	snprintf(n, sizeof(n), "over %d bytes", KIM_VMNAME_MAX);
+	assert_non_null(strstr(kim_strerror(KIM_E_VMNAME_BAD), n));
+	snprintf(n, sizeof(n), " %d bytes", KIM_PATCH_MAX);
+	assert_non_null(strstr(kim_strerror(KIM_E_PATCH_NAME_BAD), n));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_code_has_a_distinct_name_and_sentence),
 		cmocka_unit_test(names_and_unknowns),
+		cmocka_unit_test(sentences_name_the_limits),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

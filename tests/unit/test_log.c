@@ -58,12 +58,62 @@ lines(void **state)
 	assert_ptr_equal(strchr(buf, '\n'), buf + n - 1);
 }
 
+/* The whole of FILE (at most 4 KiB) in buf. */
+static void
+slurp(const char *file, char *buf, size_t len)
+{
+	FILE *f = fopen(file, "r");
+	size_t n;
+
+	assert_non_null(f);
+	n = fread(buf, 1, len - 1, f);
+	fclose(f);
+	buf[n] = '\0';
+}
+
+/* "-" is stderr; kim_fail writes the log line, and "prog: reason" on
+ * stderr only when the log is elsewhere (docs/design.md, the error-out
+ * convention). */
+static void
+stderr_and_fail(void **state)
+{
+	char errp[] = "/tmp/kim-unit-err-XXXXXX", logp[] = "/tmp/kim-unit-log-XXXXXX";
+	char buf[4096];
+	int efd = mkstemp(errp), lfd = mkstemp(logp), saved = dup(2);
+
+	(void)state;
+	assert_true(efd >= 0 && lfd >= 0 && saved >= 0);
+	close(lfd);
+	fflush(stderr);
+	dup2(efd, 2);
+	assert_int_equal(kim_log_open("test_log", "-", 0), 0);
+	kim_fail("start", "boom %d", 7);
+	assert_int_equal(kim_log_open("test_log", logp, 0), 0);
+	kim_fail("start", "bang %d", 8);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	close(efd);
+
+	slurp(errp, buf, sizeof(buf));
+	unlink(errp);
+	assert_non_null(strstr(buf, " prog=test_log pid="));
+	assert_non_null(strstr(buf, " step=start boom 7\n"));
+	assert_null(strstr(buf, "test_log: boom"));	/* not twice */
+	assert_non_null(strstr(buf, "test_log: bang 8\n"));
+	assert_null(strstr(buf, "step=start bang"));
+	slurp(logp, buf, sizeof(buf));
+	unlink(logp);
+	assert_non_null(strstr(buf, " step=start bang 8\n"));
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(quoting),
 		cmocka_unit_test(lines),
+		cmocka_unit_test(stderr_and_fail),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,7 +13,7 @@
 static void
 file_names(void **state)
 {
-	char longest[KIM_NAME_LIMIT + 1];
+	char longest[KIM_NAME_MAX + 1];
 
 	(void)state;
 	assert_int_equal(NAME("app.patch"), 0);
@@ -30,15 +30,15 @@ file_names(void **state)
 	assert_int_equal(NAME("new\nline"), KIM_E_NAME_BAD);
 	assert_int_equal(NAME("nul\0inside"), KIM_E_NAME_NUL);
 	memset(longest, 'x', sizeof(longest));
-	assert_int_equal(kim_check_name(longest, KIM_NAME_LIMIT), 0);
-	assert_int_equal(kim_check_name(longest, KIM_NAME_LIMIT + 1), KIM_E_NAME_TOO_LONG);
+	assert_int_equal(kim_check_name(longest, KIM_NAME_MAX), 0);
+	assert_int_equal(kim_check_name(longest, KIM_NAME_MAX + 1), KIM_E_NAME_TOO_LONG);
 }
 
 /* issue 10 item 1: an opaque name (no NUL) becomes exactly its bytes */
 static void
 opaque_names(void **state)
 {
-	char out[KIM_NAME_LIMIT + 1], in[KIM_NAME_LIMIT + 8];
+	char out[KIM_NAME_MAX + 1], in[KIM_NAME_MAX + 8];
 
 	(void)state;
 	/* the bytes after the name are not NUL: they must not follow it */
@@ -47,12 +47,12 @@ opaque_names(void **state)
 	memset(out, 'Y', sizeof(out));
 	assert_int_equal(kim_name_copy(out, sizeof(out), in, 9), 0);
 	assert_string_equal(out, "app.patch");
-	for (size_t n = 1; n <= KIM_NAME_LIMIT; n += 23) {
+	for (size_t n = 1; n <= KIM_NAME_MAX; n += 23) {
 		memset(in, 'n', n);
 		assert_int_equal(kim_name_copy(out, sizeof(out), in, n), 0);
 		assert_int_equal(strlen(out), n);
 	}
-	assert_int_equal(kim_name_copy(out, sizeof(out), in, KIM_NAME_LIMIT + 1),
+	assert_int_equal(kim_name_copy(out, sizeof(out), in, KIM_NAME_MAX + 1),
 	    KIM_E_NAME_TOO_LONG);
 	assert_int_equal(kim_name_copy(out, 8, "app.patch", 9), KIM_E_NAME_TOO_LONG);
 	assert_int_equal(kim_name_copy(out, sizeof(out), "a/b", 3), KIM_E_NAME_SLASH);
@@ -62,7 +62,7 @@ opaque_names(void **state)
 static void
 vm_names(void **state)
 {
-	char name[KIM_VMNAME_LIMIT + 2];
+	char name[KIM_VMNAME_MAX + 2];
 
 	(void)state;
 	assert_int_equal(kim_check_vmname("demo"), 0);
@@ -70,17 +70,17 @@ vm_names(void **state)
 	assert_int_equal(kim_check_vmname("../etc"), KIM_E_VMNAME_BAD);
 	assert_int_equal(kim_check_vmname(".."), KIM_E_VMNAME_BAD);
 	memset(name, 'v', sizeof(name));
-	name[KIM_VMNAME_LIMIT] = '\0';
+	name[KIM_VMNAME_MAX] = '\0';
 	assert_int_equal(kim_check_vmname(name), 0);
-	name[KIM_VMNAME_LIMIT] = 'v';
-	name[KIM_VMNAME_LIMIT + 1] = '\0';
+	name[KIM_VMNAME_MAX] = 'v';
+	name[KIM_VMNAME_MAX + 1] = '\0';
 	assert_int_equal(kim_check_vmname(name), KIM_E_VMNAME_BAD);
 }
 
 static void
 urls(void **state)
 {
-	char url[KIM_PATCH_LIMIT + 2];
+	char url[KIM_PATCH_MAX + 2];
 
 	(void)state;
 	assert_int_equal(kim_check_url("http://example.org/app.patch"), 0);
@@ -93,10 +93,10 @@ urls(void **state)
 	assert_int_equal(kim_check_url(""), KIM_E_URL_BAD);
 	strcpy(url, "http://h/");
 	memset(url + 9, 'u', sizeof(url) - 10);
-	url[KIM_PATCH_LIMIT] = '\0';
+	url[KIM_PATCH_MAX] = '\0';
 	assert_int_equal(kim_check_url(url), 0);
-	url[KIM_PATCH_LIMIT] = 'u';
-	url[KIM_PATCH_LIMIT + 1] = '\0';
+	url[KIM_PATCH_MAX] = 'u';
+	url[KIM_PATCH_MAX + 1] = '\0';
 	assert_int_equal(kim_check_url(url), KIM_E_URL_BAD);
 }
 

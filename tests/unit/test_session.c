@@ -13,6 +13,7 @@
 
 #include "errors.h"
 #include "log.h"
+#include "display_launcher/display.h"
 #include "display_launcher/session.h"
 #include "scratch.h"
 

@@ -11,15 +11,7 @@
 #include <cmocka.h>
 
 #include "display_launcher/cleanup.h"
-
-static double
-now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
+#include "rpc/clock.h"
 
 static pid_t
 child(int ignore_term)
@@ -53,11 +45,11 @@ static void
 ignoring_sigterm_is_killed_after_grace(void **state)
 {
 	pid_t pid = child(1);
-	double t0 = now(), dt;
+	double t0 = kim_now(), dt;
 
 	(void)state;
 	assert_int_equal(kim_stop_child(-pid, 300, reaped, &pid, "test child"), 1);
-	dt = now() - t0;
+	dt = kim_now() - t0;
 	assert_true(dt >= 0.3);
 	assert_true(dt < 0.3 + 1.0);
 	assert_true(WIFSIGNALED(last_status));
@@ -69,11 +61,11 @@ static void
 obeying_sigterm_goes_at_once(void **state)
 {
 	pid_t pid = child(0);
-	double t0 = now();
+	double t0 = kim_now();
 
 	(void)state;
 	assert_int_equal(kim_stop_child(pid, 5000, reaped, &pid, "test child"), 1);
-	assert_true(now() - t0 < 1.0);
+	assert_true(kim_now() - t0 < 1.0);
 	assert_true(WIFSIGNALED(last_status));
 	assert_int_equal(WTERMSIG(last_status), SIGTERM);
 }

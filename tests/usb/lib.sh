@@ -2,7 +2,7 @@
 # hosts (tests/hosts/hosts.sh), display_launcher on disp with the fixture
 # setup script, mobile_launcher on mob with the fixture viewer.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-. "$ROOT/tests/hosts/tap.sh"
+. "$ROOT/tests/lib/tap.sh"
 . "$ROOT/tests/hosts/hosts.sh"
 DL=$ROOT/display_launcher/display_launcher
 ML=$ROOT/mobile_launcher/mobile_launcher
@@ -92,10 +92,6 @@ wait_peer() {
 	return 1
 }
 
-tap_is() {
-	if [ "$1" = "$2" ]; then tap_ok 0 "$3"; else
-		tap_ok 1 "$3"; tap_diag "got:  '$1'" "want: '$2'"; fi
-}
 tap_like() {  # tap_like REGEX STRING DESCRIPTION
 	if [[ $2 =~ $1 ]]; then tap_ok 0 "$3"; else
 		tap_ok 1 "$3"; tap_diag "'$2'" "does not match /$1/"; fi

@@ -2,7 +2,7 @@
 # One base VM and one demo patch are built once per set of inputs into
 # tests/vm/.cache/<key>/ (gitignored) and shared by the tests of a run.
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-. "$ROOT/tests/hosts/tap.sh"
+. "$ROOT/tests/lib/tap.sh"
 S=$ROOT/scripts
 VNCGRAB=$ROOT/tests/tools/vncgrab
 DL=$ROOT/display_launcher/display_launcher
@@ -76,9 +76,6 @@ procs_in() { pgrep -a -f -- "$1" | grep -v "pgrep" || true; }
 # scripts/kim_base renews by design)
 base_hash() { (cd "$1" && sha256sum -- $(ls | grep -vx base.seal)) | sha256sum | cut -d' ' -f1; }
 
-tap_is() {
-	if [ "$1" = "$2" ]; then tap_ok 0 "$3"; else tap_ok 1 "$3"; tap_diag "got:  '$1'" "want: '$2'"; fi
-}
 tap_like() {
 	if printf '%s' "$2" | grep -Eq -- "$1"; then tap_ok 0 "$3"
 	else tap_ok 1 "$3"; tap_diag "got:  '$2'" "want: /$1/"; fi
