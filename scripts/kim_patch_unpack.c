@@ -219,8 +219,13 @@ static void verify(struct patch *p)
 	p->hl = j + 1;
 	p->hdr[j] = '\0';
 	nl = memchr(p->hdr, '\n', j);
-	if ((size_t)(nl - p->hdr) != strlen(MAGIC) || memcmp(p->hdr, MAGIC, strlen(MAGIC)) != 0)
+	/* "KIMBERLEY-PATCH 1" or "... 2" (a VM patch in format 2: docs/vm.md);
+	 * a later version is refused naming it */
+	if (!nl || (size_t)(nl - p->hdr) != strlen(MAGIC) || memcmp(p->hdr, MAGIC, strlen(MAGIC) - 1) != 0)
 		fail("PATCH_CORRUPT", "'%s' is not a Kimberley patch (first line is not '%s')", p->path, MAGIC);
+	if (p->hdr[strlen(MAGIC) - 1] != '1' && p->hdr[strlen(MAGIC) - 1] != '2')
+		fail("PATCH_CORRUPT", "'%s' is a Kimberley patch of format version %c; this display reads versions 1 and 2",
+		     p->path, p->hdr[strlen(MAGIC) - 1]);
 	for (size_t i = 0; i < sizeof need / sizeof *need; i++)
 		if (!*hget(p, need[i]))
 			fail("PATCH_CORRUPT", "patch header lacks '%s'", need[i]);

@@ -17,6 +17,13 @@ CLEAN += scripts/kim_patch_unpack
 scripts/kim_patch_unpack: scripts/kim_patch_unpack.c rpc/kimberley.h
 	$(CC) $(CFLAGS) $(PATCH_CFLAGS) $(JSONC_CFLAGS) -o $@ $< $(LDFLAGS) $(PATCH_LIBS) $(JSONC_LIBS)
 
+# kim_disk: patch format 2's disk part, 4 KiB chunks against the base
+PROGRAMS += scripts/kim_disk
+CLEAN += scripts/kim_disk
+
+scripts/kim_disk: scripts/kim_disk.c
+	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
+
 # kim_fill: QEMU's window over the whole screen (docs/vm.md)
 FILL_CFLAGS := $(shell $(PKG) --cflags x11)
 FILL_LIBS   := $(shell $(PKG) --libs x11)
@@ -26,7 +33,7 @@ CLEAN += scripts/kim_fill
 scripts/kim_fill: scripts/kim_fill.c rpc/clock.o
 	$(CC) $(CFLAGS) $(FILL_CFLAGS) -o $@ $^ $(LDFLAGS) $(FILL_LIBS)
 
-VM_SCRIPTS := scripts/kim_patch scripts/kim_patch_unpack scripts/kim_qmp scripts/kim_fill scripts/kim_base scripts/vm_lib.sh scripts/kim_version.sh VERSION scripts/make_base_vm \
+VM_SCRIPTS := scripts/kim_patch scripts/kim_patch_unpack scripts/kim_disk scripts/kim_qmp scripts/kim_fill scripts/kim_base scripts/vm_lib.sh scripts/kim_version.sh VERSION scripts/make_base_vm \
 	scripts/make_floppy scripts/kimberlize scripts/dekimberlize scripts/display_setup
 INSTALL_LIBEXEC += $(VM_SCRIPTS)
 

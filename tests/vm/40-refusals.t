@@ -54,14 +54,18 @@ hdr=()
 while IFS= read -r l; do
 	case $l in compression:*|encryption:*|payload-*) ;; *) hdr+=(-H "$l");; esac
 done < <("$S/kim_patch" info "$CACHE/demo.kim")
-"$S/kim_patch" pack -o "$W/enc.kim" -k "$W/key" "${hdr[@]}" "$W/plain"
+# (demo.kim is in patch format 2, kimberlize's default: repacked as such)
+"$S/kim_patch" pack -F 2 -o "$W/enc.kim" -k "$W/key" "${hdr[@]}" "$W/plain"
 setup() { "$S/display_setup" -s "$W/sess" -v "$CACHE/vms" -x "$XDISPLAY" -A "$ACCEL" "$@"; }
 
 # crafted disk overlays, each in the demo patch with its real header; the
 # display file they name is made after qemu-img (which creates a data file)
 vfile=$W/display-file.img
+# (format 1 patches: an overlay.qcow2 and a memory delta, which is never
+# read -- the overlay is refused first; a format 2 patch's overlay is made
+# on the display by kim_disk and checked the same way)
 craft() {   # craft NAME: $W/c-NAME/overlay.qcow2 is made by the caller
-	cp "$W/plain/mem.vcdiff" "$W/c-$1/"
+	cp "$W/plain/mem.zst" "$W/c-$1/mem.vcdiff"
 	"$S/kim_patch" pack -o "$W/mobile/$1.kim" "${hdr[@]}" "$W/c-$1"
 }
 mkdir "$W/c-datafile" "$W/c-backing" "$W/c-format" "$W/c-vmdk"
