@@ -33,6 +33,9 @@ union any {
 	end_res er;
 	session_res sr;
 	bases_res br;
+	attach_token at;
+	attach_arg aat;
+	attach_res ares;
 	send_file_1_argument sf;
 	use_kimberlize_file_1_argument kf;
 	use_kimberlize_url_1_argument ku;
@@ -66,6 +69,9 @@ static const struct {
 	{ "int", (xdrproc_t)xdr_int },
 	{ "bool", (xdrproc_t)xdr_bool },
 	{ "bases_res", (xdrproc_t)xdr_bases_res },
+	{ "attach_token", (xdrproc_t)xdr_attach_token },
+	{ "attach_arg", (xdrproc_t)xdr_attach_arg },
+	{ "attach_res", (xdrproc_t)xdr_attach_res },
 };
 #define NTYPES (sizeof(types) / sizeof(types[0]))
 

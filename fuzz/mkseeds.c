@@ -294,6 +294,25 @@ sessions(void)
 	auth(KIM_AUTH_MECH, NULL, 0);
 	auth(KIM_AUTH_MECH, floppy, KIM_AUTH_MAC);
 	done("auth-access-code");
+
+	/* the display's bases, then a disk and a USB device asked for while
+	 * the application runs, and a token nobody was given (attach.c) */
+	attach_arg aa = { "stick.img", FALSE, 0 };
+	attach_token tok = { KIM_ATTACH_TOKEN_LEN, (char *)floppy };
+	greet();
+	call(LIST_BASES, (xdrproc_t)xdr_none, NULL);
+	send_file("app.patch", patch, sizeof(patch) - 1);
+	start(USE_KIMBERLIZE_FILE, "demo", "app.patch");
+	call(ATTACH_DISK, (xdrproc_t)xdr_attach_arg, &aa);
+	aa.read_only = TRUE;
+	aa.usb_id = 0x12345678;
+	call(ATTACH_DISK, (xdrproc_t)xdr_attach_arg, &aa);
+	end_usage(FALSE);
+	done("attach-in-session");
+
+	greet();
+	call(ATTACH_STREAM, (xdrproc_t)xdr_attach_token, &tok);
+	done("attach-wrong-token");
 }
 
 /* tests/e2e/20-refusals.t's rpcpoke calls, each on its own connection */
@@ -520,7 +539,12 @@ xdr_seeds(void)
 	file_arg fa = { { 9, "app.patch" }, 5 };
 	file_end fe;
 	file_res fr;
-	end_res er = { 0, "floppy.vcdiff", { KIM_SHA256_LEN, (char *)sha } };
+	end_res er = { 0, "floppy.vcdiff", { KIM_SHA256_LEN, (char *)sha }, "" };
+	base_entry be[2] = { { "demo", "vm", "00" }, { "desk", "workspace", "11" } };
+	bases_res br = { 0, { 2, be } };
+	attach_token at = { KIM_ATTACH_TOKEN_LEN, (char *)sha };
+	attach_arg ag = { "stick.img", TRUE, 0 };
+	attach_res ares = { 0, { KIM_ATTACH_TOKEN_LEN, (char *)sha }, 1 };
 	session_res sr = { 0, "", 5901, "0123456789abcdef", "Room B" };
 	send_file_1_argument sf = { "app.patch", 5 };
 	use_kimberlize_file_1_argument kf = { "demo", "app.patch" };
@@ -553,6 +577,10 @@ xdr_seeds(void)
 	xdr_seed("last_error_res", 14, (xdrproc_t)xdr_wrapstring, &text);
 	xdr_seed("int", 15, (xdrproc_t)xdr_int, &i);
 	xdr_seed("bool", 16, (xdrproc_t)xdr_bool, &b);
+	xdr_seed("bases_res", 17, (xdrproc_t)xdr_bases_res, &br);
+	xdr_seed("attach_token", 18, (xdrproc_t)xdr_attach_token, &at);
+	xdr_seed("attach_arg", 19, (xdrproc_t)xdr_attach_arg, &ag);
+	xdr_seed("attach_res", 20, (xdrproc_t)xdr_attach_res, &ares);
 }
 
 int
