@@ -31,7 +31,8 @@
 
 #define BLOCK ((size_t)1 << 20)
 
-static void parse_addr(const char *s, struct sockaddr_in *sin)
+static void
+parse_addr(const char *s, struct sockaddr_in *sin)
 {
 	char host[64];
 	const char *colon = strrchr(s, ':');
@@ -52,7 +53,8 @@ static void parse_addr(const char *s, struct sockaddr_in *sin)
 		errx(2, "address: bad IPv4 address in '%s'", s);
 }
 
-static void set_buf(int fd, long sockbuf)
+static void
+set_buf(int fd, long sockbuf)
 {
 	int v = (int)sockbuf;
 
@@ -63,8 +65,8 @@ static void set_buf(int fd, long sockbuf)
 		err(1, "setsockopt SO_SNDBUF/SO_RCVBUF");
 }
 
-static int do_recv(const struct sockaddr_in *sin, const char *portfile,
-    long sockbuf)
+static int
+do_recv(const struct sockaddr_in *sin, const char *portfile, long sockbuf)
 {
 	struct sockaddr_in bound;
 	socklen_t len = sizeof bound;
@@ -78,7 +80,7 @@ static int do_recv(const struct sockaddr_in *sin, const char *portfile,
 	if ((lfd = socket(AF_INET, SOCK_STREAM, 0)) < 0)
 		err(1, "socket");
 	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-	set_buf(lfd, sockbuf);	/* inherited by the accepted socket */
+	set_buf(lfd, sockbuf); /* inherited by the accepted socket */
 	if (bind(lfd, (const struct sockaddr *)sin, sizeof *sin) < 0)
 		err(1, "bind");
 	if (listen(lfd, 1) < 0)
@@ -107,8 +109,9 @@ static int do_recv(const struct sockaddr_in *sin, const char *portfile,
 	return 0;
 }
 
-static int do_send(const struct sockaddr_in *sin, uint64_t bytes,
-    long sockbuf, const char *cong)
+static int
+do_send(const struct sockaddr_in *sin, uint64_t bytes, long sockbuf,
+    const char *cong)
 {
 	char *buf = malloc(BLOCK), c;
 	uint64_t left = bytes;
@@ -140,7 +143,7 @@ static int do_send(const struct sockaddr_in *sin, uint64_t bytes,
 	}
 	if (shutdown(fd, SHUT_WR) < 0)
 		err(1, "shutdown");
-	if (read(fd, &c, 1) < 0)	/* the receiver's close: all bytes read */
+	if (read(fd, &c, 1) < 0) /* the receiver's close: all bytes read */
 		err(1, "read");
 	t1 = kim_now();
 	close(fd);
@@ -149,7 +152,8 @@ static int do_send(const struct sockaddr_in *sin, uint64_t bytes,
 	return 0;
 }
 
-static void usage(void)
+static void
+usage(void)
 {
 	fprintf(stderr,
 	    "usage: tcp_blast recv ADDR:PORT [-p PORTFILE] [-b SOCKBUF]\n"
@@ -157,7 +161,8 @@ static void usage(void)
 	exit(2);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	struct sockaddr_in sin;
 	const char *portfile = NULL, *cong = NULL, *mode;

@@ -38,23 +38,23 @@
 #include "names.h"
 #include "step.h"
 
-#define ATTACH_TOKEN_S 30	/* s from ATTACH_DISK to ATTACH_STREAM */
-#define ATTACH_QMP_S 30		/* s for kim_qmp's hot-plug */
+#define ATTACH_TOKEN_S 30 /* s from ATTACH_DISK to ATTACH_STREAM */
+#define ATTACH_QMP_S 30	  /* s for kim_qmp's hot-plug */
 
 /* ---- the child ------------------------------------------------------------ */
 
 struct pending {
 	unsigned char token[KIM_ATTACH_TOKEN_LEN];
-	double deadline;	/* 0: free */
-	unsigned serial;	/* the session it belongs to */
+	double deadline; /* 0: free */
+	unsigned serial; /* the session it belongs to */
 	int ro;
-	unsigned usb_id;	/* VID << 16 | PID, 0: a disk */
+	unsigned usb_id; /* VID << 16 | PID, 0: a disk */
 };
 
 static pthread_mutex_t att_lock = PTHREAD_MUTEX_INITIALIZER;
-static struct pending pending[KIM_ATTACH_MAX];	/* by disk number - 1 */
-static unsigned att_serial;	/* the session att_used counts for */
-static unsigned att_used;	/* disk numbers handed out in it */
+static struct pending pending[KIM_ATTACH_MAX]; /* by disk number - 1 */
+static unsigned att_serial; /* the session att_used counts for */
+static unsigned att_used;   /* disk numbers handed out in it */
 
 void
 session_attach_disk(struct conn *c, const attach_arg *a, attach_res *r)
@@ -77,7 +77,7 @@ session_attach_disk(struct conn *c, const attach_arg *a, attach_res *r)
 		return;
 	}
 	pthread_mutex_lock(&att_lock);
-	if (att_serial != d->serial) {	/* a new session: nothing used yet */
+	if (att_serial != d->serial) { /* a new session: nothing used yet */
 		att_serial = d->serial;
 		att_used = 0;
 		memset(pending, 0, sizeof(pending));
@@ -111,11 +111,12 @@ session_attach_disk(struct conn *c, const attach_arg *a, attach_res *r)
 	pthread_mutex_unlock(&att_lock);
 	r->disk = disk;
 	if (a->usb_id)
-		kim_log("attach", "conn=%u usb%u device %04x:%04x: token issued",
-		    c->id, disk, a->usb_id >> 16, a->usb_id & 0xffff);
+		kim_log("attach",
+		    "conn=%u usb%u device %04x:%04x: token issued", c->id, disk,
+		    a->usb_id >> 16, a->usb_id & 0xffff);
 	else
-		kim_log("attach", "conn=%u disk%u name=%s %s: token issued", c->id,
-		    disk, kim_logq(q, sizeof(q), a->name),
+		kim_log("attach", "conn=%u disk%u name=%s %s: token issued",
+		    c->id, disk, kim_logq(q, sizeof(q), a->name),
 		    a->read_only ? "read-only" : "read-write");
 }
 
@@ -127,7 +128,7 @@ session_attach_stream(struct conn *c, const attach_token *t)
 	unsigned serial, match = 0, usb = 0;
 	int running, ro = 0;
 
-	c->close_after_reply = 1;	/* whatever happens: no more calls */
+	c->close_after_reply = 1; /* whatever happens: no more calls */
 	pthread_mutex_lock(&d->lock);
 	serial = d->serial;
 	running = d->state == S_RUNNING && d->owner != NULL;
@@ -141,23 +142,26 @@ session_attach_stream(struct conn *c, const attach_token *t)
 		    CRYPTO_memcmp(p->token, t->attach_token_val,
 			KIM_ATTACH_TOKEN_LEN) == 0;
 		if (same && match == 0) {
-			if (p->deadline >= now && p->serial == serial && running) {
+			if (p->deadline >= now && p->serial == serial &&
+			    running) {
 				match = i + 1;
 				ro = p->ro;
 				usb = p->usb_id;
 			}
-			memset(p, 0, sizeof(*p));	/* used up, in any case */
+			memset(p, 0, sizeof(*p)); /* used up, in any case */
 		}
 	}
 	if (match)
-		c->attach_disk = (int)match | (ro ? ATTACH_RO : 0) |
-		    (usb ? ATTACH_USB : 0);
+		c->attach_disk =
+		    (int)match | (ro ? ATTACH_RO : 0) | (usb ? ATTACH_USB : 0);
 	if (match && usb)
 		c->attach_usb = usb;
 	pthread_mutex_unlock(&att_lock);
 	if (!match) {
-		kim_log("attach", "conn=%u peer=%s wrong, used or expired disk "
-		    "token: refused, nothing attached", c->id, c->peer);
+		kim_log("attach",
+		    "conn=%u peer=%s wrong, used or expired disk "
+		    "token: refused, nothing attached",
+		    c->id, c->peer);
 		return step_refuse(c, KIM_E_ATTACH_TOKEN, NULL);
 	}
 	kim_log("attach", "conn=%u peer=%s disk%u token accepted", c->id,
@@ -173,8 +177,8 @@ attach_handoff(struct conn *c)
 	int fd, back = -1;
 
 	if (q.arg & ATTACH_USB)
-		snprintf(q.name, sizeof(q.name), "%04x:%04x", c->attach_usb >> 16,
-		    c->attach_usb & 0xffff);
+		snprintf(q.name, sizeof(q.name), "%04x:%04x",
+		    c->attach_usb >> 16, c->attach_usb & 0xffff);
 	c->attach_disk = 0;
 	fd = fcntl(c->fd, F_DUPFD_CLOEXEC, 3);
 	if (fd < 0) {
@@ -193,17 +197,17 @@ attach_handoff(struct conn *c)
 		    q.arg & ATTACH_USB ? " (usb-redir)" : "", kim_now() - t0);
 	if (back >= 0)
 		close(back);
-	close(fd);	/* QEMU has its own copy now, or nobody does */
+	close(fd); /* QEMU has its own copy now, or nobody does */
 }
 
 /* ---- the parent ----------------------------------------------------------- */
 
-static char att_session[64];	/* the session att_plugged is about */
-static unsigned att_plugged;	/* bit n-1: disk n was plugged in */
+static char att_session[64]; /* the session att_plugged is about */
+static unsigned att_plugged; /* bit n-1: disk n was plugged in */
 
 void
-parent_attach(struct parent *p, const struct priv_req *q, int fd,
-    struct priv_rep *r)
+parent_attach(
+    struct parent *p, const struct priv_req *q, int fd, struct priv_rep *r)
 {
 	const struct display_config *cfg = p->cfg;
 	char qmp[PATH_MAX + 64], tool[PATH_MAX], id[16], line[32];
@@ -220,7 +224,8 @@ parent_attach(struct parent *p, const struct priv_req *q, int fd,
 	if (fd < 0 || fstat(fd, &st) != 0 || !S_ISSOCK(st.st_mode) ||
 	    getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tl) != 0 ||
 	    type != SOCK_STREAM) {
-		snprintf(r->why, sizeof(r->why), "no stream socket came with it");
+		snprintf(
+		    r->why, sizeof(r->why), "no stream socket came with it");
 		return;
 	}
 	if (disk < 1 || disk > KIM_ATTACH_MAX ||
@@ -228,8 +233,9 @@ parent_attach(struct parent *p, const struct priv_req *q, int fd,
 		snprintf(r->why, sizeof(r->why), "bad disk number");
 		return;
 	}
-	if (usb && (strlen(q->name) != 9 ||
-	    sscanf(q->name, "%4x:%4x%c", &vid, &prod, &tail) != 2)) {
+	if (usb &&
+	    (strlen(q->name) != 9 ||
+		sscanf(q->name, "%4x:%4x%c", &vid, &prod, &tail) != 2)) {
 		snprintf(r->why, sizeof(r->why), "bad USB device id");
 		return;
 	}
@@ -247,13 +253,15 @@ parent_attach(struct parent *p, const struct priv_req *q, int fd,
 		att_plugged = 0;
 	}
 	if (att_plugged & (1u << (disk - 1))) {
-		snprintf(r->why, sizeof(r->why), "disk%d is attached already", disk);
+		snprintf(
+		    r->why, sizeof(r->why), "disk%d is attached already", disk);
 		return;
 	}
 	/* the VM backend's QMP socket (scripts/dekimberlize: $S/vm/run) */
 	snprintf(qmp, sizeof(qmp), "%s/s/vm/run/qmp.sock", p->sess);
 	if (lstat(qmp, &st) != 0 || !S_ISSOCK(st.st_mode)) {
-		snprintf(r->why, sizeof(r->why), "this kind of base cannot take a "
+		snprintf(r->why, sizeof(r->why),
+		    "this kind of base cannot take a "
 		    "disk (no VM monitor)");
 		return;
 	}
@@ -267,7 +275,7 @@ parent_attach(struct parent *p, const struct priv_req *q, int fd,
 	snprintf(tmo, sizeof(tmo), "%d", ATTACH_QMP_S);
 	char *argv[] = { tool, "-t", tmo, qmp, "attach-nbd", id, "3",
 		ro ? "ro" : "rw", NULL };
-	if (usb) {	/* usb-redir on the base's xhci, filtered to VID:PID */
+	if (usb) { /* usb-redir on the base's xhci, filtered to VID:PID */
 		argv[4] = "attach-usbredir";
 		argv[7] = vidpid;
 	}
@@ -289,16 +297,18 @@ parent_attach(struct parent *p, const struct priv_req *q, int fd,
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		snprintf(r->why, sizeof(r->why), "QEMU did not take the disk "
+		snprintf(r->why, sizeof(r->why),
+		    "QEMU did not take the disk "
 		    "(see the display's log)");
 		return;
 	}
 	att_plugged |= 1u << (disk - 1);
 	r->rc = 0;
 	if (usb)
-		return;	/* the guest's own USB stack takes it from here */
+		return; /* the guest's own USB stack takes it from here */
 	/* the guest mounts it; the script reports "STEP attach diskN ..." */
-	int n = snprintf(line, sizeof(line), "attach %s %s\n", id, ro ? "ro" : "rw");
+	int n = snprintf(
+	    line, sizeof(line), "attach %s %s\n", id, ro ? "ro" : "rw");
 	if (write(p->setup.to_script, line, (size_t)n) != n)
 		kim_log("attach", "%s: cannot tell the setup script: %s", id,
 		    strerror(errno));

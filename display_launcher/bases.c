@@ -35,7 +35,8 @@ info_value(FILE *f, const char *key, char *out, size_t n)
 static int
 by_name(const void *a, const void *b)
 {
-	return strcmp(((const base_entry *)a)->name, ((const base_entry *)b)->name);
+	return strcmp(
+	    ((const base_entry *)a)->name, ((const base_entry *)b)->name);
 }
 
 void
@@ -54,23 +55,27 @@ session_bases(struct conn *c, bases_res *r)
 		return;
 	}
 	e = calloc(KIM_BASES_MAX, sizeof(*e));
-	if (e == NULL || (dir = opendir(display_config(c->d)->vm_dir)) == NULL) {
+	if (e == NULL ||
+	    (dir = opendir(display_config(c->d)->vm_dir)) == NULL) {
 		free(e);
-		return;		/* no bases: an empty list */
+		return; /* no bases: an empty list */
 	}
 	r->bases.bases_val = e;
-	while ((de = readdir(dir)) != NULL && r->bases.bases_len < KIM_BASES_MAX) {
+	while (
+	    (de = readdir(dir)) != NULL && r->bases.bases_len < KIM_BASES_MAX) {
 		if (kim_check_vmname(de->d_name) != 0 || de->d_name[0] == '.')
 			continue;
 		if ((size_t)snprintf(path, sizeof(path), "%s/%s/base.info",
-		    display_config(c->d)->vm_dir, de->d_name) >= sizeof(path) ||
+			display_config(c->d)->vm_dir,
+			de->d_name) >= sizeof(path) ||
 		    lstat(path, &st) != 0 || !S_ISREG(st.st_mode) ||
 		    (f = fopen(path, "re")) == NULL)
 			continue;
 		if (info_value(f, "kind", kind, sizeof(kind)) == 0 &&
 		    info_value(f, "identity", id, sizeof(id)) == 0 &&
 		    strlen(kind) >= 1 && strlen(kind) < 16 &&
-		    strspn(kind, "abcdefghijklmnopqrstuvwxyz") == strlen(kind) &&
+		    strspn(kind, "abcdefghijklmnopqrstuvwxyz") ==
+			strlen(kind) &&
 		    strlen(id) == 64 && strspn(id, "0123456789abcdef") == 64) {
 			base_entry *b = &e[r->bases.bases_len];
 			b->name = strdup(de->d_name);

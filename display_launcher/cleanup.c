@@ -12,7 +12,7 @@
 #include "log.h"
 
 extern char **environ;
-static char **marked_env;	/* environ with the mark, from cleanup_mark */
+static char **marked_env; /* environ with the mark, from cleanup_mark */
 
 void
 cleanup_mark(const char *spool)
@@ -25,9 +25,9 @@ cleanup_mark(const char *spool)
 		n++;
 	if ((env = calloc(n + 2, sizeof(*env))) == NULL)
 		return;
-	for (size_t i = 0; i < n; i++)	/* an inherited mark is replaced */
+	for (size_t i = 0; i < n; i++) /* an inherited mark is replaced */
 		if (!(strncmp(environ[i], KIM_SESSION_ENV, keylen) == 0 &&
-		    environ[i][keylen] == '='))
+			environ[i][keylen] == '='))
 			env[k++] = environ[i];
 	if (asprintf(&env[k], "%s=%s", KIM_SESSION_ENV, spool) < 0) {
 		free(env);
@@ -82,7 +82,8 @@ signal_marked(const char *mark, int sig)
 	while (d && (e = readdir(d))) {
 		char *end;
 		long pid = strtol(e->d_name, &end, 10);
-		if (*end || pid <= 1 || pid == self || !marked((pid_t)pid, mark))
+		if (*end || pid <= 1 || pid == self ||
+		    !marked((pid_t)pid, mark))
 			continue;
 		if (kill((pid_t)pid, sig) == 0)
 			n++;
@@ -102,7 +103,7 @@ cleanup_leftovers(const char *spool)
 	if ((n = signal_marked(mark, SIGTERM)) == 0)
 		return 0;
 	kim_log("start", "ending %d process(es) left by an earlier run", n);
-	for (int i = 0; i < 50; i++) {	/* up to 5 s to go quietly */
+	for (int i = 0; i < 50; i++) { /* up to 5 s to go quietly */
 		struct timespec ts = { 0, 100 * 1000 * 1000 };
 		nanosleep(&ts, NULL);
 		if ((left = signal_marked(mark, 0)) == 0)
@@ -116,7 +117,7 @@ cleanup_leftovers(const char *spool)
 static int
 wait_gone(int (*gone)(void *), void *arg, int ms)
 {
-	for (int t = 0; ; t += 20) {
+	for (int t = 0;; t += 20) {
 		struct timespec ts = { 0, 20 * 1000 * 1000 };
 		if (gone(arg))
 			return 1;
@@ -127,8 +128,8 @@ wait_gone(int (*gone)(void *), void *arg, int ms)
 }
 
 int
-kim_stop_child(pid_t target, int grace_ms, int (*gone)(void *), void *arg,
-    const char *who)
+kim_stop_child(
+    pid_t target, int grace_ms, int (*gone)(void *), void *arg, const char *who)
 {
 	if (kill(target, SIGTERM) != 0 && gone(arg))
 		return 1;
@@ -138,6 +139,7 @@ kim_stop_child(pid_t target, int grace_ms, int (*gone)(void *), void *arg,
 	kill(target, SIGKILL);
 	if (wait_gone(gone, arg, KIM_STOP_KILL_MS))
 		return 1;
-	kim_log("stop", "%s still there %d ms after SIGKILL", who, KIM_STOP_KILL_MS);
+	kim_log("stop", "%s still there %d ms after SIGKILL", who,
+	    KIM_STOP_KILL_MS);
 	return 0;
 }

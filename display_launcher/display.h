@@ -9,27 +9,27 @@
 
 struct display {
 	const struct display_config *cfg;
-	struct priv *priv;		/* the privileged parent (priv.h) */
-	struct publisher *pub;		/* NULL on the direct link */
-	char idle_name[256];		/* what the idle screen shows */
+	struct priv *priv;     /* the privileged parent (priv.h) */
+	struct publisher *pub; /* NULL on the direct link */
+	char idle_name[256];   /* what the idle screen shows */
 	char idle_hint[512];
-	pthread_mutex_t lock;		/* guards owner and guard */
+	pthread_mutex_t lock; /* guards owner and guard */
 	struct conn *owner;
-	struct kim_guard guard;		/* wrong access codes, all connections */
-	char screen_code[16];		/* on the idle screen, "" none (lock) */
+	struct kim_guard guard; /* wrong access codes, all connections */
+	char screen_code[16];	/* on the idle screen, "" none (lock) */
 	/* below: touched by the owner's thread only */
 	enum session_state state;
 	unsigned serial;
-	unsigned files;			/* files begun in this session */
-	uint64_t bytes;			/* their announced sizes, in all */
+	unsigned files; /* files begun in this session */
+	uint64_t bytes; /* their announced sizes, in all */
 	struct kim_sink sink;
-	char floppy[NAME_MAX + 1];	/* spooled floppy's name, "" if none */
-	char usb_addr[64];		/* VNC on the USB link, "" if not */
-	int script;			/* the parent runs a setup script for us */
-	unsigned vnc_port;		/* what the script reported */
+	char floppy[NAME_MAX + 1]; /* spooled floppy's name, "" if none */
+	char usb_addr[64];	   /* VNC on the USB link, "" if not */
+	int script;		   /* the parent runs a setup script for us */
+	unsigned vnc_port;	   /* what the script reported */
 	char vnc_password[65];
-	int delta_fd;			/* the delta, from the parent; -1 none */
-	struct kim_source retr;		/* the delta being served (fd -1: none) */
+	int delta_fd;		/* the delta, from the parent; -1 none */
+	struct kim_source retr; /* the delta being served (fd -1: none) */
 	char delta_name[256];
 	unsigned char floppy_sha[KIM_SHA256_BYTES];
 };

@@ -39,16 +39,20 @@ session_end(struct conn *c, int retrieve, end_res *r)
 	if (d->pub)
 		publisher_vnc_stop(d->pub);
 	struct priv_rep pr;
-	rc = step_script_finish(d, keep, d->cfg->end_timeout, why, sizeof(why), &pr);
+	rc = step_script_finish(
+	    d, keep, d->cfg->end_timeout, why, sizeof(why), &pr);
 	kim_log("end_usage", "conn=%u script done after %.3f s base=%s", c->id,
-	    kim_now() - t0, pr.base_ok > 0 ? "unchanged" :
-	    pr.base_ok < 0 ? "CHANGED" : "unchecked");
+	    kim_now() - t0,
+	    pr.base_ok > 0	 ? "unchanged"
+		: pr.base_ok < 0 ? "CHANGED"
+				 : "unchecked");
 	if (rc == 0 && keep) {
 		if (pr.delta_name[0] == '\0' || d->delta_fd < 0 ||
 		    kim_check_name(pr.delta_name, strlen(pr.delta_name)) != 0 ||
 		    kim_sha256_unhex(pr.delta_sha, d->floppy_sha) != 0) {
 			rc = KIM_E_END_FAILED;
-			snprintf(why, sizeof(why), "the display did not produce the "
+			snprintf(why, sizeof(why),
+			    "the display did not produce the "
 			    "floppy's changes");
 		}
 	}
@@ -68,7 +72,8 @@ session_end(struct conn *c, int retrieve, end_res *r)
 	free(r->delta_name);
 	r->delta_name = strdup(d->delta_name);
 	r->floppy_sha256.floppy_sha256_val = malloc(KIM_SHA256_BYTES);
-	memcpy(r->floppy_sha256.floppy_sha256_val, d->floppy_sha, KIM_SHA256_BYTES);
+	memcpy(r->floppy_sha256.floppy_sha256_val, d->floppy_sha,
+	    KIM_SHA256_BYTES);
 	r->floppy_sha256.floppy_sha256_len = KIM_SHA256_BYTES;
 	return;
 refused:

@@ -23,7 +23,8 @@
  * resolve, a connection closed without a reply.  One sentence for all, so
  * that URLs cannot map what the display can reach (the log has the
  * difference). */
-#define UNREACHABLE "the server is down, does not answer HTTP, or is not " \
+#define UNREACHABLE \
+	"the server is down, does not answer HTTP, or is not " \
 	"an address this display fetches from"
 
 struct sink {
@@ -32,7 +33,7 @@ struct sink {
 	int too_big;
 	const struct url_net *allow;
 	size_t nallow;
-	const char *refused;	/* why a destination was refused, or NULL */
+	const char *refused; /* why a destination was refused, or NULL */
 	char refused_addr[INET6_ADDRSTRLEN];
 };
 
@@ -57,12 +58,14 @@ open_checked(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 			freeifaddrs(own);
 	}
 	if (why == NULL)
-		return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+		return socket(
+		    a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
 	k->refused = why;
-	ip = a->family == AF_INET6 ?
-	    (const void *)&((struct sockaddr_in6 *)&a->addr)->sin6_addr :
-	    (const void *)&((struct sockaddr_in *)&a->addr)->sin_addr;
-	if (inet_ntop(a->family, ip, k->refused_addr, sizeof(k->refused_addr)) == NULL)
+	ip = a->family == AF_INET6
+	    ? (const void *)&((struct sockaddr_in6 *)&a->addr)->sin6_addr
+	    : (const void *)&((struct sockaddr_in *)&a->addr)->sin_addr;
+	if (inet_ntop(a->family, ip, k->refused_addr,
+		sizeof(k->refused_addr)) == NULL)
 		snprintf(k->refused_addr, sizeof(k->refused_addr), "?");
 	kim_log("fetch", "refused destination %s: %s (see --url-allow)",
 	    k->refused_addr, why);
@@ -75,7 +78,7 @@ on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 	struct sink *k = arg;
 	size_t n = size * nmemb;
 
-	if (k->got + n > k->max) {	/* no Content-Length, or it lied */
+	if (k->got + n > k->max) { /* no Content-Length, or it lied */
 		k->too_big = 1;
 		return 0;
 	}
@@ -84,9 +87,8 @@ on_data(char *ptr, size_t size, size_t nmemb, void *arg)
 }
 
 int
-fetch_url(const char *url, const char *path, uint64_t max_bytes,
-    int timeout_s, const struct url_net *allow, size_t nallow,
-    char *why, size_t whylen)
+fetch_url(const char *url, const char *path, uint64_t max_bytes, int timeout_s,
+    const struct url_net *allow, size_t nallow, char *why, size_t whylen)
 {
 	char errbuf[CURL_ERROR_SIZE] = "";
 	struct sink k = { NULL, 0, max_bytes, 0, allow, nallow, NULL, "" };
@@ -102,13 +104,15 @@ fetch_url(const char *url, const char *path, uint64_t max_bytes,
 	 * sends a fragment; docs/repository.md) */
 	if (frag && strncmp(frag, "#sha256=", 8) == 0) {
 		if (kim_sha256_unhex(frag + 8, pin) != 0) {
-			snprintf(why, whylen, "the URL's #sha256= is not 64 hex digits");
+			snprintf(why, whylen,
+			    "the URL's #sha256= is not 64 hex digits");
 			return KIM_E_URL_BAD;
 		}
 		pinned = 1;
 		if (patchcache_get(pin, path)) {
-			struct stat st;	/* the limit of today, not of then */
-			if (stat(path, &st) == 0 && (uint64_t)st.st_size <= max_bytes)
+			struct stat st; /* the limit of today, not of then */
+			if (stat(path, &st) == 0 &&
+			    (uint64_t)st.st_size <= max_bytes)
 				return 0;
 			unlink(path);
 		}
@@ -135,7 +139,8 @@ fetch_url(const char *url, const char *path, uint64_t max_bytes,
 	curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT, (long)timeout_s);
-	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, (long)(timeout_s < 15 ? timeout_s : 15));
+	curl_easy_setopt(
+	    h, CURLOPT_CONNECTTIMEOUT, (long)(timeout_s < 15 ? timeout_s : 15));
 	curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max_bytes);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, &k);
@@ -152,20 +157,24 @@ fetch_url(const char *url, const char *path, uint64_t max_bytes,
 	if (fclose(k.out) != 0 && cc == CURLE_OK)
 		cc = CURLE_WRITE_ERROR;
 
-	if (k.too_big)		/* our own limit, when there was no Content-Length */
+	if (k.too_big) /* our own limit, when there was no Content-Length */
 		cc = CURLE_FILESIZE_EXCEEDED;
 	switch (cc) {
 	case CURLE_OK:
-		kim_log("fetch", "url=%s bytes=%llu", url, (unsigned long long)k.got);
+		kim_log("fetch", "url=%s bytes=%llu", url,
+		    (unsigned long long)k.got);
 		if (!pinned)
 			return 0;
-		if (kim_sha256_file(path, got) == 0 && memcmp(got, pin, sizeof(pin)) == 0) {
+		if (kim_sha256_file(path, got) == 0 &&
+		    memcmp(got, pin, sizeof(pin)) == 0) {
 			patchcache_put(pin, path);
 			return 0;
 		}
 		rc = KIM_E_PATCH_CORRUPT;
-		snprintf(why, whylen, "the file at %.1000s is not the patch the "
-		    "mobile asked for (its SHA-256 differs from the one pinned)", url);
+		snprintf(why, whylen,
+		    "the file at %.1000s is not the patch the "
+		    "mobile asked for (its SHA-256 differs from the one pinned)",
+		    url);
 		break;
 	case CURLE_HTTP_RETURNED_ERROR:
 		/* the code's sentence names a 404 already: say it once */
@@ -173,7 +182,8 @@ fetch_url(const char *url, const char *path, uint64_t max_bytes,
 		if (http == 404)
 			snprintf(why, whylen, "%s", url);
 		else
-			snprintf(why, whylen, "the server answered HTTP %ld for %s", http, url);
+			snprintf(why, whylen,
+			    "the server answered HTTP %ld for %s", http, url);
 		break;
 	case CURLE_COULDNT_RESOLVE_HOST:
 	case CURLE_COULDNT_CONNECT:
@@ -185,21 +195,26 @@ fetch_url(const char *url, const char *path, uint64_t max_bytes,
 	case CURLE_HTTP2:
 		rc = KIM_E_URL_REFUSED;
 		snprintf(why, whylen, "%s", UNREACHABLE);
-		kim_log("fetch", "url=%s unreachable: %s", url, k.refused ?
-		    "destination refused" : errbuf[0] ? errbuf : curl_easy_strerror(cc));
+		kim_log("fetch", "url=%s unreachable: %s", url,
+		    k.refused	    ? "destination refused"
+			: errbuf[0] ? errbuf
+				    : curl_easy_strerror(cc));
 		break;
 	case CURLE_FILESIZE_EXCEEDED:
 		rc = KIM_E_URL_TOO_BIG;
-		snprintf(why, whylen, "the patch at %s is larger than %llu bytes",
-		    url, (unsigned long long)max_bytes);
+		snprintf(why, whylen,
+		    "the patch at %s is larger than %llu bytes", url,
+		    (unsigned long long)max_bytes);
 		break;
 	case CURLE_OPERATION_TIMEDOUT:
 		rc = KIM_E_URL_TIMEOUT;
-		snprintf(why, whylen, "downloading %s took longer than %d s", url, timeout_s);
+		snprintf(why, whylen, "downloading %s took longer than %d s",
+		    url, timeout_s);
 		break;
 	case CURLE_UNSUPPORTED_PROTOCOL:
 		rc = KIM_E_URL_BAD;
-		snprintf(why, whylen, "only http:// and https:// patch URLs are accepted");
+		snprintf(why, whylen,
+		    "only http:// and https:// patch URLs are accepted");
 		break;
 	default:
 		rc = KIM_E_URL_FAILED;

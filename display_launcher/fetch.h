@@ -11,8 +11,8 @@ struct url_net;
  * timeout_s, connecting only where urlpolicy.h lets it (allow: the
  * operator's --url-allow networks).  0 or a KIM_E_URL_* code with a
  * sentence in why; on failure path does not exist. */
-int fetch_url(const char *url, const char *path, uint64_t max_bytes,
-    int timeout_s, const struct url_net *allow, size_t nallow,
-    char *why, size_t whylen);
+int
+fetch_url(const char *url, const char *path, uint64_t max_bytes, int timeout_s,
+    const struct url_net *allow, size_t nallow, char *why, size_t whylen);
 
 #endif

@@ -38,12 +38,16 @@ session_hello(struct conn *c, const hello_arg *a, hello_res *r)
 		kim_log("hello", "conn=%u client=%s proto=%d", c->id,
 		    kim_logq(q, sizeof(q), a->client), a->proto);
 	if (a->proto != PROTO_VERSION)
-		r->status = step_refuse(c, KIM_E_VERSION, "the display speaks protocol "
-		    "version %d, the mobile %d", PROTO_VERSION, a->proto);
-	else if (c->authed)	/* no access code: hello claims, as always */
-		r->status = step_claim(c) ? step_refuse(c, KIM_E_BUSY, NULL) : 0;
-	else			/* busy or free; the claim waits for the code */
-		r->status = step_busy_for(c) ? step_refuse(c, KIM_E_BUSY, NULL) : 0;
+		r->status = step_refuse(c, KIM_E_VERSION,
+		    "the display speaks protocol "
+		    "version %d, the mobile %d",
+		    PROTO_VERSION, a->proto);
+	else if (c->authed) /* no access code: hello claims, as always */
+		r->status =
+		    step_claim(c) ? step_refuse(c, KIM_E_BUSY, NULL) : 0;
+	else /* busy or free; the claim waits for the code */
+		r->status =
+		    step_busy_for(c) ? step_refuse(c, KIM_E_BUSY, NULL) : 0;
 }
 
 #define AUTH_TRIES 3
@@ -72,9 +76,10 @@ auth_wait(struct conn *c)
 	pthread_mutex_unlock(&d->lock);
 	if (wait == 0)
 		return 0;
-	return step_refuse(c, KIM_E_AUTH_WAIT, "too many failed authentications %s: "
-	    "try again in %d s", global ? "on this display" :
-	    "from your address", wait);
+	return step_refuse(c, KIM_E_AUTH_WAIT,
+	    "too many failed authentications %s: "
+	    "try again in %d s",
+	    global ? "on this display" : "from your address", wait);
 }
 
 /* A wrong code from c: counted across connections. */
@@ -94,10 +99,12 @@ auth_failed(struct conn *c, const char *what)
 	fails = d->guard.fails;
 	pthread_mutex_unlock(&d->lock);
 	if (alarm)
-		kim_log("auth", "under attack? %lu failed authentications since "
+		kim_log("auth",
+		    "under attack? %lu failed authentications since "
 		    "start, the last (%s) from %s; it now waits %d s (%s) before "
-		    "its next try", fails, what, src, wait, global ?
-		    "the display-wide limit" : "its own backoff");
+		    "its next try",
+		    fails, what, src, wait,
+		    global ? "the display-wide limit" : "its own backoff");
 }
 
 /* c proved one factor: the guard forgets its source. */
@@ -125,7 +132,7 @@ code_step(struct conn *c, const auth_arg *a, auth_res *r, int screen, int *done)
 	int right;
 
 	*done = 0;
-	if (!c->have_nonce) {	/* step 1: the challenge */
+	if (!c->have_nonce) { /* step 1: the challenge */
 		if (RAND_bytes(c->nonce, sizeof(c->nonce)) != 1) {
 			r->status = step_refuse(c, KIM_E_INTERNAL, NULL);
 			return;
@@ -138,7 +145,7 @@ code_step(struct conn *c, const auth_arg *a, auth_res *r, int screen, int *done)
 		r->status = KIM_E_AUTH_CONTINUE;
 		return;
 	}
-	c->have_nonce = 0;	/* a challenge answers once */
+	c->have_nonce = 0; /* a challenge answers once */
 	c->sasl_mech[0] = '\0';
 	if (screen) {
 		pthread_mutex_lock(&d->lock);
@@ -152,7 +159,7 @@ code_step(struct conn *c, const auth_arg *a, auth_res *r, int screen, int *done)
 	explicit_bzero(code, sizeof(code));
 	if (right) {
 		kim_log("auth", "conn=%u mechanism=%s ok", c->id, mech);
-		if (screen)	/* one-time */
+		if (screen) /* one-time */
 			screen_code_new(d, "used", 1);
 		*done = 1;
 		r->status = 0;
@@ -190,10 +197,11 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 		r->status = step_refuse(c, KIM_E_BUSY, NULL);
 		return;
 	}
-	if (c->authed) {	/* nothing configured, or proven already */
+	if (c->authed) { /* nothing configured, or proven already */
 		if (cfg->auth_code == NULL && !cfg->sasl && !cfg->screen_code)
 			kim_log("auth", "conn=%u mechanism=none ok", c->id);
-		r->status = step_claim(c) ? step_refuse(c, KIM_E_BUSY, NULL) : 0;
+		r->status =
+		    step_claim(c) ? step_refuse(c, KIM_E_BUSY, NULL) : 0;
 		return;
 	}
 	/* one mechanism at a time: another name abandons the one under way */
@@ -209,7 +217,8 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 		sasl = 1;
 	else {
 		dsasl_mechs(c, mechs, sizeof(mechs));
-		r->status = step_refuse(c, KIM_E_AUTH_MECH, "this display does not "
+		r->status = step_refuse(c, KIM_E_AUTH_MECH,
+		    "this display does not "
 		    "offer the mechanism %s here; it offers: %s",
 		    kim_logq(q, sizeof(q), a->mech), mechs[0] ? mechs : "none");
 		return;
@@ -226,34 +235,44 @@ session_auth(struct conn *c, const auth_arg *a, auth_res *r)
 	if (r->status == KIM_E_AUTH_CONTINUE)
 		return;
 	if (r->status == KIM_E_AUTH_MECH) {
-		r->status = step_refuse(c, KIM_E_AUTH_MECH, "the display cannot use "
-		    "the mechanism %s on this link", kim_logq(q, sizeof(q), a->mech));
+		r->status = step_refuse(c, KIM_E_AUTH_MECH,
+		    "the display cannot use "
+		    "the mechanism %s on this link",
+		    kim_logq(q, sizeof(q), a->mech));
 		return;
 	}
 	if (r->status == KIM_E_AUTH_FAILED) {
-		auth_failed(c, screen ? "screen code" : sasl ? "SASL" : "access code");
+		auth_failed(c,
+		    screen     ? "screen code"
+			: sasl ? "SASL"
+			       : "access code");
 		if (++c->auth_failures >= AUTH_TRIES)
 			c->close_after_reply = 1;
-		r->status = step_refuse(c, KIM_E_AUTH_FAILED, "%s (%d of %d tries)",
-		    screen ? "wrong code (a new one is on the display's screen now)" :
-		    sasl ? "wrong user name or password" : "wrong access code",
+		r->status = step_refuse(c, KIM_E_AUTH_FAILED,
+		    "%s (%d of %d tries)",
+		    screen
+			? "wrong code (a new one is on the display's screen now)"
+			: sasl ? "wrong user name or password"
+			       : "wrong access code",
 		    c->auth_failures, AUTH_TRIES);
 		return;
 	}
 	if (!done)
-		return;	/* an internal refusal, said already */
+		return; /* an internal refusal, said already */
 	auth_ok_source(c);
 	if (screen)
 		c->screen_done = 1;
 	else
 		c->sasl_done = 1;
-	if (!factors_done(c)) {	/* the token (SASL's last word) goes along */
+	if (!factors_done(c)) { /* the token (SASL's last word) goes along */
 		r->status = KIM_E_AUTH_REQUIRED;
 		snprintf(c->last_error, sizeof(c->last_error), "%s",
-		    c->screen_done ? "now your account on this display" :
-		    "now the code on the display's screen (mechanism " KIM_SCREEN_MECH ")");
-		kim_log("auth", "conn=%u one factor proven; the other is asked for",
-		    c->id);
+		    c->screen_done
+			? "now your account on this display"
+			: "now the code on the display's screen (mechanism " KIM_SCREEN_MECH
+			  ")");
+		kim_log("auth",
+		    "conn=%u one factor proven; the other is asked for", c->id);
 		return;
 	}
 	c->authed = 1;

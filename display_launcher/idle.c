@@ -10,19 +10,19 @@
 #include "kim_spawn.h"
 #include "log.h"
 
-#define IDLE_STOP_GRACE_MS 2000	/* then SIGKILL */
+#define IDLE_STOP_GRACE_MS 2000 /* then SIGKILL */
 
 void
 idle_show(struct idle *i)
 {
 	char *argv[] = { (char *)i->program, "-display", (char *)i->x_display,
-	    "-name", i->name, "-hint", i->hint, NULL, NULL, NULL };
+		"-name", i->name, "-hint", i->hint, NULL, NULL, NULL };
 	struct kim_spawn_opts so = KIM_SPAWN_OPTS_INIT;
 	int rc;
 
 	if (i->program == NULL || i->pid > 0)
 		return;
-	if (i->code[0]) {	/* docs/operator.md, "The code on the screen" */
+	if (i->code[0]) { /* docs/operator.md, "The code on the screen" */
 		argv[7] = "-code";
 		argv[8] = i->code;
 	}
@@ -33,8 +33,8 @@ idle_show(struct idle *i)
 	rc = kim_spawn(&i->pid, argv, &so);
 	if (rc != 0) {
 		i->pid = 0;
-		kim_log("idle", "cannot show the idle screen %s: %s", i->program,
-		    strerror(errno));
+		kim_log("idle", "cannot show the idle screen %s: %s",
+		    i->program, strerror(errno));
 		return;
 	}
 	kim_log("idle", "idle screen shown pid=%d", (int)i->pid);
@@ -54,7 +54,8 @@ idle_hide(struct idle *i)
 	if (i->pid <= 0)
 		return;
 	/* never wait on it for long: a session is about to start */
-	kim_stop_child(i->pid, IDLE_STOP_GRACE_MS, idle_gone, i, "the idle screen");
+	kim_stop_child(
+	    i->pid, IDLE_STOP_GRACE_MS, idle_gone, i, "the idle screen");
 	i->pid = 0;
 }
 

@@ -6,11 +6,11 @@
 #include <sys/types.h>
 
 struct idle {
-	const char *program;	/* NULL: no idle screen */
+	const char *program; /* NULL: no idle screen */
 	const char *x_display;
 	char name[256];
 	char hint[512];
-	char code[16];		/* the one-time screen code, "" none */
+	char code[16]; /* the one-time screen code, "" none */
 	pid_t pid;
 };
 

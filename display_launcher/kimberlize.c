@@ -27,7 +27,6 @@ vm_exists(struct display *d, const char *vm)
 	return step_ask(d, &q, &r, NULL) == 0;
 }
 
-
 static int
 run_setup(struct conn *c, const char *vm, const char *patch)
 {
@@ -59,7 +58,8 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 	if (rc == 0 && d->pub && step_vnc_addr(d) == NULL) {
 		char *err = NULL;
 		if (publisher_vnc(d->pub, r.vnc_port, -1, &err) != 0) {
-			kim_log("vnc", "publishing the VNC port failed: %s", err ? err : "?");
+			kim_log("vnc", "publishing the VNC port failed: %s",
+			    err ? err : "?");
 			free(err);
 		}
 	}
@@ -77,7 +77,8 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 		snprintf(why, sizeof(why), "%s", r.why);
 		if (d->pub)
 			publisher_vnc_stop(d->pub);
-		step_script_finish(d, 0, SETUP_ABORT_GRACE, detail, sizeof(detail), &fr);
+		step_script_finish(
+		    d, 0, SETUP_ABORT_GRACE, detail, sizeof(detail), &fr);
 		return step_refuse(c, rc, "%s", why);
 	}
 	d->vnc_port = r.vnc_port;
@@ -101,31 +102,38 @@ session_start(struct conn *c, const char *vm, const char *patch, int is_url)
 	if ((rc = step_may(c)) != 0)
 		return rc;
 	if (!step_in_state(d, S_OPEN) || kim_sink_active(&d->sink))
-		return step_refuse(c, KIM_E_OUT_OF_ORDER, "the application is already "
+		return step_refuse(c, KIM_E_OUT_OF_ORDER,
+		    "the application is already "
 		    "running, or a file is still arriving");
 	if ((rc = kim_check_vmname(vm)) != 0)
 		return step_refuse(c, rc, NULL);
 	if (!vm_exists(d, vm))
-		return step_refuse(c, KIM_E_NO_SUCH_VM, "no VM named '%s' on this display", vm);
+		return step_refuse(c, KIM_E_NO_SUCH_VM,
+		    "no VM named '%s' on this display", vm);
 	if (strlen(patch) == 0 || strlen(patch) > KIM_PATCH_MAX)
-		return step_refuse(c, is_url ? KIM_E_URL_BAD : KIM_E_PATCH_NAME_BAD, NULL);
+		return step_refuse(
+		    c, is_url ? KIM_E_URL_BAD : KIM_E_PATCH_NAME_BAD, NULL);
 	if (is_url) {
 		if ((rc = kim_check_url(patch)) != 0)
-			return step_refuse(c, rc, "'%.200s' is not an http:// or https:// URL",
+			return step_refuse(c, rc,
+			    "'%.200s' is not an http:// or https:// URL",
 			    patch);
 		if (step_spool_path(d, "url.patch", path, sizeof(path)) != 0)
 			return step_refuse(c, KIM_E_INTERNAL, NULL);
 		unlink(path);
 		kim_log("kimberlize", "conn=%u fetching %s", c->id,
 		    kim_logq(q, sizeof(q), patch));
-		if ((rc = fetch_url(patch, path, d->cfg->max_file, d->cfg->url_timeout,
-		    d->cfg->url_allow, d->cfg->n_url_allow, why, sizeof(why))) != 0)
+		if ((rc = fetch_url(patch, path, d->cfg->max_file,
+			 d->cfg->url_timeout, d->cfg->url_allow,
+			 d->cfg->n_url_allow, why, sizeof(why))) != 0)
 			return step_refuse(c, rc, "%s", why);
-	} else if ((rc = step_spooled(c, patch, path, sizeof(path), KIM_E_NO_PATCH)) != 0) {
+	} else if ((rc = step_spooled(
+			c, patch, path, sizeof(path), KIM_E_NO_PATCH)) != 0) {
 		return rc;
 	}
 	if (d->floppy[0] && strcmp(d->floppy, kim_basename(path)) == 0)
-		return step_refuse(c, KIM_E_OUT_OF_ORDER, "the patch and the floppy "
+		return step_refuse(c, KIM_E_OUT_OF_ORDER,
+		    "the patch and the floppy "
 		    "are the same file");
 	return run_setup(c, vm, kim_basename(path));
 }
@@ -139,8 +147,10 @@ session_info(struct conn *c, session_res *r)
 	char pw[65] = "";
 
 	/* "" tells the mobile: the address you reached me on */
-	r->vnc_host = strdup(step_vnc_addr(d) && strcmp(step_vnc_addr(d), "0.0.0.0") != 0 ?
-	    step_vnc_addr(d) : "");
+	r->vnc_host =
+	    strdup(step_vnc_addr(d) && strcmp(step_vnc_addr(d), "0.0.0.0") != 0
+		    ? step_vnc_addr(d)
+		    : "");
 	r->vnc_password = NULL;
 	r->display_name = strdup(d->cfg->name);
 	r->vnc_port = 0;

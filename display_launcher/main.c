@@ -35,7 +35,7 @@
 #include "urlpolicy.h"
 
 #define KIM_DEFAULT_SPOOL "/var/lib/kimberley/spool"
-#define OPT_VERSION 1000	/* a long option without a letter */
+#define OPT_VERSION 1000 /* a long option without a letter */
 #define KIM_DEFAULT_USER "kimberley"
 #define KIM_DEFAULT_WORK "/var/lib/kimberley/sessions"
 
@@ -43,67 +43,69 @@ static void
 usage(FILE *f)
 {
 	fprintf(f,
-"usage: display_launcher [options] [\"display name\"]\n"
-"Serve Kimberley sessions on this display, one person at a time.\n"
-"\n"
-"  -l, --listen ADDR:PORT    direct link: listen there instead of publishing\n"
-"                            through KCM (UNENCRYPTED; port 0 = any free port)\n"
-"      --port-file FILE      write the RPC port to FILE once listening\n"
-"      --spool DIR           where received files go (default\n"
-"                            " KIM_DEFAULT_SPOOL "; made by the launcher,\n"
-"                            refused if a symlink or someone else's)\n"
-"      --user USER           the unprivileged user that speaks RPC (default\n"
-"                            " KIM_DEFAULT_USER ")\n"
-"      --work-dir DIR        root-only session directories (default\n"
-"                            " KIM_DEFAULT_WORK ")\n"
-"      --vm-dir DIR          base VMs live in DIR/<vm_name>/\n"
-"                            (default /var/lib/kimberley/vms)\n"
-"      --setup-script PATH   the display's setup script (default: display_setup)\n"
-"      --x-display DISPLAY   the display's X screen (default :0)\n"
-"      --accel ACCEL         QEMU accelerator: kvm or tcg (default tcg)\n"
-"      --key-file FILE       key for encrypted patches\n"
-"      --usb-if NAME         the USB-network interface (default usb0)\n"
-"      --max-file-size MiB   largest file accepted (default 8192)\n"
-"      --max-files N         files one session may send (default 16)\n"
-"      --max-session-size MiB  bytes one session may send in all\n"
-"                            (default: twice --max-file-size)\n"
-"      --resume-timeout S    seconds for the app to come up (default 180)\n"
-"      --end-timeout S       seconds for the end of a session (default 120)\n"
-"      --idle-timeout S      drop a client that sends no complete call for\n"
-"                            this long (default 90)\n"
-"      --auth-timeout S      with authentication: drop a client that has not\n"
-"                            authenticated this long after connecting\n"
-"                            (default 10; 60 with --auth, for typing)\n"
-"      --max-connections N   connections at once; over it the oldest one\n"
-"                            that does not own the session is dropped\n"
-"                            (default 32)\n"
-"      --url-timeout S       seconds for a patch download (default 120)\n"
-"      --url-allow CIDR      patch URLs may also lead there (repeatable; by\n"
-"                            default loopback, link-local, private and the\n"
-"                            display's own addresses are refused)\n"
-"      --patch-cache DIR     keep patches fetched with a pinned SHA-256\n"
-"                            (URL#sha256=HEX) in DIR (default: no cache)\n"
-"      --patch-cache-size MiB  the cache's cap, least recently used out\n"
-"                            first (default 4096)\n"
-"      --log FILE            complete log (default: syslog)\n"
-"      --name NAME           the display's name (as the argument)\n"
-"      --access-code-file F  mobiles must prove they know the code on F's\n"
-"                            first line (challenge-response; default: none)\n"
-"      --auth WHAT           sasl, screen-code or sasl,screen-code: SASL\n"
-"                            accounts (service kimberley) and/or a one-time\n"
-"                            code on the idle screen (default: none)\n"
-"      --auth-need all|any   with two factors: both (default) or either\n"
-"      --sasl-conf DIR       SASL's kimberley.conf is in DIR (default\n"
-"                            /etc/sasl2; implies --auth sasl)\n"
-"      --latency-threshold MS  advise mobiles to offer the USB cable above\n"
-"                            this mean round trip (default 100)\n"
-"      --idle-screen PATH    shown between sessions (default: idle_screen;\n"
-"                            'none' for no idle screen)\n"
-"      --config FILE         settings file, one 'option = value' per line,\n"
-"                            long option names (default " KIM_SYSCONFDIR "/kimberley/display.conf)\n"
-"  -v, --verbose             copy the log to stderr\n"
-"  -h, --help                this help\n"
-"      --version             the version, and the protocol's\n");
+	    "usage: display_launcher [options] [\"display name\"]\n"
+	    "Serve Kimberley sessions on this display, one person at a time.\n"
+	    "\n"
+	    "  -l, --listen ADDR:PORT    direct link: listen there instead of publishing\n"
+	    "                            through KCM (UNENCRYPTED; port 0 = any free port)\n"
+	    "      --port-file FILE      write the RPC port to FILE once listening\n"
+	    "      --spool DIR           where received files go (default\n"
+	    "                            " KIM_DEFAULT_SPOOL
+	    "; made by the launcher,\n"
+	    "                            refused if a symlink or someone else's)\n"
+	    "      --user USER           the unprivileged user that speaks RPC (default\n"
+	    "                            " KIM_DEFAULT_USER ")\n"
+	    "      --work-dir DIR        root-only session directories (default\n"
+	    "                            " KIM_DEFAULT_WORK ")\n"
+	    "      --vm-dir DIR          base VMs live in DIR/<vm_name>/\n"
+	    "                            (default /var/lib/kimberley/vms)\n"
+	    "      --setup-script PATH   the display's setup script (default: display_setup)\n"
+	    "      --x-display DISPLAY   the display's X screen (default :0)\n"
+	    "      --accel ACCEL         QEMU accelerator: kvm or tcg (default tcg)\n"
+	    "      --key-file FILE       key for encrypted patches\n"
+	    "      --usb-if NAME         the USB-network interface (default usb0)\n"
+	    "      --max-file-size MiB   largest file accepted (default 8192)\n"
+	    "      --max-files N         files one session may send (default 16)\n"
+	    "      --max-session-size MiB  bytes one session may send in all\n"
+	    "                            (default: twice --max-file-size)\n"
+	    "      --resume-timeout S    seconds for the app to come up (default 180)\n"
+	    "      --end-timeout S       seconds for the end of a session (default 120)\n"
+	    "      --idle-timeout S      drop a client that sends no complete call for\n"
+	    "                            this long (default 90)\n"
+	    "      --auth-timeout S      with authentication: drop a client that has not\n"
+	    "                            authenticated this long after connecting\n"
+	    "                            (default 10; 60 with --auth, for typing)\n"
+	    "      --max-connections N   connections at once; over it the oldest one\n"
+	    "                            that does not own the session is dropped\n"
+	    "                            (default 32)\n"
+	    "      --url-timeout S       seconds for a patch download (default 120)\n"
+	    "      --url-allow CIDR      patch URLs may also lead there (repeatable; by\n"
+	    "                            default loopback, link-local, private and the\n"
+	    "                            display's own addresses are refused)\n"
+	    "      --patch-cache DIR     keep patches fetched with a pinned SHA-256\n"
+	    "                            (URL#sha256=HEX) in DIR (default: no cache)\n"
+	    "      --patch-cache-size MiB  the cache's cap, least recently used out\n"
+	    "                            first (default 4096)\n"
+	    "      --log FILE            complete log (default: syslog)\n"
+	    "      --name NAME           the display's name (as the argument)\n"
+	    "      --access-code-file F  mobiles must prove they know the code on F's\n"
+	    "                            first line (challenge-response; default: none)\n"
+	    "      --auth WHAT           sasl, screen-code or sasl,screen-code: SASL\n"
+	    "                            accounts (service kimberley) and/or a one-time\n"
+	    "                            code on the idle screen (default: none)\n"
+	    "      --auth-need all|any   with two factors: both (default) or either\n"
+	    "      --sasl-conf DIR       SASL's kimberley.conf is in DIR (default\n"
+	    "                            /etc/sasl2; implies --auth sasl)\n"
+	    "      --latency-threshold MS  advise mobiles to offer the USB cable above\n"
+	    "                            this mean round trip (default 100)\n"
+	    "      --idle-screen PATH    shown between sessions (default: idle_screen;\n"
+	    "                            'none' for no idle screen)\n"
+	    "      --config FILE         settings file, one 'option = value' per line,\n"
+	    "                            long option names (default " KIM_SYSCONFDIR
+	    "/kimberley/display.conf)\n"
+	    "  -v, --verbose             copy the log to stderr\n"
+	    "  -h, --help                this help\n"
+	    "      --version             the version, and the protocol's\n");
 }
 
 /* A helper program: beside the binary in a source tree (../<in_tree>), else
@@ -153,11 +155,11 @@ struct options {
 	struct display_config cfg;
 	struct url_net url_allow[URL_ALLOW_MAX];
 	const char *listen_arg, *port_file, *log_file, *idle_screen, *code_file;
-	const char *spool_arg;	/* --spool as given; cfg.spool: its real path */
-	const char *patch_cache;	/* --patch-cache DIR */
+	const char *spool_arg; /* --spool as given; cfg.spool: its real path */
+	const char *patch_cache; /* --patch-cache DIR */
 	int patch_cache_mib;
 	int verbose;
-	const char *sasl_mechs;	/* what SASL offers on a direct link */
+	const char *sasl_mechs; /* what SASL offers on a direct link */
 };
 
 static const struct option opts[] = {
@@ -240,7 +242,10 @@ set_option(struct options *o, int code, const char *v)
 
 	switch (code) {
 	/* given twice (a config file, then the command line): the last wins */
-	case 'l': free((char *)o->listen_arg); o->listen_arg = copy; return 0;
+	case 'l':
+		free((char *)o->listen_arg);
+		o->listen_arg = copy;
+		return 0;
 	case 'P': o->port_file = copy; return 0;
 	case 'S': c->spool = copy; return 0;
 	case 'Y': c->user = copy; return 0;
@@ -255,12 +260,18 @@ set_option(struct options *o, int code, const char *v)
 	case 'u': c->usb_if = copy; return 0;
 	case 'L': o->log_file = copy; return 0;
 	case 'n': c->name = copy; return 0;
-	case 'i': free((char *)o->idle_screen); o->idle_screen = copy; return 0;
+	case 'i':
+		free((char *)o->idle_screen);
+		o->idle_screen = copy;
+		return 0;
 	case 'a': o->code_file = copy; return 0;
 	case 'c': o->patch_cache = copy; return 0;
-	case 'O': c->sasl_conf = copy; c->sasl = 1; return 0;
+	case 'O':
+		c->sasl_conf = copy;
+		c->sasl = 1;
+		return 0;
 	}
-	free(copy);	/* the numbers: nothing to keep */
+	free(copy); /* the numbers: nothing to keep */
 	switch (code) {
 	case 'T': return positive(v, &c->usb_threshold_ms);
 	case 'G': return auth_list(c, v);
@@ -269,7 +280,7 @@ set_option(struct options *o, int code, const char *v)
 			return -1;
 		c->auth_any = strcmp(v, "any") == 0;
 		return 0;
-	case 'C': return 0;	/* read before everything else */
+	case 'C': return 0; /* read before everything else */
 	case 'M':
 		if (positive(v, &n) != 0)
 			return -1;
@@ -288,7 +299,9 @@ set_option(struct options *o, int code, const char *v)
 	case 'N':
 		/* the owner and one newcomer at least */
 		return positive(v, &c->max_conns) == 0 && c->max_conns >= 2 &&
-		    c->max_conns <= 10000 ? 0 : -1;
+			c->max_conns <= 10000
+		    ? 0
+		    : -1;
 	case 'U': return positive(v, &c->url_timeout);
 	case 'z': return positive(v, &o->patch_cache_mib);
 	case 'W':
@@ -340,14 +353,18 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 	if (o->listen_arg) {
 		char host[INET_ADDRSTRLEN];
 		inet_ntop(AF_INET, &addr->sin_addr, host, sizeof(host));
-		printf("display_launcher: '%s' listening on %s:%u — direct link, "
-		    "NOT encrypted\n", cfg->name, host, server_port(srv));
-		snprintf(hint, sizeof(hint), "mobile_launcher -c %s:%u "
-		    "-d floppy.img -f app.patch <vm>", host, server_port(srv));
+		printf(
+		    "display_launcher: '%s' listening on %s:%u — direct link, "
+		    "NOT encrypted\n",
+		    cfg->name, host, server_port(srv));
+		snprintf(hint, sizeof(hint),
+		    "mobile_launcher -c %s:%u "
+		    "-d floppy.img -f app.patch <vm>",
+		    host, server_port(srv));
 	} else {
 		char *err = NULL;
-		if (publisher_publish(pub, cfg->name, -1, server_port(srv),
-		    &err) != 0) {
+		if (publisher_publish(
+			pub, cfg->name, -1, server_port(srv), &err) != 0) {
 			kim_fail("start", "cannot publish through KCM: %s",
 			    err ? err : "unknown error");
 			return 1;
@@ -356,13 +373,16 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 		    publisher_name(pub));
 		kim_log("publish", "name=\"%s\" port=%u", publisher_name(pub),
 		    server_port(srv));
-		snprintf(hint, sizeof(hint), "mobile_launcher -n '%s' "
-		    "-d floppy.img -f app.patch <vm>", publisher_name(pub));
+		snprintf(hint, sizeof(hint),
+		    "mobile_launcher -n '%s' "
+		    "-d floppy.img -f app.patch <vm>",
+		    publisher_name(pub));
 	}
 	fflush(stdout);
 	display_idle(d, pub ? publisher_name(pub) : cfg->name, hint);
 	{
-		struct priv_req q = { .op = PRIV_READY, .arg = (int)server_port(srv) };
+		struct priv_req q = { .op = PRIV_READY,
+			.arg = (int)server_port(srv) };
 		struct priv_rep r;
 		int fd;
 		if (priv_call(&pv, &q, &r, &fd) != 0 || r.rc != 0) {
@@ -389,7 +409,7 @@ child_main(struct options *o, struct sockaddr_in *addr, int sock,
 
 /* ---- the privileged parent ---------------------------------------------- */
 
-static char *title_at;		/* argv's strings, contiguous: the title's room */
+static char *title_at; /* argv's strings, contiguous: the title's room */
 static size_t title_len;
 
 /* What ps shows for the child (as OpenBSD's daemons name their parts):
@@ -437,7 +457,8 @@ child_user(const struct options *o, uid_t *uid, gid_t *gid)
 	if (geteuid() != 0) {
 		*uid = getuid();
 		*gid = getgid();
-		fprintf(stderr, "display_launcher: not started as root: running "
+		fprintf(stderr,
+		    "display_launcher: not started as root: running "
 		    "without privilege separation (both halves are uid %u)\n",
 		    (unsigned)*uid);
 		kim_log("start", "not root: no privilege separation, uid=%u",
@@ -445,15 +466,18 @@ child_user(const struct options *o, uid_t *uid, gid_t *gid)
 		return 0;
 	}
 	if ((pw = getpwnam(o->cfg.user)) == NULL) {
-		kim_fail("start", "the user '%s' (--user) does not "
+		kim_fail("start",
+		    "the user '%s' (--user) does not "
 		    "exist; create it once with\n  useradd --system --no-create-home "
 		    "--shell /usr/sbin/nologin %s\n(or `make install-user`)",
 		    o->cfg.user, o->cfg.user);
 		return -1;
 	}
 	if (pw->pw_uid == 0) {
-		kim_fail("start", "--user %s is root: the RPC side "
-		    "must run as an unprivileged user", o->cfg.user);
+		kim_fail("start",
+		    "--user %s is root: the RPC side "
+		    "must run as an unprivileged user",
+		    o->cfg.user);
 		return -1;
 	}
 	*uid = pw->pw_uid;
@@ -486,7 +510,8 @@ split(struct options *o, struct sockaddr_in *addr)
 
 	if (child_user(o, &uid, &gid) != 0)
 		return 1;
-	if ((spool_fd = spool_open(cfg->spool, uid, gid, why, sizeof(why))) < 0) {
+	if ((spool_fd = spool_open(cfg->spool, uid, gid, why, sizeof(why))) <
+	    0) {
 		fprintf(stderr, "display_launcher: spool: %s\n", why);
 		kim_log("start", "spool refused: %s", why);
 		return 1;
@@ -494,16 +519,16 @@ split(struct options *o, struct sockaddr_in *addr)
 	/* the patch cache is the RPC side's (it runs libcurl): made and checked
 	 * here like the spool, for its user, and reached through this
 	 * descriptor after the drop */
-	if (o->patch_cache && (cache_fd = spool_open(o->patch_cache, uid, gid, why,
-	    sizeof(why))) < 0) {
+	if (o->patch_cache &&
+	    (cache_fd = spool_open(
+		 o->patch_cache, uid, gid, why, sizeof(why))) < 0) {
 		fprintf(stderr, "display_launcher: patch cache: %s\n", why);
 		kim_log("start", "patch cache refused: %s", why);
 		return 1;
 	}
 	snprintf(link, sizeof(link), "/proc/self/fd/%d", spool_fd);
 	if ((n = readlink(link, spool_real, sizeof(spool_real) - 1)) <= 0) {
-		kim_fail("start", "spool %s: %s", cfg->spool,
-		    strerror(errno));
+		kim_fail("start", "spool %s: %s", cfg->spool, strerror(errno));
 		return 1;
 	}
 	spool_real[n] = '\0';
@@ -515,13 +540,13 @@ split(struct options *o, struct sockaddr_in *addr)
 		static char own[PATH_MAX + 16];
 		if (geteuid() == 0)
 			cfg->work_root = KIM_DEFAULT_WORK;
-		else {	/* a developer: beside the spool */
+		else { /* a developer: beside the spool */
 			snprintf(own, sizeof(own), "%s.sessions", spool_real);
 			cfg->work_root = own;
 		}
 	}
 	if (parent_init(&par, cfg, spool_fd, spool_real, cfg->work_root, uid,
-	    why, sizeof(why)) != 0) {
+		why, sizeof(why)) != 0) {
 		kim_fail("start", "work directory: %s", why);
 		return 1;
 	}
@@ -530,15 +555,19 @@ split(struct options *o, struct sockaddr_in *addr)
 	par.port_file = o->port_file;
 	spool_empty(spool_fd);
 	if (cfg->sasl || cfg->screen_code || cfg->auth_code)
-		kim_log("start", "auth: sasl=%s (mechanisms %s; PLAIN only through "
+		kim_log("start",
+		    "auth: sasl=%s (mechanisms %s; PLAIN only through "
 		    "the tunnel) screen-code=%s access-code=%s need=%s",
-		    cfg->sasl ? "yes" : "no", o->sasl_mechs ? o->sasl_mechs : "-",
-		    cfg->screen_code ? "yes" : "no", cfg->auth_code ? "yes" : "no",
+		    cfg->sasl ? "yes" : "no",
+		    o->sasl_mechs ? o->sasl_mechs : "-",
+		    cfg->screen_code ? "yes" : "no",
+		    cfg->auth_code ? "yes" : "no",
 		    cfg->auth_any ? "any" : "all");
-	kim_log("start", "name=\"%s\" spool=%s vm_dir=%s setup=%s x=%s accel=%s "
-	    "user=%u work=%s", cfg->name, spool_real, cfg->vm_dir,
-	    cfg->setup_script, cfg->x_display, cfg->accel, (unsigned)uid,
-	    par.work_dir);
+	kim_log("start",
+	    "name=\"%s\" spool=%s vm_dir=%s setup=%s x=%s accel=%s "
+	    "user=%u work=%s",
+	    cfg->name, spool_real, cfg->vm_dir, cfg->setup_script,
+	    cfg->x_display, cfg->accel, (unsigned)uid, par.work_dir);
 	fflush(NULL);
 	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) != 0) {
 		kim_fail("start", "socketpair: %s", strerror(errno));
@@ -572,14 +601,19 @@ split(struct options *o, struct sockaddr_in *addr)
 		/* LIST_BASES reads the VM directory: opened now, reached
 		 * through the descriptor after the drop (the directories above
 		 * it need not let the RPC side's user through) */
-		int vm_fd = open(cfg->vm_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		int vm_fd =
+		    open(cfg->vm_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		if (vm_fd >= 0) {
 			static char vm_path[32];
-			snprintf(vm_path, sizeof(vm_path), "/proc/self/fd/%d", vm_fd);
+			snprintf(vm_path, sizeof(vm_path), "/proc/self/fd/%d",
+			    vm_fd);
 			cfg->vm_dir = vm_path;
 		}
-		if (cache_fd >= 0 && patchcache_init_fd(cache_fd,
-		    (uint64_t)(o->patch_cache_mib ? o->patch_cache_mib : 4096) << 20) != 0) {
+		if (cache_fd >= 0 &&
+		    patchcache_init_fd(cache_fd,
+			(uint64_t)(o->patch_cache_mib ? o->patch_cache_mib
+						      : 4096)
+			    << 20) != 0) {
 			kim_fail("start", "patch cache: %s", strerror(errno));
 			_exit(1);
 		}
@@ -594,21 +628,25 @@ split(struct options *o, struct sockaddr_in *addr)
 		if (getppid() != parent_pid)
 			_exit(1);
 		set_title("display_launcher: rpc side (unprivileged)");
-		kim_log("start", "rpc side pid=%d uid=%u gid=%u, no capabilities",
+		kim_log("start",
+		    "rpc side pid=%d uid=%u gid=%u, no capabilities",
 		    (int)getpid(), (unsigned)getuid(), (unsigned)getgid());
 		exit(child_main(o, addr, sv[1], pub));
 	}
 	close(sv[1]);
 	if (cache_fd >= 0)
-		close(cache_fd);	/* the RPC side's */
+		close(cache_fd); /* the RPC side's */
 	pthread_create(&sigthread, NULL, parent_signals, &sigs);
 	parent_serve(&par, sv[0]);
 	while (waitpid(child_pid, &status, 0) < 0 && errno == EINTR)
 		;
 	if (!parent_stopping) {
-		kim_log("stop", "the rpc side ended (%s %d): session ended, spool "
-		    "emptied", WIFSIGNALED(status) ? "signal" : "status",
-		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		kim_log("stop",
+		    "the rpc side ended (%s %d): session ended, spool "
+		    "emptied",
+		    WIFSIGNALED(status) ? "signal" : "status",
+		    WIFSIGNALED(status) ? WTERMSIG(status)
+					: WEXITSTATUS(status));
 		if (WIFEXITED(status))
 			return WEXITSTATUS(status) ? WEXITSTATUS(status) : 1;
 		return 1;
@@ -621,25 +659,27 @@ int
 main(int argc, char **argv)
 {
 	/* static: what main sets up stays reachable until exit (LeakSanitizer) */
-	static struct options o = { .cfg = {
-		.name = "Kimberley display",
-		.spool = KIM_DEFAULT_SPOOL,
-		.user = KIM_DEFAULT_USER,
-		.vm_dir = "/var/lib/kimberley/vms",
-		.x_display = ":0",
-		.accel = "tcg",
-		.usb_if = "usb0",
-		.max_file = (uint64_t)8192 << 20,
-		.max_files = 16,
-		.resume_timeout = 180,
-		.end_timeout = 120,
-		.idle_timeout = 90,
-		.auth_timeout = 0,	/* below: 10, or 60 for a person typing */
-		.max_conns = 32,
-		.url_timeout = 120,
-		.usb_threshold_ms = 100,
-		.log_fd = -1,
-	} };
+	static struct options
+	    o = { .cfg = {
+		      .name = "Kimberley display",
+		      .spool = KIM_DEFAULT_SPOOL,
+		      .user = KIM_DEFAULT_USER,
+		      .vm_dir = "/var/lib/kimberley/vms",
+		      .x_display = ":0",
+		      .accel = "tcg",
+		      .usb_if = "usb0",
+		      .max_file = (uint64_t)8192 << 20,
+		      .max_files = 16,
+		      .resume_timeout = 180,
+		      .end_timeout = 120,
+		      .idle_timeout = 90,
+		      .auth_timeout =
+			  0, /* below: 10, or 60 for a person typing */
+		      .max_conns = 32,
+		      .url_timeout = 120,
+		      .usb_threshold_ms = 100,
+		      .log_fd = -1,
+		  } };
 	struct display_config *cfg = &o.cfg;
 	const char *config = KIM_SYSCONFDIR "/kimberley/display.conf";
 	int config_required = 0;
@@ -647,10 +687,11 @@ main(int argc, char **argv)
 	char why[256];
 	int c;
 
-	if (argc > 0) {	/* argv's strings lie end to end: room for a title */
+	if (argc > 0) { /* argv's strings lie end to end: room for a title */
 		title_at = argv[0];
 		title_len = (size_t)(argv[argc - 1] + strlen(argv[argc - 1]) -
-		    argv[0]) + 1;
+				argv[0]) +
+		    1;
 	}
 	/* The config file first (its name may be on the command line), then
 	 * the command line, which wins. */
@@ -664,7 +705,7 @@ main(int argc, char **argv)
 			config_required = 1;
 		}
 	if (kim_config_load(config, config_required, config_setting, &o, why,
-	    sizeof(why)) < 0) {
+		sizeof(why)) < 0) {
 		fprintf(stderr, "display_launcher: %s\n", why);
 		return 2;
 	}
@@ -676,51 +717,60 @@ main(int argc, char **argv)
 			usage(stdout);
 			return 0;
 		} else if (c == '?' || set_option(&o, c, optarg) != 0) {
-			for (const struct option *p = opts; c != '?' && p->name; p++)
+			for (const struct option *p = opts; c != '?' && p->name;
+			     p++)
 				if (p->val == c)
-					fprintf(stderr, "display_launcher: bad value "
-					    "'%s' for --%s\n", optarg, p->name);
+					fprintf(stderr,
+					    "display_launcher: bad value "
+					    "'%s' for --%s\n",
+					    optarg, p->name);
 			usage(stderr);
 			return 2;
 		}
 	}
 	if (argc - optind > 1) {
-		fprintf(stderr, "display_launcher: one display name at most "
+		fprintf(stderr,
+		    "display_launcher: one display name at most "
 		    "(quote a name with spaces)\n");
 		return 2;
 	}
 	if (optind < argc)
-		cfg->name = strdup(argv[optind]);	/* argv becomes the child's title */
+		cfg->name =
+		    strdup(argv[optind]); /* argv becomes the child's title */
 	/* the setup script shows it as the VNC desktop name (a viewer's title);
 	 * before cleanup_mark(), whose environment the session's processes get */
 	if (setenv("KIM_DISPLAY_NAME", cfg->name, 1) != 0) {
 		perror("display_launcher: setenv");
 		return 1;
 	}
-	if (cfg->max_session == 0)	/* a patch and a floppy of the largest size */
+	if (cfg->max_session ==
+	    0) /* a patch and a floppy of the largest size */
 		cfg->max_session = 2 * cfg->max_file;
 	if (o.code_file) {
 		static char code[KIM_AUTH_CODE_MAX];
 		if (kim_auth_read_code(o.code_file, code, sizeof(code)) != 0) {
-			fprintf(stderr, "display_launcher: cannot read an access code "
-			    "from %s (its first line)\n", o.code_file);
+			fprintf(stderr,
+			    "display_launcher: cannot read an access code "
+			    "from %s (its first line)\n",
+			    o.code_file);
 			return 1;
 		}
 		if (strlen(code) < KIM_AUTH_CODE_MIN) {
-			fprintf(stderr, "display_launcher: the access code in %s has "
+			fprintf(stderr,
+			    "display_launcher: the access code in %s has "
 			    "%zu characters; at least %d are needed to withstand "
-			    "guessing (see display_launcher(8))\n", o.code_file,
-			    strlen(code), KIM_AUTH_CODE_MIN);
+			    "guessing (see display_launcher(8))\n",
+			    o.code_file, strlen(code), KIM_AUTH_CODE_MIN);
 			return 2;
 		}
 		cfg->auth_code = code;
 	}
-	if (cfg->auth_timeout == 0)	/* a password or a code is typed */
+	if (cfg->auth_timeout == 0) /* a password or a code is typed */
 		cfg->auth_timeout = cfg->sasl || cfg->screen_code ? 60 : 10;
 	if (cfg->sasl) {
 		static char mechs[1024];
 		if (dsasl_init(cfg->sasl_conf, mechs, sizeof(mechs), why,
-		    sizeof(why)) != 0) {
+			sizeof(why)) != 0) {
 			fprintf(stderr, "display_launcher: %s\n", why);
 			return 2;
 		}
@@ -728,16 +778,17 @@ main(int argc, char **argv)
 	}
 	if (cfg->screen_code && o.idle_screen &&
 	    strcmp(o.idle_screen, "none") == 0)
-		fprintf(stderr, "display_launcher: warning: --auth screen-code "
+		fprintf(stderr,
+		    "display_launcher: warning: --auth screen-code "
 		    "with no idle screen: nobody can read the code\n");
 	if (cfg->setup_script == NULL)
-		cfg->setup_script = default_program("scripts/display_setup",
-		    KIM_LIBEXECDIR "/display_setup");
+		cfg->setup_script = default_program(
+		    "scripts/display_setup", KIM_LIBEXECDIR "/display_setup");
 	if (cfg->setup_script == NULL)
 		cfg->setup_script = KIM_LIBEXECDIR "/display_setup";
 	if (o.idle_screen == NULL)
-		o.idle_screen = default_program("kiosk/idle_screen",
-		    KIM_LIBEXECDIR "/idle_screen");
+		o.idle_screen = default_program(
+		    "kiosk/idle_screen", KIM_LIBEXECDIR "/idle_screen");
 	else if (strcmp(o.idle_screen, "none") == 0) {
 		free((char *)o.idle_screen);
 		o.idle_screen = NULL;
@@ -748,8 +799,10 @@ main(int argc, char **argv)
 		return 1;
 	}
 	if (o.listen_arg && parse_listen(o.listen_arg, &addr) != 0) {
-		fprintf(stderr, "display_launcher: --listen wants ADDR:PORT "
-		    "(e.g. 127.0.0.1:7070), not '%s'\n", o.listen_arg);
+		fprintf(stderr,
+		    "display_launcher: --listen wants ADDR:PORT "
+		    "(e.g. 127.0.0.1:7070), not '%s'\n",
+		    o.listen_arg);
 		return 2;
 	}
 	if (o.listen_arg && ntohl(addr.sin_addr.s_addr) >> 24 != 127) {
@@ -763,7 +816,8 @@ main(int argc, char **argv)
 		addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	}
 	if (kim_log_open("display_launcher", o.log_file, o.verbose) != 0) {
-		fprintf(stderr, "display_launcher: log %s: %s\n", o.log_file, strerror(errno));
+		fprintf(stderr, "display_launcher: log %s: %s\n", o.log_file,
+		    strerror(errno));
 		return 1;
 	}
 	if (o.log_file)

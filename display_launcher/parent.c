@@ -137,17 +137,19 @@ copy_in(struct parent *p, const char *name, const char *dst, struct priv_rep *r)
 	for (off_t left = st.st_size; left > 0 && rc == 0;) {
 		size_t want = left < (1 << 30) ? (size_t)left : (1 << 30);
 		ssize_t n = copy_file_range(in, NULL, out, NULL, want, 0);
-		if (n < 0 && (errno == EXDEV || errno == EINVAL ||
-		    errno == ENOSYS || errno == EOPNOTSUPP)) {
+		if (n < 0 &&
+		    (errno == EXDEV || errno == EINVAL || errno == ENOSYS ||
+			errno == EOPNOTSUPP)) {
 			/* no in-kernel copy between these file systems */
-			n = read(in, buf, want < sizeof(buf) ? want : sizeof(buf));
+			n = read(
+			    in, buf, want < sizeof(buf) ? want : sizeof(buf));
 			if (n > 0 && write(out, buf, (size_t)n) != n)
 				n = -1;
 		}
 		if (n < 0)
 			rc = errno ? errno : EIO;
 		else if (n == 0)
-			break;	/* it shrank: the script's checks will say */
+			break; /* it shrank: the script's checks will say */
 		else
 			left -= n;
 	}
@@ -439,8 +441,9 @@ parent_handle(
 		}
 		if (q->arg) {
 			if (strcmp(p->idle.code, q->code) != 0)
-				idle_hide(&p->idle);	/* shown anew with it */
-			snprintf(p->idle.code, sizeof(p->idle.code), "%s", q->code);
+				idle_hide(&p->idle); /* shown anew with it */
+			snprintf(
+			    p->idle.code, sizeof(p->idle.code), "%s", q->code);
 			snprintf(
 			    p->idle.name, sizeof(p->idle.name), "%s", q->name);
 			snprintf(

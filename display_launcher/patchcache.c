@@ -54,7 +54,8 @@ copy_file(const char *src, const char *dst)
 
 	if ((in = open(src, O_RDONLY | O_CLOEXEC)) < 0)
 		return -1;
-	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) < 0) {
+	if ((out = open(dst, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600)) <
+	    0) {
 		close(in);
 		return -1;
 	}
@@ -91,16 +92,19 @@ patchcache_get(const unsigned char sha[KIM_SHA256_BYTES], const char *path)
 	if (lstat(p, &st) != 0 || !S_ISREG(st.st_mode))
 		return 0;
 	/* a disk can rot: the bytes are checked again, every time */
-	if (kim_sha256_file(p, got) != 0 || memcmp(got, sha, KIM_SHA256_BYTES) != 0) {
-		kim_log("fetch", "cache: %s does not hash to its name; removed", p);
+	if (kim_sha256_file(p, got) != 0 ||
+	    memcmp(got, sha, KIM_SHA256_BYTES) != 0) {
+		kim_log(
+		    "fetch", "cache: %s does not hash to its name; removed", p);
 		unlink(p);
 		return 0;
 	}
 	if (copy_file(p, path) != 0) {
-		kim_log("fetch", "cache: cannot use %s: %s", p, strerror(errno));
+		kim_log(
+		    "fetch", "cache: cannot use %s: %s", p, strerror(errno));
 		return 0;
 	}
-	utimensat(AT_FDCWD, p, NULL, 0);	/* most recently used */
+	utimensat(AT_FDCWD, p, NULL, 0); /* most recently used */
 	kim_log("fetch", "cache hit %s bytes=%lld", p, (long long)st.st_size);
 	return 1;
 }
@@ -165,8 +169,8 @@ evict(const char *keep)
 		snprintf(p, sizeof(p), "%s/%s", cache_dir, it[i].name);
 		if (unlink(p) == 0) {
 			total -= (uint64_t)it[i].size;
-			kim_log("fetch", "cache: evicted %s bytes=%lld", it[i].name,
-			    (long long)it[i].size);
+			kim_log("fetch", "cache: evicted %s bytes=%lld",
+			    it[i].name, (long long)it[i].size);
 		}
 	}
 	free(it);
@@ -181,7 +185,8 @@ patchcache_put(const unsigned char sha[KIM_SHA256_BYTES], const char *path)
 	if (cache_dir[0] == '\0' || stat(path, &st) != 0)
 		return;
 	if ((uint64_t)st.st_size > cache_cap) {
-		kim_log("fetch", "cache: a patch of %lld bytes is over the cap; not kept",
+		kim_log("fetch",
+		    "cache: a patch of %lld bytes is over the cap; not kept",
 		    (long long)st.st_size);
 		return;
 	}
@@ -190,7 +195,8 @@ patchcache_put(const unsigned char sha[KIM_SHA256_BYTES], const char *path)
 	snprintf(tmp, sizeof(tmp), "%s/.new-%s", cache_dir, hex);
 	unlink(tmp);
 	if (copy_file(path, tmp) != 0 || rename(tmp, p) != 0) {
-		kim_log("fetch", "cache: cannot keep %s: %s", p, strerror(errno));
+		kim_log(
+		    "fetch", "cache: cannot keep %s: %s", p, strerror(errno));
 		unlink(tmp);
 		return;
 	}

@@ -18,6 +18,7 @@ int patchcache_get(const unsigned char sha[KIM_SHA256_BYTES], const char *path);
 /* Keep path's bytes (already verified to hash to sha), then evict the
  * least recently used patches until the cache fits its cap.  Best effort:
  * a failure is logged and costs a download later, nothing else. */
-void patchcache_put(const unsigned char sha[KIM_SHA256_BYTES], const char *path);
+void
+patchcache_put(const unsigned char sha[KIM_SHA256_BYTES], const char *path);
 
 #endif

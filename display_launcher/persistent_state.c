@@ -15,7 +15,6 @@
 
 /* ---- steps 7 and 8: floppy and start ------------------------------------- */
 
-
 static int
 looks_like_fat(const char *path)
 {
@@ -25,7 +24,8 @@ looks_like_fat(const char *path)
 
 	if (fd >= 0)
 		close(fd);
-	return n == (ssize_t)sizeof(boot) && boot[510] == 0x55 && boot[511] == 0xaa;
+	return n == (ssize_t)sizeof(boot) && boot[510] == 0x55 &&
+	    boot[511] == 0xaa;
 }
 
 int
@@ -38,13 +38,15 @@ session_use_floppy(struct conn *c, const char *name)
 	if ((rc = step_may(c)) != 0)
 		return rc;
 	if (!step_in_state(d, S_OPEN) || kim_sink_active(&d->sink))
-		return step_refuse(c, KIM_E_OUT_OF_ORDER, "the floppy must be named "
+		return step_refuse(c, KIM_E_OUT_OF_ORDER,
+		    "the floppy must be named "
 		    "after it arrived and before the application starts");
-	if ((rc = step_spooled(c, name, path, sizeof(path), KIM_E_NO_SUCH_FILE)) != 0)
+	if ((rc = step_spooled(
+		 c, name, path, sizeof(path), KIM_E_NO_SUCH_FILE)) != 0)
 		return rc;
 	if (!looks_like_fat(path))
-		return step_refuse(c, KIM_E_FLOPPY_BAD, "'%s' is not a FAT disk image",
-		    kim_basename(name));
+		return step_refuse(c, KIM_E_FLOPPY_BAD,
+		    "'%s' is not a FAT disk image", kim_basename(name));
 	snprintf(d->floppy, sizeof(d->floppy), "%s", kim_basename(name));
 	kim_log("persistent_state", "conn=%u floppy=%s", c->id,
 	    kim_logq(q, sizeof(q), kim_basename(name)));

@@ -26,8 +26,8 @@ priv_call(struct priv *pv, struct priv_req *q, struct priv_rep *r, int *fd_out)
 }
 
 int
-priv_call_fd(struct priv *pv, struct priv_req *q, int fd_in,
-    struct priv_rep *r, int *fd_out)
+priv_call_fd(struct priv *pv, struct priv_req *q, int fd_in, struct priv_rep *r,
+    int *fd_out)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];

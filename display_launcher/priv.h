@@ -53,7 +53,7 @@ struct priv_req {
 	char vnc_addr[INET_ADDRSTRLEN]; /* the USB link's address, "" none */
 	char name[256];			/* PRIV_IDLE */
 	char hint[512];
-	char code[16];			/* PRIV_IDLE: the screen code, "" none */
+	char code[16]; /* PRIV_IDLE: the screen code, "" none */
 };
 
 struct priv_rep {

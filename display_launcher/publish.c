@@ -15,19 +15,19 @@
 #include "kcm/kcm_client.h"
 
 struct publisher {
-	pthread_mutex_t lock;     /* session threads and main share it */
+	pthread_mutex_t lock; /* session threads and main share it */
 	DBusConnection *bus;
-	char *wanted;             /* the name asked for */
-	char *name;               /* the name KCM really got */
-	char *vnc_name;           /* the VNC export's name, while published */
+	char *wanted;	/* the name asked for */
+	char *name;	/* the name KCM really got */
+	char *vnc_name; /* the VNC export's name, while published */
 	int ifindex;
 	unsigned rpc_port;
-	unsigned vnc_port;        /* to publish again after a KCM restart */
+	unsigned vnc_port; /* to publish again after a KCM restart */
 	int vnc_ifindex;
-	DBusConnection *watch;    /* the watcher's own connection */
+	DBusConnection *watch; /* the watcher's own connection */
 	pthread_t watcher;
 	bool watching, kcm_gone, stopping;
-	int busy;                 /* the listing's flag, set again after a KCM restart */
+	int busy; /* the listing's flag, set again after a KCM restart */
 };
 
 #define STOP_IFACE "org.kimberley.Publisher"
@@ -38,9 +38,11 @@ watch_filter(DBusConnection *c, DBusMessage *m, void *data)
 	struct publisher *p = data;
 	const char *name, *old, *new;
 	(void)c;
-	if (dbus_message_is_signal(m, DBUS_INTERFACE_DBUS, "NameOwnerChanged") &&
-	    dbus_message_get_args(m, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old,
-	    DBUS_TYPE_STRING, &new, DBUS_TYPE_INVALID) &&
+	if (dbus_message_is_signal(
+		m, DBUS_INTERFACE_DBUS, "NameOwnerChanged") &&
+	    dbus_message_get_args(m, NULL, DBUS_TYPE_STRING, &name,
+		DBUS_TYPE_STRING, &old, DBUS_TYPE_STRING, &new,
+		DBUS_TYPE_INVALID) &&
 	    strcmp(name, "org.kimberley.KCM") == 0 && *new == '\0')
 		p->kcm_gone = true;
 	else if (dbus_message_is_signal(m, STOP_IFACE, "Stop") ||
@@ -54,11 +56,12 @@ republish(struct publisher *p)
 {
 	char *name = NULL, *err = NULL;
 	pthread_mutex_lock(&p->lock);
-	if (kcm_publish(p->bus, "publish", p->wanted, p->ifindex, p->rpc_port, &name,
-	    &err) == 0) {
+	if (kcm_publish(p->bus, "publish", p->wanted, p->ifindex, p->rpc_port,
+		&name, &err) == 0) {
 		free(p->name);
 		p->name = name;
-		kim_fail("publish", "KCM restarted; published again as '%s'", name);
+		kim_fail(
+		    "publish", "KCM restarted; published again as '%s'", name);
 		if (p->busy && kcm_set_busy(p->bus, p->name, 1, &err) != 0) {
 			kim_fail("publish", "marking '%s' busy again: %s",
 			    p->name, err);
@@ -68,16 +71,21 @@ republish(struct publisher *p)
 		if (p->vnc_name) {
 			free(p->vnc_name);
 			p->vnc_name = NULL;
-			if (kcm_publish(p->bus, "publish_vnc", p->name, p->vnc_ifindex,
-			    p->vnc_port, &p->vnc_name, &err) != 0) {
-				kim_fail("publish", "publishing the VNC export "
-				    "again: %s", err);
+			if (kcm_publish(p->bus, "publish_vnc", p->name,
+				p->vnc_ifindex, p->vnc_port, &p->vnc_name,
+				&err) != 0) {
+				kim_fail("publish",
+				    "publishing the VNC export "
+				    "again: %s",
+				    err);
 				free(err);
 			}
 		}
 	} else {
-		kim_fail("publish", "KCM went away and publishing again "
-		    "failed: %s", err);
+		kim_fail("publish",
+		    "KCM went away and publishing again "
+		    "failed: %s",
+		    err);
 		free(err);
 	}
 	pthread_mutex_unlock(&p->lock);
@@ -87,7 +95,8 @@ static void *
 watcher(void *arg)
 {
 	struct publisher *p = arg;
-	while (!p->stopping && dbus_connection_read_write_dispatch(p->watch, -1)) {
+	while (
+	    !p->stopping && dbus_connection_read_write_dispatch(p->watch, -1)) {
 		if (p->kcm_gone && !p->stopping) {
 			p->kcm_gone = false;
 			republish(p);
@@ -101,9 +110,12 @@ watch_start(struct publisher *p)
 {
 	if (p->watch == NULL)
 		return;
-	dbus_bus_add_match(p->watch, "type='signal',sender='" DBUS_SERVICE_DBUS "',"
-	    "member='NameOwnerChanged',arg0='org.kimberley.KCM'", NULL);
-	dbus_bus_add_match(p->watch, "type='signal',interface='" STOP_IFACE "'", NULL);
+	dbus_bus_add_match(p->watch,
+	    "type='signal',sender='" DBUS_SERVICE_DBUS "',"
+	    "member='NameOwnerChanged',arg0='org.kimberley.KCM'",
+	    NULL);
+	dbus_bus_add_match(
+	    p->watch, "type='signal',interface='" STOP_IFACE "'", NULL);
 	dbus_connection_add_filter(p->watch, watch_filter, p, NULL);
 	p->watching = pthread_create(&p->watcher, NULL, watcher, p) == 0;
 }
@@ -113,8 +125,10 @@ watch_stop(struct publisher *p)
 {
 	DBusMessage *m;
 	if (p->watching &&
-	    (m = dbus_message_new_signal("/org/kimberley/Publisher", STOP_IFACE, "Stop"))) {
-		dbus_message_set_destination(m, dbus_bus_get_unique_name(p->watch));
+	    (m = dbus_message_new_signal(
+		 "/org/kimberley/Publisher", STOP_IFACE, "Stop"))) {
+		dbus_message_set_destination(
+		    m, dbus_bus_get_unique_name(p->watch));
 		dbus_connection_send(p->bus, m, NULL);
 		dbus_connection_flush(p->bus);
 		dbus_message_unref(m);
@@ -157,18 +171,20 @@ publisher_publish(struct publisher *p, const char *display_name, int ifindex,
 	p->ifindex = ifindex;
 	p->rpc_port = rpc_port;
 	if (kcm_publish(p->bus, "publish", display_name, ifindex, rpc_port,
-	    &p->name, err) != 0)
+		&p->name, err) != 0)
 		return -1;
 	watch_start(p);
 	return 0;
 }
 
 struct publisher *
-publisher_start(const char *display_name, int ifindex, unsigned rpc_port, char **err)
+publisher_start(
+    const char *display_name, int ifindex, unsigned rpc_port, char **err)
 {
 	struct publisher *p = publisher_connect(err);
 
-	if (p && publisher_publish(p, display_name, ifindex, rpc_port, err) != 0) {
+	if (p &&
+	    publisher_publish(p, display_name, ifindex, rpc_port, err) != 0) {
 		publisher_stop(p);
 		return NULL;
 	}
@@ -190,7 +206,8 @@ publisher_vnc(struct publisher *p, unsigned vnc_port, int ifindex, char **err)
 	p->vnc_name = NULL;
 	p->vnc_port = vnc_port;
 	p->vnc_ifindex = ifindex;
-	r = kcm_publish(p->bus, "publish_vnc", p->name, ifindex, vnc_port, &p->vnc_name, err);
+	r = kcm_publish(p->bus, "publish_vnc", p->name, ifindex, vnc_port,
+	    &p->vnc_name, err);
 	pthread_mutex_unlock(&p->lock);
 	return r;
 }
@@ -200,7 +217,8 @@ publisher_vnc_stop(struct publisher *p)
 {
 	char *err = NULL;
 	pthread_mutex_lock(&p->lock);
-	if (p->vnc_name && kcm_unpublish(p->bus, "unpublish_vnc", p->vnc_name, &err) != 0) {
+	if (p->vnc_name &&
+	    kcm_unpublish(p->bus, "unpublish_vnc", p->vnc_name, &err) != 0) {
 		kim_fail("publish", "withdrawing the VNC export: %s", err);
 		free(err);
 	}
@@ -219,7 +237,8 @@ publisher_refresh(struct publisher *p, char **err)
 	 * refresh to KCM, which keeps the network port, so a mobile whose
 	 * Avahi cache still holds it reaches us (issue 10 item 14).  After a
 	 * KCM restart this is a new publication. */
-	r = kcm_publish(p->bus, "publish", p->wanted, p->ifindex, p->rpc_port, &name, err);
+	r = kcm_publish(
+	    p->bus, "publish", p->wanted, p->ifindex, p->rpc_port, &name, err);
 	if (r == 0) {
 		free(p->name);
 		p->name = name;

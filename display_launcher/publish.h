@@ -9,8 +9,8 @@ struct publisher;
 /* Publish the launcher service (_kimberley._tcp) under display_name for the
  * loopback RPC port.  ifindex < 0 means any interface.  Returns NULL and sets
  * *err (malloc'd sentence) on failure. */
-struct publisher *publisher_start(const char *display_name, int ifindex,
-    unsigned rpc_port, char **err);
+struct publisher *publisher_start(
+    const char *display_name, int ifindex, unsigned rpc_port, char **err);
 /* The same in two halves: connect to the session bus (before dropping
  * privileges: a session bus admits only its own user), then publish. */
 struct publisher *publisher_connect(char **err);
@@ -20,7 +20,8 @@ int publisher_publish(struct publisher *p, const char *display_name,
 const char *publisher_name(const struct publisher *p);
 /* Publish / withdraw the session's VNC export (_kimberley-vnc._tcp) for a
  * loopback port.  ifindex < 0 means any interface. */
-int publisher_vnc(struct publisher *p, unsigned vnc_port, int ifindex, char **err);
+int
+publisher_vnc(struct publisher *p, unsigned vnc_port, int ifindex, char **err);
 void publisher_vnc_stop(struct publisher *p);
 /* Withdraw and publish the launcher service again (after each session). */
 int publisher_refresh(struct publisher *p, char **err);

@@ -25,13 +25,17 @@ session_retrieve_open(struct conn *c, const char *name, file_res *r)
 	if ((rc = step_may(c)) != 0)
 		return r->status = rc;
 	if (!step_in_state(d, S_ENDED))
-		return r->status = step_refuse(c, KIM_E_OUT_OF_ORDER, "files can be "
-		    "retrieved only after the end of use");
+		return r->status = step_refuse(c, KIM_E_OUT_OF_ORDER,
+			   "files can be "
+			   "retrieved only after the end of use");
 	if (strcmp(name, d->delta_name) != 0)
-		return r->status = step_refuse(c, KIM_E_NO_SUCH_FILE, "'%.200s' is not "
-		    "this session's delta", name);
-	if (d->delta_fd < 0 || kim_source_fdopen(&src, fcntl(d->delta_fd,
-	    F_DUPFD_CLOEXEC, 0), (unsigned char *)r->sha256) != 0)
+		return r->status = step_refuse(c, KIM_E_NO_SUCH_FILE,
+			   "'%.200s' is not "
+			   "this session's delta",
+			   name);
+	if (d->delta_fd < 0 ||
+	    kim_source_fdopen(&src, fcntl(d->delta_fd, F_DUPFD_CLOEXEC, 0),
+		(unsigned char *)r->sha256) != 0)
 		return r->status = step_refuse(c, KIM_E_IO, NULL);
 	kim_source_close(&d->retr);
 	d->retr = src;

@@ -71,18 +71,18 @@ new_conn(int plain_ok)
 	if (gethostname(host, sizeof(host)) != 0)
 		snprintf(host, sizeof(host), "localhost");
 	host[sizeof(host) - 1] = '\0';
-	if (sasl_server_new("kimberley", host, NULL, NULL, NULL, NULL, 0,
-	    &conn) != SASL_OK)
+	if (sasl_server_new(
+		"kimberley", host, NULL, NULL, NULL, NULL, 0, &conn) != SASL_OK)
 		return NULL;
 	memset(&sp, 0, sizeof(sp));
-	sp.security_flags = SASL_SEC_NOANONYMOUS |
-	    (plain_ok ? 0 : SASL_SEC_NOPLAINTEXT);
-	sp.max_ssf = 0;		/* no security layer: see the top */
+	sp.security_flags =
+	    SASL_SEC_NOANONYMOUS | (plain_ok ? 0 : SASL_SEC_NOPLAINTEXT);
+	sp.max_ssf = 0; /* no security layer: see the top */
 	if (sasl_setprop(conn, SASL_SEC_PROPS, &sp) != SASL_OK) {
 		sasl_dispose(&conn);
 		return NULL;
 	}
-	if (plain_ok) {		/* the tunnel's TLS */
+	if (plain_ok) { /* the tunnel's TLS */
 		sasl_ssf_t ext = 128;
 		sasl_setprop(conn, SASL_SSF_EXTERNAL, &ext);
 	}
@@ -98,7 +98,7 @@ dsasl_init(const char *dir, char *mechs, size_t mlen, char *why, size_t whylen)
 	sasl_conn_t *conn;
 
 	conf_dir = dir;
-	if (dir == NULL)	/* SASL's default path */
+	if (dir == NULL) /* SASL's default path */
 		callbacks[1].id = SASL_CB_LIST_END;
 	if ((rc = sasl_server_init(callbacks, "kimberley")) != SASL_OK) {
 		snprintf(why, whylen, "SASL does not start: %s",
@@ -111,20 +111,25 @@ dsasl_init(const char *dir, char *mechs, size_t mlen, char *why, size_t whylen)
 	}
 	rc = sasl_listmech(conn, NULL, "", " ", "", &list, &len, &count);
 	if (rc != SASL_OK || count == 0) {
-		snprintf(why, whylen, "SASL offers no mechanism that is safe on a "
+		snprintf(why, whylen,
+		    "SASL offers no mechanism that is safe on a "
 		    "direct link for the service 'kimberley' (see its mech_list in "
-		    "%s/kimberley.conf and docs/operator.md)", dir ? dir : "/etc/sasl2");
+		    "%s/kimberley.conf and docs/operator.md)",
+		    dir ? dir : "/etc/sasl2");
 		sasl_dispose(&conn);
 		return -1;
 	}
 	snprintf(mechs, mlen, "%s", list);
 	sasl_dispose(&conn);
 	char conf[4096];
-	snprintf(conf, sizeof(conf), "%s/kimberley.conf", dir ? dir : "/etc/sasl2");
+	snprintf(
+	    conf, sizeof(conf), "%s/kimberley.conf", dir ? dir : "/etc/sasl2");
 	if (access(conf, F_OK) != 0)
-		fprintf(stderr, "display_launcher: warning: no %s: SASL offers every "
+		fprintf(stderr,
+		    "display_launcher: warning: no %s: SASL offers every "
 		    "mechanism it has (%s) with its default password check (see "
-		    "docs/operator.md)\n", conf, mechs);
+		    "docs/operator.md)\n",
+		    conf, mechs);
 	return 0;
 }
 
@@ -132,7 +137,8 @@ dsasl_init(const char *dir, char *mechs, size_t mlen, char *why, size_t whylen)
 static int
 plain_ok(const struct conn *c)
 {
-	return c->d->cfg->direct_addr == NULL && strncmp(c->peer, "127.", 4) == 0;
+	return c->d->cfg->direct_addr == NULL &&
+	    strncmp(c->peer, "127.", 4) == 0;
 }
 
 static sasl_conn_t *
@@ -173,17 +179,19 @@ dsasl_mechs(struct conn *c, char *out, size_t len)
 	if (cfg->sasl && conn_of(c)) {
 		pthread_mutex_lock(&sasl_lock);
 		if (sasl_listmech(c->sasl, NULL, "", " ", "", &list, &n,
-		    &count) == SASL_OK)
+			&count) == SASL_OK)
 			snprintf(out, len, "%s", list);
 		pthread_mutex_unlock(&sasl_lock);
 	}
 	if (cfg->auth_code) {
 		at = strlen(out);
-		snprintf(out + at, len - at, "%s%s", at ? " " : "", KIM_AUTH_MECH);
+		snprintf(
+		    out + at, len - at, "%s%s", at ? " " : "", KIM_AUTH_MECH);
 	}
 	if (cfg->screen_code) {
 		at = strlen(out);
-		snprintf(out + at, len - at, "%s%s", at ? " " : "", KIM_SCREEN_MECH);
+		snprintf(
+		    out + at, len - at, "%s%s", at ? " " : "", KIM_SCREEN_MECH);
 	}
 }
 
@@ -196,11 +204,13 @@ dsasl_offers(struct conn *c, const char *mech)
 
 	if (!c->d->cfg->sasl || ml == 0)
 		return 0;
-	dsasl_mechs(c, list, sizeof(list));	/* SASL's, then ours: */
-	if (strcmp(mech, KIM_AUTH_MECH) == 0 || strcmp(mech, KIM_SCREEN_MECH) == 0)
-		return 0;			/* never SASL's */
+	dsasl_mechs(c, list, sizeof(list)); /* SASL's, then ours: */
+	if (strcmp(mech, KIM_AUTH_MECH) == 0 ||
+	    strcmp(mech, KIM_SCREEN_MECH) == 0)
+		return 0; /* never SASL's */
 	for (p = list; (p = strstr(p, mech)) != NULL; p += ml)
-		if ((p == list || p[-1] == ' ') && (p[ml] == ' ' || p[ml] == '\0'))
+		if ((p == list || p[-1] == ' ') &&
+		    (p[ml] == ' ' || p[ml] == '\0'))
 			return 1;
 	return 0;
 }
@@ -241,7 +251,8 @@ dsasl_step(struct conn *c, const auth_arg *a, auth_res *r, int *done)
 	pthread_mutex_lock(&sasl_lock);
 	if (c->sasl_mech[0] == '\0') {
 		snprintf(c->sasl_mech, sizeof(c->sasl_mech), "%s", a->mech);
-		rc = sasl_server_start(c->sasl, a->mech, in, inlen, &out, &outlen);
+		rc = sasl_server_start(
+		    c->sasl, a->mech, in, inlen, &out, &outlen);
 	} else
 		rc = sasl_server_step(c->sasl, in, inlen, &out, &outlen);
 	pthread_mutex_unlock(&sasl_lock);
@@ -257,7 +268,8 @@ dsasl_step(struct conn *c, const auth_arg *a, auth_res *r, int *done)
 		return;
 	}
 	if (rc == SASL_OK) {
-		if (sasl_getprop(c->sasl, SASL_USERNAME, &user) != SASL_OK || !user)
+		if (sasl_getprop(c->sasl, SASL_USERNAME, &user) != SASL_OK ||
+		    !user)
 			user = "?";
 		snprintf(c->user, sizeof(c->user), "%s", (const char *)user);
 		kim_log("auth", "conn=%u mechanism=%s user=%s ok", c->id,
@@ -265,7 +277,7 @@ dsasl_step(struct conn *c, const auth_arg *a, auth_res *r, int *done)
 		    kim_logq(q, sizeof(q), c->user));
 		*done = 1;
 		r->status = 0;
-		dsasl_free(c);	/* done: another try would start afresh */
+		dsasl_free(c); /* done: another try would start afresh */
 		return;
 	}
 	detail = sasl_errdetail(c->sasl);
@@ -278,7 +290,7 @@ dsasl_step(struct conn *c, const auth_arg *a, auth_res *r, int *done)
 	r->token.token_val = NULL;
 	r->token.token_len = 0;
 	if (rc == SASL_NOMECH || rc == SASL_TOOWEAK || rc == SASL_ENCRYPT)
-		r->status = KIM_E_AUTH_MECH;	/* not a guess: not counted */
+		r->status = KIM_E_AUTH_MECH; /* not a guess: not counted */
 	else
 		r->status = KIM_E_AUTH_FAILED;
 }
@@ -292,7 +304,7 @@ screen_code_new(struct display *d, const char *why, int show)
 	unsigned char b;
 	int i = 0, owned;
 
-	while (i < KIM_SCREEN_CODE_LEN) {	/* uniform digits: no modulo bias */
+	while (i < KIM_SCREEN_CODE_LEN) { /* uniform digits: no modulo bias */
 		if (RAND_bytes(&b, 1) != 1)
 			continue;
 		if (b < 250)

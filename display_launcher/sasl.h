@@ -8,15 +8,15 @@
 
 #include "session.h"
 
-#define KIM_SCREEN_MECH     "screen-code"
-#define KIM_SCREEN_CODE_LEN 10	/* digits, as the shortest access code */
+#define KIM_SCREEN_MECH "screen-code"
+#define KIM_SCREEN_CODE_LEN 10 /* digits, as the shortest access code */
 
 /* Load the SASL library and its plugins for the service "kimberley", its
  * config read from conf_dir (NULL: SASL's default, /etc/sasl2).  The
  * mechanisms a direct link would get go into mechs.  0, or -1 with a
  * sentence in why. */
-int dsasl_init(const char *conf_dir, char *mechs, size_t mlen, char *why,
-    size_t whylen);
+int dsasl_init(
+    const char *conf_dir, char *mechs, size_t mlen, char *why, size_t whylen);
 /* The mechanisms c may use, space separated (SASL's own, then
  * access-code and screen-code as configured) into out. */
 void dsasl_mechs(struct conn *c, char *out, size_t len);

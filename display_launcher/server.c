@@ -50,10 +50,11 @@ void kimberley_prog_1(struct svc_req *rqstp, SVCXPRT *transp);
 #endif
 
 #define RPC_BUFSZ (KIM_CHUNK_MAX + 64 * 1024)
-#define EMFILE_BACKOFF_MS 100	/* rest after accept ran out of fds */
-#define FD_RESERVE 64		/* fds a session needs beside its
+#define EMFILE_BACKOFF_MS 100 /* rest after accept ran out of fds */
+#define FD_RESERVE \
+	64	       /* fds a session needs beside its
 				   connections (files, pipes, helpers) */
-#define LOG_EVERY_S 10		/* one line per this for repeated refusals */
+#define LOG_EVERY_S 10 /* one line per this for repeated refusals */
 
 /* Why the watchdog or the cap cut a connection. */
 enum cut { CUT_NONE, CUT_IDLE, CUT_AUTH, CUT_ROOM, CUT_STOP };
@@ -62,34 +63,34 @@ enum cut { CUT_NONE, CUT_IDLE, CUT_AUTH, CUT_ROOM, CUT_STOP };
 struct link {
 	struct conn c;
 	struct server *s;
-	struct link *prev, *next;	/* s->links, oldest first */
-	double auth_deadline;		/* kim_now() by which to authenticate */
-	double deadline;		/* the next cut, 0: none (a call runs) */
-	enum cut deadline_why;		/* CUT_IDLE or CUT_AUTH */
-	enum cut cut;			/* set once cut: shut down, ending */
-	pthread_t thread;		/* its thread, joined by reap() */
-	int has_thread;			/* 0: served in the caller's (fuzzer) */
+	struct link *prev, *next; /* s->links, oldest first */
+	double auth_deadline;	  /* kim_now() by which to authenticate */
+	double deadline;	  /* the next cut, 0: none (a call runs) */
+	enum cut deadline_why;	  /* CUT_IDLE or CUT_AUTH */
+	enum cut cut;		  /* set once cut: shut down, ending */
+	pthread_t thread;	  /* its thread, joined by reap() */
+	int has_thread;		  /* 0: served in the caller's (fuzzer) */
 };
 
 struct server {
 	struct display *d;
 	int lfd;
 	int stop_pipe[2];
-	int wake_pipe[2];		/* a deadline sooner than wakes_at */
-	int spare_fd;			/* given back when accept hits EMFILE */
+	int wake_pipe[2]; /* a deadline sooner than wakes_at */
+	int spare_fd;	  /* given back when accept hits EMFILE */
 	unsigned port;
 	pthread_t thread;
 	unsigned next_id;
-	pthread_mutex_t lock;		/* guards links, live, total */
+	pthread_mutex_t lock; /* guards links, live, total */
 	struct link *head, *tail;
-	struct link *done;		/* ended, for reap() to join and free */
-	unsigned threads;		/* connection threads not yet joined */
-	unsigned live;			/* links not cut */
-	unsigned total;			/* links whose thread still runs */
-	double wakes_at;		/* the watchdog's next look, 0: none */
-	double backoff_until;		/* do not accept before this */
-	double refused_logged;		/* when a refusal was last logged */
-	unsigned refused;		/* refusals since that line */
+	struct link *done;     /* ended, for reap() to join and free */
+	unsigned threads;      /* connection threads not yet joined */
+	unsigned live;	       /* links not cut */
+	unsigned total;	       /* links whose thread still runs */
+	double wakes_at;       /* the watchdog's next look, 0: none */
+	double backoff_until;  /* do not accept before this */
+	double refused_logged; /* when a refusal was last logged */
+	unsigned refused;      /* refusals since that line */
 };
 
 static _Thread_local struct link *current;
@@ -121,7 +122,7 @@ set_phase(struct link *l, enum phase ph)
 		why = CUT_AUTH;
 	}
 	pthread_mutex_lock(&s->lock);
-	if (l->cut != CUT_NONE)		/* already ending */
+	if (l->cut != CUT_NONE) /* already ending */
 		dl = 0;
 	l->deadline = dl;
 	l->deadline_why = why;
@@ -130,7 +131,8 @@ set_phase(struct link *l, enum phase ph)
 		s->wakes_at = dl;
 	pthread_mutex_unlock(&s->lock);
 	if (wake && write(s->wake_pipe[1], "w", 1) < 0 && errno != EAGAIN)
-		kim_log("connect", "cannot wake the watchdog: %s", strerror(errno));
+		kim_log(
+		    "connect", "cannot wake the watchdog: %s", strerror(errno));
 }
 
 /* Cut l: its thread's read or write returns, the thread ends the
@@ -203,7 +205,7 @@ static bool_t
 getargs_or_free(SVCXPRT *x, xdrproc_t proc, void *args)
 {
 	if (vc_getargs(x, proc, args)) {
-		set_phase(current, RUNNING);	/* a handler may take long */
+		set_phase(current, RUNNING); /* a handler may take long */
 		return TRUE;
 	}
 	xdr_free(proc, args);
@@ -295,11 +297,12 @@ cut_reason(const struct link *l, char *buf, size_t len)
 		snprintf(buf, len, "closed: the display is stopping");
 		break;
 	case CUT_ROOM:
-		snprintf(buf, len, "dropped: room for a newcomer (%d connections "
-		    "at most)", cfg->max_conns);
+		snprintf(buf, len,
+		    "dropped: room for a newcomer (%d connections "
+		    "at most)",
+		    cfg->max_conns);
 		break;
-	default:
-		snprintf(buf, len, "closed");
+	default: snprintf(buf, len, "closed");
 	}
 	return buf;
 }
@@ -352,17 +355,18 @@ conn_main(void *arg)
 	forget(s, l);
 	pthread_mutex_unlock(&s->lock);
 	kim_log("connect", "conn=%u peer=%s %s", c->id, c->peer,
-	    c->attach_disk && l->cut == CUT_NONE ? "now a disk's stream" :
-	    cut_reason(l, why, sizeof(why)));
+	    c->attach_disk && l->cut == CUT_NONE
+		? "now a disk's stream"
+		: cut_reason(l, why, sizeof(why)));
 	if (c->attach_disk && l->cut == CUT_NONE)
-		attach_handoff(c);	/* the reply went: a disk's NBD stream */
+		attach_handoff(c); /* the reply went: a disk's NBD stream */
 	session_disconnect(c);
 	if (x)
-		SVC_DESTROY(x);		/* closes fd */
+		SVC_DESTROY(x); /* closes fd */
 	else
 		close(fd);
 	pthread_mutex_lock(&s->lock);
-	if (l->has_thread) {	/* the accepting thread joins and frees it */
+	if (l->has_thread) { /* the accepting thread joins and frees it */
 		l->next = s->done;
 		s->done = l;
 		l = NULL;
@@ -496,7 +500,7 @@ accept_one(struct server *s)
 		free(l);
 		return;
 	}
-	l->has_thread = 1;	/* under the lock conn_main's end takes */
+	l->has_thread = 1; /* under the lock conn_main's end takes */
 	s->threads++;
 	pthread_mutex_unlock(&s->lock);
 }
@@ -509,7 +513,7 @@ accept_main(void *arg)
 
 	for (;;) {
 		struct pollfd p[3] = { { s->stop_pipe[0], POLLIN, 0 },
-		    { s->wake_pipe[0], POLLIN, 0 }, { s->lfd, POLLIN, 0 } };
+			{ s->wake_pipe[0], POLLIN, 0 }, { s->lfd, POLLIN, 0 } };
 		double now, next = watch(s);
 		char buf[64];
 		int resting, ms = -1;
@@ -517,7 +521,9 @@ accept_main(void *arg)
 		now = kim_now();
 		resting = now < s->backoff_until;
 		if (resting)
-			next = next == 0 || s->backoff_until < next ? s->backoff_until : next;
+			next = next == 0 || s->backoff_until < next
+			    ? s->backoff_until
+			    : next;
 		if (next != 0)
 			ms = (int)((next - now) * 1000) + 1;
 		if (poll(p, resting ? 2 : 3, ms) < 0) {
@@ -545,21 +551,25 @@ server_fit_fd_limit(struct display_config *cfg)
 
 	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= want)
 		return;
-	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want ?
-	    want : rl.rlim_max;
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max >= want
+	    ? want
+	    : rl.rlim_max;
 	setrlimit(RLIMIT_NOFILE, &rl);
 	if (rl.rlim_cur < want) {
-		int fit = rl.rlim_cur > 2 * FD_RESERVE ?
-		    (int)(rl.rlim_cur - FD_RESERVE) : (int)rl.rlim_cur / 2;
-		kim_log("start", "file descriptor limit %lu: %d connections at "
-		    "most, not %d", (unsigned long)rl.rlim_cur, fit, cfg->max_conns);
+		int fit = rl.rlim_cur > 2 * FD_RESERVE
+		    ? (int)(rl.rlim_cur - FD_RESERVE)
+		    : (int)rl.rlim_cur / 2;
+		kim_log("start",
+		    "file descriptor limit %lu: %d connections at "
+		    "most, not %d",
+		    (unsigned long)rl.rlim_cur, fit, cfg->max_conns);
 		cfg->max_conns = fit < 2 ? 2 : fit;
 	}
 }
 
 struct server *
-server_start(struct display *d, const struct sockaddr_in *addr, char *why,
-    size_t whylen)
+server_start(
+    struct display *d, const struct sockaddr_in *addr, char *why, size_t whylen)
 {
 	struct server *s = calloc(1, sizeof(*s));
 	struct sockaddr_in bound;
@@ -582,7 +592,8 @@ server_start(struct display *d, const struct sockaddr_in *addr, char *why,
 	    listen(s->lfd, 16) != 0 ||
 	    getsockname(s->lfd, (struct sockaddr *)&bound, &len) != 0) {
 		snprintf(why, whylen, "cannot listen on %s:%u: %s",
-		    inet_ntoa(addr->sin_addr), ntohs(addr->sin_port), strerror(errno));
+		    inet_ntoa(addr->sin_addr), ntohs(addr->sin_port),
+		    strerror(errno));
 		goto fail;
 	}
 	s->port = ntohs(bound.sin_port);

@@ -32,10 +32,9 @@
 #include "step.h"
 #include "spool.h"
 
-
 void
-display_init(struct display *d, const struct display_config *cfg,
-    struct priv *priv)
+display_init(
+    struct display *d, const struct display_config *cfg, struct priv *priv)
 {
 	memset(d, 0, sizeof(*d));
 	d->cfg = cfg;
@@ -119,10 +118,12 @@ display_idle(struct display *d, const char *name, const char *hint)
 /* End the script the parent runs for us: 0 or KIM_E_, with a sentence in
  * why; the delta's descriptor (keep) in d->delta_fd. */
 int
-step_script_finish(struct display *d, int keep, int timeout, char *why, size_t len,
-    struct priv_rep *r)
+step_script_finish(struct display *d, int keep, int timeout, char *why,
+    size_t len, struct priv_rep *r)
 {
-	struct priv_req q = { .op = PRIV_FINISH, .arg = keep, .timeout = timeout };
+	struct priv_req q = {
+		.op = PRIV_FINISH, .arg = keep, .timeout = timeout
+	};
 	int fd = -1, rc;
 
 	rc = step_ask(d, &q, r, &fd);
@@ -145,9 +146,9 @@ static void
 refusals_counted(struct conn *c, const char *when)
 {
 	if (c->rep_count > REFUSE_LOG_BURST)
-		kim_log("refuse", "conn=%u code=%s repeated %u more times%s", c->id,
-		    kim_error_name(c->rep_code), c->rep_count - REFUSE_LOG_BURST,
-		    when);
+		kim_log("refuse", "conn=%u code=%s repeated %u more times%s",
+		    c->id, kim_error_name(c->rep_code),
+		    c->rep_count - REFUSE_LOG_BURST, when);
 }
 
 /* Remember why the last call of this connection was refused. */
@@ -162,7 +163,8 @@ step_refuse(struct conn *c, int code, const char *fmt, ...)
 		vsnprintf(c->last_error, sizeof(c->last_error), fmt, ap);
 		va_end(ap);
 	} else {
-		snprintf(c->last_error, sizeof(c->last_error), "%s", kim_strerror(code));
+		snprintf(c->last_error, sizeof(c->last_error), "%s",
+		    kim_strerror(code));
 	}
 	if (code != c->rep_code || c->rep_count == 0) {
 		refusals_counted(c, "");
@@ -172,10 +174,13 @@ step_refuse(struct conn *c, int code, const char *fmt, ...)
 	c->rep_count++;
 	if (c->rep_count <= REFUSE_LOG_BURST)
 		kim_log("refuse", "conn=%u code=%s detail=%s", c->id,
-		    kim_error_name(code), kim_logq(q, sizeof(q), c->last_error));
+		    kim_error_name(code),
+		    kim_logq(q, sizeof(q), c->last_error));
 	if (c->rep_count == REFUSE_LOG_BURST)
-		kim_log("refuse", "conn=%u code=%s repeats: further ones are "
-		    "counted, not logged", c->id, kim_error_name(code));
+		kim_log("refuse",
+		    "conn=%u code=%s repeats: further ones are "
+		    "counted, not logged",
+		    c->id, kim_error_name(code));
 	else if (c->rep_count > REFUSE_LOG_BURST &&
 	    (c->rep_count - REFUSE_LOG_BURST) % REFUSE_LOG_EVERY == 0) {
 		refusals_counted(c, " so far");
@@ -194,7 +199,6 @@ step_path_join(char *out, size_t len, const char *dir, const char *name)
 
 	return n < 0 || (size_t)n >= len ? -1 : 0;
 }
-
 
 void
 display_clean_spool(const struct display *d)
@@ -217,14 +221,16 @@ step_spool_name_max(const struct display *d)
 }
 
 int
-step_spool_path(const struct display *d, const char *name, char *out, size_t len)
+step_spool_path(
+    const struct display *d, const char *name, char *out, size_t len)
 {
 	return step_path_join(out, len, d->cfg->spool, name);
 }
 
 /* The spooled, complete file for a name the mobile gave (stored by basename). */
 int
-step_spooled(struct conn *c, const char *given, char *path, size_t len, int missing)
+step_spooled(
+    struct conn *c, const char *given, char *path, size_t len, int missing)
 {
 	const char *name = kim_basename(given);
 	struct stat st;
@@ -232,8 +238,10 @@ step_spooled(struct conn *c, const char *given, char *path, size_t len, int miss
 
 	if ((rc = kim_check_name(name, strlen(name))) != 0)
 		return step_refuse(c, rc, NULL);
-	if (step_spool_path(c->d, name, path, len) != 0 || stat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		return step_refuse(c, missing, "'%s' has not been sent to the display", name);
+	if (step_spool_path(c->d, name, path, len) != 0 ||
+	    stat(path, &st) != 0 || !S_ISREG(st.st_mode))
+		return step_refuse(
+		    c, missing, "'%s' has not been sent to the display", name);
 	return 0;
 }
 
@@ -280,14 +288,15 @@ step_claim(struct conn *c)
 		d->files = 0;
 		d->bytes = 0;
 		d->floppy[0] = d->usb_addr[0] = d->delta_name[0] = '\0';
-		kim_log("connect", "session=%u conn=%u peer=%s owns the display",
-		    d->serial, c->id, c->peer);
+		kim_log("connect",
+		    "session=%u conn=%u peer=%s owns the display", d->serial,
+		    c->id, c->peer);
 	} else if (d->owner != c) {
 		rc = KIM_E_BUSY;
 	}
 	pthread_mutex_unlock(&d->lock);
 	if (newly)
-		publisher_busy(d->pub, 1);	/* the listing says busy */
+		publisher_busy(d->pub, 1); /* the listing says busy */
 	return rc;
 }
 
@@ -323,7 +332,8 @@ step_close(struct conn *c, const char *why)
 	struct priv_rep r;
 
 	if (d->script &&
-	    step_script_finish(d, 0, d->cfg->end_timeout, detail, sizeof(detail), &r))
+	    step_script_finish(
+		d, 0, d->cfg->end_timeout, detail, sizeof(detail), &r))
 		kim_log("end", "setup script: %s", detail);
 	kim_sink_abort(&d->sink);
 	kim_source_close(&d->retr);
@@ -342,11 +352,11 @@ step_close(struct conn *c, const char *why)
 		} else {
 			kim_log("republish", "ready for the next person");
 		}
-		publisher_busy(d->pub, 0);	/* the listing says free */
+		publisher_busy(d->pub, 0); /* the listing says free */
 	} else {
 		kim_log("republish", "direct link: ready for the next person");
 	}
-	if (d->cfg->screen_code)	/* new for every session */
+	if (d->cfg->screen_code) /* new for every session */
 		screen_code_new(d, "the session ended", 0);
 	step_idle(d, 1);
 	pthread_mutex_lock(&d->lock);
@@ -382,4 +392,3 @@ session_shutdown(struct display *d)
 	if (c)
 		step_close(c, "the display launcher is stopping");
 }
-

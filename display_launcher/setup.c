@@ -15,7 +15,7 @@
 #include "log.h"
 #include "setup.h"
 
-#define SETUP_STOP_GRACE_MS 5000	/* after SIGTERM, then SIGKILL */
+#define SETUP_STOP_GRACE_MS 5000 /* after SIGTERM, then SIGKILL */
 
 void
 setup_parse_line(struct setup *s, char *line)
@@ -38,7 +38,8 @@ setup_parse_line(struct setup *s, char *line)
 		char name[256], sha[KIM_SHA256_HEX];
 		if (sscanf(rest, "%255s %64s", name, sha) == 2 &&
 		    !strchr(name, '/') && name[0] != '.') {
-			snprintf(s->delta_name, sizeof(s->delta_name), "%s", name);
+			snprintf(
+			    s->delta_name, sizeof(s->delta_name), "%s", name);
 			snprintf(s->delta_sha, sizeof(s->delta_sha), "%s", sha);
 		}
 		kim_log("setup", "delta %s", rest);
@@ -51,7 +52,8 @@ setup_parse_line(struct setup *s, char *line)
 			snprintf(s->error_msg, sizeof(s->error_msg), "%s",
 			    msg ? msg : kim_strerror(s->error_code));
 		}
-		kim_log("setup", "error code=%s msg=\"%s\"", rest, msg ? msg : "");
+		kim_log(
+		    "setup", "error code=%s msg=\"%s\"", rest, msg ? msg : "");
 	} else if (strcmp(word, "BASE_OK") == 0) {
 		s->base_ok = 1;
 		kim_log("setup", "base unchanged sha256=%s", rest);
@@ -106,8 +108,8 @@ waiter_main(void *arg)
 	s->exit_status = status;
 	pthread_cond_broadcast(&s->cond);
 	pthread_mutex_unlock(&s->lock);
-	kim_log("setup", "script exited status=%d", WIFEXITED(status) ?
-	    WEXITSTATUS(status) : 128 + WTERMSIG(status));
+	kim_log("setup", "script exited status=%d",
+	    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
 	return NULL;
 }
 
@@ -150,7 +152,8 @@ setup_start(struct setup *s, char *const argv[], int log_fd)
 	close(in[0]);
 	close(out[1]);
 	if (rc != 0) {
-		kim_log("setup", "cannot start %s: %s", argv[0], strerror(errno));
+		kim_log(
+		    "setup", "cannot start %s: %s", argv[0], strerror(errno));
 		close(in[1]);
 		close(out[0]);
 		return KIM_E_SETUP_FAILED;
@@ -178,16 +181,18 @@ reached(const struct setup *s, enum setup_milestone what)
 }
 
 int
-setup_wait(struct setup *s, enum setup_milestone what, int timeout_s,
-    char *why, size_t whylen)
+setup_wait(struct setup *s, enum setup_milestone what, int timeout_s, char *why,
+    size_t whylen)
 {
 	struct timespec dl;
 	int rc = 0;
 
 	deadline_in(&dl, timeout_s);
 	pthread_mutex_lock(&s->lock);
-	while (!reached(s, what) && !s->error_code && !s->exited && !s->stdout_eof) {
-		if (pthread_cond_timedwait(&s->cond, &s->lock, &dl) == ETIMEDOUT)
+	while (!reached(s, what) && !s->error_code && !s->exited &&
+	    !s->stdout_eof) {
+		if (pthread_cond_timedwait(&s->cond, &s->lock, &dl) ==
+		    ETIMEDOUT)
 			break;
 	}
 	/* It exited: let the reader take its last lines (its ERROR says why
@@ -195,7 +200,8 @@ setup_wait(struct setup *s, enum setup_milestone what, int timeout_s,
 	if (s->exited && !s->stdout_eof && !s->error_code) {
 		deadline_in(&dl, 1);
 		while (!s->stdout_eof)
-			if (pthread_cond_timedwait(&s->cond, &s->lock, &dl) == ETIMEDOUT)
+			if (pthread_cond_timedwait(&s->cond, &s->lock, &dl) ==
+			    ETIMEDOUT)
 				break;
 	}
 	if (s->error_code) {
@@ -205,12 +211,13 @@ setup_wait(struct setup *s, enum setup_milestone what, int timeout_s,
 		rc = 0;
 	} else if (s->exited || s->stdout_eof) {
 		rc = KIM_E_SETUP_FAILED;
-		snprintf(why, whylen, "the display's setup script stopped before "
+		snprintf(why, whylen,
+		    "the display's setup script stopped before "
 		    "the application was running");
 	} else {
 		rc = KIM_E_SETUP_TIMEOUT;
-		snprintf(why, whylen, "the application was not running after %d s",
-		    timeout_s);
+		snprintf(why, whylen,
+		    "the application was not running after %d s", timeout_s);
 	}
 	pthread_mutex_unlock(&s->lock);
 	return rc;
@@ -251,18 +258,22 @@ setup_finish(struct setup *s, int keep, int timeout_s, char *why, size_t whylen)
 	if (s->to_script >= 0) {
 		const char *word = keep ? "end\n" : "abort\n";
 		if (write(s->to_script, word, strlen(word)) < 0)
-			kim_log("setup", "script's stdin closed: %s", strerror(errno));
+			kim_log("setup", "script's stdin closed: %s",
+			    strerror(errno));
 		close(s->to_script);
 		s->to_script = -1;
 	}
 	deadline_in(&dl, timeout_s);
 	if (!wait_exit(s, &dl)) {
-		kim_log("setup", "script did not end within %d s: terminating", timeout_s);
+		kim_log("setup", "script did not end within %d s: terminating",
+		    timeout_s);
 		kim_stop_child(-s->pid, SETUP_STOP_GRACE_MS, setup_gone, s,
 		    "the setup script");
 		rc = KIM_E_END_FAILED;
-		snprintf(why, whylen, "the display's setup script did not end "
-		    "within %d s and was stopped", timeout_s);
+		snprintf(why, whylen,
+		    "the display's setup script did not end "
+		    "within %d s and was stopped",
+		    timeout_s);
 	}
 	pthread_join(s->waiter, NULL);
 	pthread_join(s->reader, NULL);
@@ -270,10 +281,11 @@ setup_finish(struct setup *s, int keep, int timeout_s, char *why, size_t whylen)
 	if (rc == 0 && s->error_code) {
 		rc = s->error_code;
 		snprintf(why, whylen, "%s", s->error_msg);
-	} else if (rc == 0 && !(WIFEXITED(s->exit_status) &&
-	    WEXITSTATUS(s->exit_status) == 0)) {
+	} else if (rc == 0 &&
+	    !(WIFEXITED(s->exit_status) && WEXITSTATUS(s->exit_status) == 0)) {
 		rc = KIM_E_END_FAILED;
-		snprintf(why, whylen, "the display's setup script failed at the end");
+		snprintf(why, whylen,
+		    "the display's setup script failed at the end");
 	}
 	return rc;
 }

@@ -12,22 +12,22 @@
 struct setup {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	pid_t pid;		/* also the process group */
-	int to_script;		/* its stdin, -1 when closed */
-	int from_script;	/* its stdout */
+	pid_t pid;	 /* also the process group */
+	int to_script;	 /* its stdin, -1 when closed */
+	int from_script; /* its stdout */
 	pthread_t reader, waiter;
 	int started;
 	/* what the script reported (under lock) */
 	unsigned vnc_port;
 	int resumed;
-	int error_code;		/* KIM_E_..., 0 if none reported */
+	int error_code; /* KIM_E_..., 0 if none reported */
 	char error_msg[512];
 	char delta_name[256];
 	char delta_sha[KIM_SHA256_HEX];
-	int base_ok;		/* 1 BASE_OK, -1 BASE_CHANGED, 0 not said */
+	int base_ok; /* 1 BASE_OK, -1 BASE_CHANGED, 0 not said */
 	int stdout_eof;
 	int exited;
-	int exit_status;	/* as from waitpid */
+	int exit_status; /* as from waitpid */
 };
 
 /* An idle struct setup (setup_start does it itself). */
@@ -46,6 +46,7 @@ int setup_wait(struct setup *s, enum setup_milestone what, int timeout_s,
     char *why, size_t whylen);
 /* Tell the script to end (keep: "end", else "abort"), wait up to timeout_s
  * for it to exit, then end its process group.  0 if it exited 0. */
-int setup_finish(struct setup *s, int keep, int timeout_s, char *why, size_t whylen);
+int setup_finish(
+    struct setup *s, int keep, int timeout_s, char *why, size_t whylen);
 
 #endif

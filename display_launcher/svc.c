@@ -28,7 +28,8 @@ bool_t
 send_file_1_svc(char *filename, int size, int *r, struct svc_req *rq)
 {
 	(void)rq;
-	*r = session_send_begin(server_conn(), filename, strlen(filename), size, 0);
+	*r = session_send_begin(
+	    server_conn(), filename, strlen(filename), size, 0);
 	return TRUE;
 }
 
@@ -37,7 +38,7 @@ send_file64_1_svc(file_arg a, int *r, struct svc_req *rq)
 {
 	(void)rq;
 	if (a.size > INT64_MAX)
-		a.size = (u_quad_t)-1 >> 1;	/* refused as too big */
+		a.size = (u_quad_t)-1 >> 1; /* refused as too big */
 	*r = session_send_begin(server_conn(), a.name.name_val, a.name.name_len,
 	    (int64_t)a.size, 1);
 	return TRUE;
@@ -78,7 +79,8 @@ use_persistent_state_1_svc(char *filename, int *r, struct svc_req *rq)
 }
 
 bool_t
-use_kimberlize_file_1_svc(char *vm_name, char *patch_file, int *r, struct svc_req *rq)
+use_kimberlize_file_1_svc(
+    char *vm_name, char *patch_file, int *r, struct svc_req *rq)
 {
 	(void)rq;
 	*r = session_start(server_conn(), vm_name, patch_file, 0);
@@ -86,7 +88,8 @@ use_kimberlize_file_1_svc(char *vm_name, char *patch_file, int *r, struct svc_re
 }
 
 bool_t
-use_kimberlize_url_1_svc(char *vm_name, char *patch_url, int *r, struct svc_req *rq)
+use_kimberlize_url_1_svc(
+    char *vm_name, char *patch_url, int *r, struct svc_req *rq)
 {
 	(void)rq;
 	*r = session_start(server_conn(), vm_name, patch_url, 1);

@@ -31,8 +31,8 @@ static const struct {
 	{ "ff00::/8", "multicast" },
 };
 
-static const unsigned char mapped_prefix[12] =
-    { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+static const unsigned char mapped_prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+	0xff, 0xff };
 
 static void
 clear_host_bits(struct url_net *n)
@@ -89,7 +89,8 @@ in_net(const unsigned char a[16], const struct url_net *n)
 	if (memcmp(a, n->addr, (size_t)full) != 0)
 		return 0;
 	return rest == 0 ||
-	    ((a[full] ^ n->addr[full]) & (unsigned char)(0xff << (8 - rest))) == 0;
+	    ((a[full] ^ n->addr[full]) & (unsigned char)(0xff << (8 - rest))) ==
+	    0;
 }
 
 /* sa as 16 bytes; IPv4, IPv4-mapped and IPv4-compatible (::a.b.c.d, not
@@ -101,7 +102,8 @@ normalize(const struct sockaddr *sa, unsigned char out[16])
 
 	if (sa->sa_family == AF_INET) {
 		memcpy(out, mapped_prefix, 12);
-		memcpy(out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
+		memcpy(
+		    out + 12, &((const struct sockaddr_in *)sa)->sin_addr, 4);
 		return 0;
 	}
 	if (sa->sa_family != AF_INET6)

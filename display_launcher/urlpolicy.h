@@ -17,7 +17,7 @@
 struct ifaddrs;
 struct sockaddr;
 
-#define URL_ALLOW_MAX 64	/* --url-allow entries */
+#define URL_ALLOW_MAX 64 /* --url-allow entries */
 
 /* A network, IPv4 kept as IPv4-mapped IPv6 (::ffff:a.b.c.d/96+n). */
 struct url_net {

@@ -38,7 +38,7 @@
 
 static struct display_config cfg;
 static struct display d;
-static struct server *srv;	/* listens on loopback; fuzz inputs come in by fd */
+static struct server *srv; /* listens on loopback; fuzz inputs come in by fd */
 static char top[PATH_MAX], spool[PATH_MAX + 8], vms[PATH_MAX + 8];
 static char setup_script[PATH_MAX];
 
@@ -64,7 +64,8 @@ feeder(void *arg)
 		writing = 0;
 	}
 	for (;;) {
-		struct pollfd p = { f->fd, POLLIN | (writing ? POLLOUT : 0), 0 };
+		struct pollfd p = { f->fd, POLLIN | (writing ? POLLOUT : 0),
+			0 };
 		if (poll(&p, 1, -1) < 0) {
 			if (errno == EINTR)
 				continue;
@@ -75,15 +76,17 @@ feeder(void *arg)
 			    MSG_DONTWAIT | MSG_NOSIGNAL);
 			if (n > 0)
 				off += (size_t)n;
-			if (off == f->len || (n < 0 && errno != EAGAIN &&
-			    errno != EINTR)) {
+			if (off == f->len ||
+			    (n < 0 && errno != EAGAIN && errno != EINTR)) {
 				shutdown(f->fd, SHUT_WR);
 				writing = 0;
 			}
 		}
 		if (p.revents & (POLLIN | POLLHUP | POLLERR)) {
-			ssize_t n = recv(f->fd, sink, sizeof(sink), MSG_DONTWAIT);
-			if (n == 0 || (n < 0 && errno != EAGAIN && errno != EINTR))
+			ssize_t n =
+			    recv(f->fd, sink, sizeof(sink), MSG_DONTWAIT);
+			if (n == 0 ||
+			    (n < 0 && errno != EAGAIN && errno != EINTR))
 				break;
 		}
 	}
@@ -128,7 +131,8 @@ find_setup_script(void)
 		    "%s/../../tests/fixtures/fake_display_setup", exe);
 	}
 	if (access(setup_script, X_OK) != 0) {
-		fprintf(stderr, "fuzz_server: no setup script at '%s' (set "
+		fprintf(stderr,
+		    "fuzz_server: no setup script at '%s' (set "
 		    "KIM_FUZZ_SETUP to tests/fixtures/fake_display_setup)\n",
 		    setup_script);
 		exit(2);
@@ -145,7 +149,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	find_setup_script();
-	snprintf(top, sizeof(top), "%s/kim-fuzz-server.XXXXXX", tmp ? tmp : "/tmp");
+	snprintf(
+	    top, sizeof(top), "%s/kim-fuzz-server.XXXXXX", tmp ? tmp : "/tmp");
 	if (mkdtemp(top) == NULL) {
 		perror("fuzz_server: mkdtemp");
 		exit(2);
@@ -160,8 +165,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		exit(2);
 	}
 	strcat(disk, "/disk.img");
-	if ((f = fopen(disk, "w")) == NULL || fputs("fuzz base disk\n", f) < 0 ||
-	    fclose(f) != 0) {
+	if ((f = fopen(disk, "w")) == NULL ||
+	    fputs("fuzz base disk\n", f) < 0 || fclose(f) != 0) {
 		perror("fuzz_server: base disk");
 		exit(2);
 	}
@@ -172,7 +177,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.setup_script = setup_script;
 	cfg.x_display = ":0";
 	cfg.accel = "tcg";
-	cfg.usb_if = "kimfuzz0";	/* no such interface: USB is refused */
+	cfg.usb_if = "kimfuzz0"; /* no such interface: USB is refused */
 	cfg.usb_threshold_ms = 100;
 	cfg.max_file = 16 << 20;
 	cfg.max_files = 16;
@@ -185,8 +190,9 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.url_timeout = 2;
 	cfg.log_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
 	/* every line is still formatted: a bad %s shows under the sanitizers */
-	if (kim_log_open("fuzz_server", getenv("KIM_FUZZ_LOG") ?
-	    getenv("KIM_FUZZ_LOG") : "/dev/null", 0) != 0) {
+	if (kim_log_open("fuzz_server",
+		getenv("KIM_FUZZ_LOG") ? getenv("KIM_FUZZ_LOG") : "/dev/null",
+		0) != 0) {
 		perror("fuzz_server: log");
 		exit(2);
 	}
@@ -200,10 +206,11 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		char work[PATH_MAX + 16], why[512];
 		int spool_fd = open(spool, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		snprintf(work, sizeof(work), "%s/work", top);
-		if (spool_fd < 0 || parent_init(&par, &cfg, spool_fd, spool, work,
-		    getuid(), why, sizeof(why)) != 0) {
-			fprintf(stderr, "fuzz_server: %s\n", spool_fd < 0 ?
-			    strerror(errno) : why);
+		if (spool_fd < 0 ||
+		    parent_init(&par, &cfg, spool_fd, spool, work, getuid(),
+			why, sizeof(why)) != 0) {
+			fprintf(stderr, "fuzz_server: %s\n",
+			    spool_fd < 0 ? strerror(errno) : why);
 			exit(2);
 		}
 		pv.sock = -1;
@@ -215,7 +222,7 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 		/* a real server (its watchdog bounds every connection); the
 		 * inputs come in through server_serve_fd, not its port */
 		struct sockaddr_in lo = { .sin_family = AF_INET,
-		    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+			.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 		char why[256];
 		if ((srv = server_start(&d, &lo, why, sizeof(why))) == NULL) {
 			fprintf(stderr, "fuzz_server: %s\n", why);
@@ -242,8 +249,10 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 	server_serve_fd(srv, sv[0], "fuzz:0");
 	pthread_join(t, NULL);
 	/* every connection hangs up; its session must be over with it */
-	if (d.owner != NULL || d.state != S_IDLE || d.script || d.delta_fd >= 0) {
-		fprintf(stderr, "fuzz_server: the display was not back to idle "
+	if (d.owner != NULL || d.state != S_IDLE || d.script ||
+	    d.delta_fd >= 0) {
+		fprintf(stderr,
+		    "fuzz_server: the display was not back to idle "
 		    "after the connection closed\n");
 		abort();
 	}

@@ -62,8 +62,10 @@ static const struct {
 	{ "end_res", (xdrproc_t)xdr_end_res },
 	{ "session_res", (xdrproc_t)xdr_session_res },
 	{ "send_file_1_argument", (xdrproc_t)xdr_send_file_1_argument },
-	{ "use_kimberlize_file_1_argument", (xdrproc_t)xdr_use_kimberlize_file_1_argument },
-	{ "use_kimberlize_url_1_argument", (xdrproc_t)xdr_use_kimberlize_url_1_argument },
+	{ "use_kimberlize_file_1_argument",
+	    (xdrproc_t)xdr_use_kimberlize_file_1_argument },
+	{ "use_kimberlize_url_1_argument",
+	    (xdrproc_t)xdr_use_kimberlize_url_1_argument },
 	{ "string (one-string arguments)", (xdrproc_t)xdr_wrapstring },
 	{ "string (LAST_ERROR's result)", (xdrproc_t)xdr_wrapstring },
 	{ "int", (xdrproc_t)xdr_int },
@@ -104,8 +106,9 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 
 	if (len < 1)
 		return 0;
-	if (enc1 == NULL && ((enc1 = malloc(ENC_MAX)) == NULL ||
-	    (enc2 = malloc(ENC_MAX)) == NULL))
+	if (enc1 == NULL &&
+	    ((enc1 = malloc(ENC_MAX)) == NULL ||
+		(enc2 = malloc(ENC_MAX)) == NULL))
 		abort();
 	proc = types[in[0] % NTYPES].proc;
 	name = types[in[0] % NTYPES].name;
@@ -123,22 +126,23 @@ LLVMFuzzerTestOneInput(const uint8_t *in, size_t len)
 
 	n1 = encode(proc, &a, enc1);
 	if (n1 > used) {
-		fprintf(stderr, "fuzz_xdr: %s: decoded %u bytes, encodes to %u\n",
-		    name, used, n1);
+		fprintf(stderr,
+		    "fuzz_xdr: %s: decoded %u bytes, encodes to %u\n", name,
+		    used, n1);
 		abort();
 	}
 	memset(&b, 0, sizeof(b));
 	xdrmem_create(&x, (char *)enc1, n1, XDR_DECODE);
 	if (!proc(&x, &b)) {
-		fprintf(stderr, "fuzz_xdr: %s: its own encoding does not decode\n",
-		    name);
+		fprintf(stderr,
+		    "fuzz_xdr: %s: its own encoding does not decode\n", name);
 		abort();
 	}
 	xdr_destroy(&x);
 	n2 = encode(proc, &b, enc2);
 	if (n2 != n1 || memcmp(enc1, enc2, n1) != 0) {
-		fprintf(stderr, "fuzz_xdr: %s: encode(decode(x)) is not stable\n",
-		    name);
+		fprintf(stderr,
+		    "fuzz_xdr: %s: encode(decode(x)) is not stable\n", name);
 		abort();
 	}
 	xdr_free(proc, (char *)&a);

@@ -111,8 +111,8 @@ done(const char *name)
 	FILE *f;
 
 	snprintf(path, sizeof(path), "%s/server/%s", outdir, name);
-	if ((f = fopen(path, "wb")) == NULL || fwrite(seed, 1, seed_len, f) !=
-	    seed_len || fclose(f) != 0) {
+	if ((f = fopen(path, "wb")) == NULL ||
+	    fwrite(seed, 1, seed_len, f) != seed_len || fclose(f) != 0) {
 		fprintf(stderr, "mkseeds: %s: %s\n", path, strerror(errno));
 		exit(1);
 	}
@@ -188,7 +188,8 @@ end_(const void *buf, size_t len)
 {
 	file_end e;
 
-	EVP_Digest(buf, len, (unsigned char *)e.sha256, NULL, EVP_sha256(), NULL);
+	EVP_Digest(
+	    buf, len, (unsigned char *)e.sha256, NULL, EVP_sha256(), NULL);
 	call(SEND_FILE_END, (xdrproc_t)xdr_file_end, &e);
 }
 
@@ -233,7 +234,7 @@ seed_send(const char *name, const void *buf, int size, size_t len)
 
 /* ---- the seeds ------------------------------------------------------------ */
 
-static unsigned char floppy[512];	/* a boot sector: enough for the fixture */
+static unsigned char floppy[512]; /* a boot sector: enough for the fixture */
 static const char patch[] = "data\n";
 
 static void
@@ -320,7 +321,10 @@ static void
 refusals(void)
 {
 	static char buf[2048];
-	static const struct { const char *seed, *name; size_t len; } names[] = {
+	static const struct {
+		const char *seed, *name;
+		size_t len;
+	} names[] = {
 		{ "name-slash", "dir/file", 8 },
 		{ "name-dotdot", "..", 2 },
 		{ "name-dotdot-inner", "a..b", 4 },
@@ -435,15 +439,42 @@ framing(void)
 	    (xdrproc_t)xdr_none, NULL);
 	call_as(KIMBERLEY_PROG, KIMBERLEY_V1 + 1, NULLPROC, NULL,
 	    (xdrproc_t)xdr_none, NULL);
-	call_as(KIMBERLEY_PROG, KIMBERLEY_V1, 99, NULL, (xdrproc_t)xdr_none, NULL);
+	call_as(
+	    KIMBERLEY_PROG, KIMBERLEY_V1, 99, NULL, (xdrproc_t)xdr_none, NULL);
 	ping();
 	done("wrong-prog-vers-proc");
 
 	/* AUTH_SYS credentials (stamp, machine name, uid, gid, gids) */
 	{
 		static const unsigned char cred[] = {
-			0, 0, 0, 1, 0, 0, 0, 4, 'f', 'u', 'z', 'z',
-			0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0,
+			0,
+			0,
+			0,
+			1,
+			0,
+			0,
+			0,
+			4,
+			'f',
+			'u',
+			'z',
+			'z',
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			1,
+			0,
+			0,
+			0,
+			0,
 		};
 		sys.oa_flavor = AUTH_SYS;
 		sys.oa_base = (caddr_t)cred;
@@ -455,8 +486,8 @@ framing(void)
 	}
 
 	/* one call in three fragments */
-	n = encode_call(body, KIMBERLEY_PROG, KIMBERLEY_V1, USE_PERSISTENT_STATE,
-	    NULL, (xdrproc_t)xdr_wrapstring, &s);
+	n = encode_call(body, KIMBERLEY_PROG, KIMBERLEY_V1,
+	    USE_PERSISTENT_STATE, NULL, (xdrproc_t)xdr_wrapstring, &s);
 	put_mark(8, 0);
 	put(body, 8);
 	put_mark(n - 20, 0);
@@ -487,8 +518,30 @@ framing(void)
 	/* a record that is no call: a reply */
 	{
 		static const unsigned char reply[] = {
-			0, 0, 0, 7, 0, 0, 0, 1, 0, 0, 0, 0,
-			0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+			0,
+			0,
+			0,
+			7,
+			0,
+			0,
+			0,
+			1,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
+			0,
 		};
 		put_mark(sizeof(reply), 1);
 		put(reply, sizeof(reply));
@@ -539,8 +592,10 @@ xdr_seeds(void)
 	file_arg fa = { { 9, "app.patch" }, 5 };
 	file_end fe;
 	file_res fr;
-	end_res er = { 0, "floppy.vcdiff", { KIM_SHA256_LEN, (char *)sha }, "" };
-	base_entry be[2] = { { "demo", "vm", "00" }, { "desk", "workspace", "11" } };
+	end_res er = { 0, "floppy.vcdiff", { KIM_SHA256_LEN, (char *)sha },
+		"" };
+	base_entry be[2] = { { "demo", "vm", "00" },
+		{ "desk", "workspace", "11" } };
 	bases_res br = { 0, { 2, be } };
 	attach_token at = { KIM_ATTACH_TOKEN_LEN, (char *)sha };
 	attach_arg ag = { "stick.img", TRUE, 0 };
@@ -548,8 +603,10 @@ xdr_seeds(void)
 	session_res sr = { 0, "", 5901, "0123456789abcdef", "Room B" };
 	send_file_1_argument sf = { "app.patch", 5 };
 	use_kimberlize_file_1_argument kf = { "demo", "app.patch" };
-	use_kimberlize_url_1_argument ku = { "demo", "https://example.org/app.patch" };
-	char *name = "floppy.img", *text = "'x' has not been sent to the display";
+	use_kimberlize_url_1_argument ku = { "demo",
+		"https://example.org/app.patch" };
+	char *name = "floppy.img",
+	     *text = "'x' has not been sent to the display";
 	int i = -7;
 	bool_t b = TRUE;
 
@@ -568,7 +625,8 @@ xdr_seeds(void)
 	xdr_seed("file_res", 7, (xdrproc_t)xdr_file_res, &fr);
 	xdr_seed("end_res", 8, (xdrproc_t)xdr_end_res, &er);
 	xdr_seed("session_res", 9, (xdrproc_t)xdr_session_res, &sr);
-	xdr_seed("send_file_1_argument", 10, (xdrproc_t)xdr_send_file_1_argument, &sf);
+	xdr_seed("send_file_1_argument", 10,
+	    (xdrproc_t)xdr_send_file_1_argument, &sf);
 	xdr_seed("use_kimberlize_file_1_argument", 11,
 	    (xdrproc_t)xdr_use_kimberlize_file_1_argument, &kf);
 	xdr_seed("use_kimberlize_url_1_argument", 12,

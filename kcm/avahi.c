@@ -12,19 +12,23 @@
 
 static void client_cb(AvahiClient *c, AvahiClientState state, void *data);
 
-static int client_new(struct kcm *k)
+static int
+client_new(struct kcm *k)
 {
 	int err;
-	k->avahi = avahi_client_new(k->api, AVAHI_CLIENT_NO_FAIL, client_cb, k, &err);
+	k->avahi =
+	    avahi_client_new(k->api, AVAHI_CLIENT_NO_FAIL, client_cb, k, &err);
 	if (!k->avahi) {
 		k->avahi_err = err;
-		kcm_log("avahi: cannot create a client: %s", avahi_strerror(err));
+		kcm_log(
+		    "avahi: cannot create a client: %s", avahi_strerror(err));
 		return -1;
 	}
 	return 0;
 }
 
-static void client_cb(AvahiClient *c, AvahiClientState state, void *data)
+static void
+client_cb(AvahiClient *c, AvahiClientState state, void *data)
 {
 	struct kcm *k = data;
 	k->avahi = c; /* the callback can run inside avahi_client_new */
@@ -58,12 +62,14 @@ static void client_cb(AvahiClient *c, AvahiClientState state, void *data)
 	}
 }
 
-int avahi_start(struct kcm *k)
+int
+avahi_start(struct kcm *k)
 {
 	return client_new(k);
 }
 
-const char *avahi_problem(struct kcm *k)
+const char *
+avahi_problem(struct kcm *k)
 {
 	static char msg[256];
 	/* No client at all (e.g. no system bus when KCM started): try again
@@ -74,9 +80,11 @@ const char *avahi_problem(struct kcm *k)
 		return NULL;
 	if (!k->avahi || k->avahi_state == AVAHI_CLIENT_CONNECTING ||
 	    k->avahi_state == AVAHI_CLIENT_FAILURE) {
-		snprintf(msg, sizeof msg, "avahi-daemon is not running or not reachable on "
+		snprintf(msg, sizeof msg,
+		    "avahi-daemon is not running or not reachable on "
 		    "the system bus%s%s (start avahi-daemon; KCM will use it as soon as it "
-		    "appears)", k->avahi_err ? ": " : "",
+		    "appears)",
+		    k->avahi_err ? ": " : "",
 		    k->avahi_err ? avahi_strerror(k->avahi_err) : "");
 		return msg;
 	}

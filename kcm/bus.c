@@ -14,8 +14,9 @@
 
 #define KCM_NAME_MAX 63 /* one DNS label: the DNS-SD instance name limit */
 
-void bus_reply_error(struct kcm *k, DBusMessage *call, const char *name,
-    const char *fmt, ...)
+void
+bus_reply_error(
+    struct kcm *k, DBusMessage *call, const char *name, const char *fmt, ...)
 {
 	char msg[2048];
 	DBusMessage *r;
@@ -29,17 +30,20 @@ void bus_reply_error(struct kcm *k, DBusMessage *call, const char *name,
 	}
 }
 
-static void reply_string(struct kcm *k, DBusMessage *call, const char *s)
+static void
+reply_string(struct kcm *k, DBusMessage *call, const char *s)
 {
 	DBusMessage *r = dbus_message_new_method_return(call);
 	if (r) {
-		dbus_message_append_args(r, DBUS_TYPE_STRING, &s, DBUS_TYPE_INVALID);
+		dbus_message_append_args(
+		    r, DBUS_TYPE_STRING, &s, DBUS_TYPE_INVALID);
 		dbus_connection_send(k->bus, r, NULL);
 		dbus_message_unref(r);
 	}
 }
 
-static void reply_empty(struct kcm *k, DBusMessage *call)
+static void
+reply_empty(struct kcm *k, DBusMessage *call)
 {
 	DBusMessage *r = dbus_message_new_method_return(call);
 	if (r) {
@@ -49,7 +53,8 @@ static void reply_empty(struct kcm *k, DBusMessage *call)
 }
 
 /* A sentence saying what is wrong with a display name, or NULL. */
-static const char *bad_name(const char *name, bool empty_ok)
+static const char *
+bad_name(const char *name, bool empty_ok)
 {
 	const unsigned char *p;
 	if (!*name)
@@ -62,7 +67,8 @@ static const char *bad_name(const char *name, bool empty_ok)
 	return NULL;
 }
 
-static const char *bad_iface(int iface)
+static const char *
+bad_iface(int iface)
 {
 	char buf[IF_NAMESIZE];
 	if (iface == -1)
@@ -72,7 +78,8 @@ static const char *bad_iface(int iface)
 	return NULL;
 }
 
-static bool get_args(struct kcm *k, DBusMessage *m, int first, ...)
+static bool
+get_args(struct kcm *k, DBusMessage *m, int first, ...)
 {
 	DBusError e;
 	va_list ap;
@@ -82,14 +89,17 @@ static bool get_args(struct kcm *k, DBusMessage *m, int first, ...)
 	ok = dbus_message_get_args_valist(m, &e, first, ap);
 	va_end(ap);
 	if (!ok) {
-		bus_reply_error(k, m, KCM_ERR "InvalidArgs", "bad arguments to %s (signature %s): %s",
-		    dbus_message_get_member(m), dbus_message_get_signature(m), e.message);
+		bus_reply_error(k, m, KCM_ERR "InvalidArgs",
+		    "bad arguments to %s (signature %s): %s",
+		    dbus_message_get_member(m), dbus_message_get_signature(m),
+		    e.message);
 		dbus_error_free(&e);
 	}
 	return ok;
 }
 
-static void do_sense(struct kcm *k, DBusMessage *m)
+static void
+do_sense(struct kcm *k, DBusMessage *m)
 {
 	char **names = sense_interfaces();
 	int n = 0;
@@ -97,8 +107,8 @@ static void do_sense(struct kcm *k, DBusMessage *m)
 	while (names && names[n])
 		n++;
 	if (r) {
-		dbus_message_append_args(r, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &names, n,
-		    DBUS_TYPE_INVALID);
+		dbus_message_append_args(r, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING,
+		    &names, n, DBUS_TYPE_INVALID);
 		dbus_connection_send(k->bus, r, NULL);
 		dbus_message_unref(r);
 	}
@@ -107,117 +117,139 @@ static void do_sense(struct kcm *k, DBusMessage *m)
 	free(names);
 }
 
-static void do_publish(struct kcm *k, DBusMessage *m, enum kcm_kind kind)
+static void
+do_publish(struct kcm *k, DBusMessage *m, enum kcm_kind kind)
 {
 	const char *name, *why;
 	dbus_int32_t iface;
 	dbus_uint32_t port;
 	if (!get_args(k, m, DBUS_TYPE_STRING, &name, DBUS_TYPE_INT32, &iface,
-	    DBUS_TYPE_UINT32, &port, DBUS_TYPE_INVALID))
+		DBUS_TYPE_UINT32, &port, DBUS_TYPE_INVALID))
 		return;
 	if ((why = bad_name(name, false)) || (why = bad_iface(iface)) ||
-	    ((port == 0 || port > 65535) && (why = "the port must be 1..65535"))) {
-		bus_reply_error(k, m, KCM_ERR "InvalidArgs", "cannot publish '%s': %s", name, why);
+	    ((port == 0 || port > 65535) &&
+		(why = "the port must be 1..65535"))) {
+		bus_reply_error(k, m, KCM_ERR "InvalidArgs",
+		    "cannot publish '%s': %s", name, why);
 		return;
 	}
 	pub_start(k, m, kind, name, iface, port);
 }
 
-static void do_unpublish(struct kcm *k, DBusMessage *m, enum kcm_kind kind)
+static void
+do_unpublish(struct kcm *k, DBusMessage *m, enum kcm_kind kind)
 {
 	const char *name;
 	if (!get_args(k, m, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID))
 		return;
 	if (pub_stop(k, kind, name, dbus_message_get_sender(m)) < 0)
-		bus_reply_error(k, m, KCM_ERR "NotPublished", "nothing is published as '%s'%s",
-		    name, kind == KIND_VNC ? " (VNC)" : "");
+		bus_reply_error(k, m, KCM_ERR "NotPublished",
+		    "nothing is published as '%s'%s", name,
+		    kind == KIND_VNC ? " (VNC)" : "");
 	else
 		reply_empty(k, m);
 }
 
-static void do_find(struct kcm *k, DBusMessage *m, int kind, const char *name,
+static void
+do_find(struct kcm *k, DBusMessage *m, int kind, const char *name,
     dbus_int32_t iface, dbus_uint32_t timeout_ms, const char *domain)
 {
 	const char *why;
 	if ((why = bad_name(name, true)) || (why = bad_iface(iface)) ||
 	    ((timeout_ms == 0 || timeout_ms > 600000) &&
-	    (why = "the timeout must be 1..600000 ms"))) {
-		bus_reply_error(k, m, KCM_ERR "InvalidArgs", "cannot browse: %s", why);
+		(why = "the timeout must be 1..600000 ms"))) {
+		bus_reply_error(
+		    k, m, KCM_ERR "InvalidArgs", "cannot browse: %s", why);
 		return;
 	}
 	if (domain && *domain && (why = wide_bad_domain(domain))) {
-		bus_reply_error(k, m, KCM_ERR "InvalidArgs", "cannot browse the domain '%s': %s",
-		    domain, why);
+		bus_reply_error(k, m, KCM_ERR "InvalidArgs",
+		    "cannot browse the domain '%s': %s", domain, why);
 		return;
 	}
 	search_start(k, m, (enum kcm_kind)kind, name, iface, timeout_ms,
 	    domain && *domain ? domain : NULL);
 }
 
-static void do_browse(struct kcm *k, DBusMessage *m, enum kcm_kind kind)
+static void
+do_browse(struct kcm *k, DBusMessage *m, enum kcm_kind kind)
 {
 	const char *name;
 	dbus_int32_t iface;
-	if (get_args(k, m, DBUS_TYPE_STRING, &name, DBUS_TYPE_INT32, &iface, DBUS_TYPE_INVALID))
+	if (get_args(k, m, DBUS_TYPE_STRING, &name, DBUS_TYPE_INT32, &iface,
+		DBUS_TYPE_INVALID))
 		do_find(k, m, kind, name, iface, KCM_BROWSE_TIMEOUT_MS, NULL);
 }
 
 /* find (kind, name, interface, timeout) and find_in (the same + domain). */
-static void do_find_call(struct kcm *k, DBusMessage *m, bool in_domain)
+static void
+do_find_call(struct kcm *k, DBusMessage *m, bool in_domain)
 {
 	const char *kind, *name, *domain = NULL;
 	dbus_int32_t iface;
 	dbus_uint32_t t;
-	if (in_domain ? !get_args(k, m, DBUS_TYPE_STRING, &kind, DBUS_TYPE_STRING, &name,
-	    DBUS_TYPE_INT32, &iface, DBUS_TYPE_UINT32, &t, DBUS_TYPE_STRING, &domain,
-	    DBUS_TYPE_INVALID) : !get_args(k, m, DBUS_TYPE_STRING, &kind, DBUS_TYPE_STRING,
-	    &name, DBUS_TYPE_INT32, &iface, DBUS_TYPE_UINT32, &t, DBUS_TYPE_INVALID))
+	if (in_domain
+		? !get_args(k, m, DBUS_TYPE_STRING, &kind, DBUS_TYPE_STRING,
+		      &name, DBUS_TYPE_INT32, &iface, DBUS_TYPE_UINT32, &t,
+		      DBUS_TYPE_STRING, &domain, DBUS_TYPE_INVALID)
+		: !get_args(k, m, DBUS_TYPE_STRING, &kind, DBUS_TYPE_STRING,
+		      &name, DBUS_TYPE_INT32, &iface, DBUS_TYPE_UINT32, &t,
+		      DBUS_TYPE_INVALID))
 		return;
 	if (strcmp(kind, "launcher") && strcmp(kind, "vnc")) {
 		bus_reply_error(k, m, KCM_ERR "InvalidArgs",
-		    "unknown service kind '%s' (use \"launcher\" or \"vnc\")", kind);
+		    "unknown service kind '%s' (use \"launcher\" or \"vnc\")",
+		    kind);
 		return;
 	}
-	do_find(k, m, strcmp(kind, "vnc") ? KIND_LAUNCHER : KIND_VNC, name, iface, t, domain);
+	do_find(k, m, strcmp(kind, "vnc") ? KIND_LAUNCHER : KIND_VNC, name,
+	    iface, t, domain);
 }
 
 /* list(kind, interface, timeout_ms, domain) -> a(sss) (list.c). */
-static void do_list(struct kcm *k, DBusMessage *m)
+static void
+do_list(struct kcm *k, DBusMessage *m)
 {
 	const char *kind, *domain, *why;
 	dbus_int32_t iface;
 	dbus_uint32_t t;
 	if (!get_args(k, m, DBUS_TYPE_STRING, &kind, DBUS_TYPE_INT32, &iface,
-	    DBUS_TYPE_UINT32, &t, DBUS_TYPE_STRING, &domain, DBUS_TYPE_INVALID))
+		DBUS_TYPE_UINT32, &t, DBUS_TYPE_STRING, &domain,
+		DBUS_TYPE_INVALID))
 		return;
 	if ((strcmp(kind, "launcher") && strcmp(kind, "vnc") &&
-	    (why = "the kind must be \"launcher\" or \"vnc\"")) || (why = bad_iface(iface)) ||
-	    ((t == 0 || t > 600000) && (why = "the timeout must be 1..600000 ms")) ||
+		(why = "the kind must be \"launcher\" or \"vnc\"")) ||
+	    (why = bad_iface(iface)) ||
+	    ((t == 0 || t > 600000) &&
+		(why = "the timeout must be 1..600000 ms")) ||
 	    (*domain && (why = wide_bad_domain(domain)))) {
-		bus_reply_error(k, m, KCM_ERR "InvalidArgs", "cannot list: %s", why);
+		bus_reply_error(
+		    k, m, KCM_ERR "InvalidArgs", "cannot list: %s", why);
 		return;
 	}
-	list_start(k, m, strcmp(kind, "vnc") ? KIND_LAUNCHER : KIND_VNC, iface, t,
-	    *domain ? domain : NULL);
+	list_start(k, m, strcmp(kind, "vnc") ? KIND_LAUNCHER : KIND_VNC, iface,
+	    t, *domain ? domain : NULL);
 }
 
 /* set_busy(name, busy): the display launcher's hook at a session's start
  * and end; the TXT record says state=busy or state=free. */
-static void do_set_busy(struct kcm *k, DBusMessage *m)
+static void
+do_set_busy(struct kcm *k, DBusMessage *m)
 {
 	const char *name;
 	dbus_bool_t busy;
 	if (!get_args(k, m, DBUS_TYPE_STRING, &name, DBUS_TYPE_BOOLEAN, &busy,
-	    DBUS_TYPE_INVALID))
+		DBUS_TYPE_INVALID))
 		return;
 	if (pub_set_busy(k, name, busy) < 0)
-		bus_reply_error(k, m, KCM_ERR "NotPublished", "nothing is published as '%s'",
-		    name);
+		bus_reply_error(k, m, KCM_ERR "NotPublished",
+		    "nothing is published as '%s'", name);
 	else
 		reply_empty(k, m);
 }
 
-static DBusHandlerResult on_message(DBusConnection *c, DBusMessage *m, void *data)
+static DBusHandlerResult
+on_message(DBusConnection *c, DBusMessage *m, void *data)
 {
 	struct kcm *k = data;
 	const char *iface = dbus_message_get_interface(m);
@@ -226,7 +258,8 @@ static DBusHandlerResult on_message(DBusConnection *c, DBusMessage *m, void *dat
 
 	if (dbus_message_get_type(m) != DBUS_MESSAGE_TYPE_METHOD_CALL)
 		return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
-	if (dbus_message_is_method_call(m, DBUS_INTERFACE_INTROSPECTABLE, "Introspect")) {
+	if (dbus_message_is_method_call(
+		m, DBUS_INTERFACE_INTROSPECTABLE, "Introspect")) {
 		reply_string(k, m, KCM_INTROSPECT_XML);
 		return DBUS_HANDLER_RESULT_HANDLED;
 	}
@@ -260,19 +293,23 @@ static DBusHandlerResult on_message(DBusConnection *c, DBusMessage *m, void *dat
 		goto unknown;
 	return DBUS_HANDLER_RESULT_HANDLED;
 unknown:
-	bus_reply_error(k, m, DBUS_ERROR_UNKNOWN_METHOD, "KCM has no method %s.%s",
-	    iface ? iface : "", member);
+	bus_reply_error(k, m, DBUS_ERROR_UNKNOWN_METHOD,
+	    "KCM has no method %s.%s", iface ? iface : "", member);
 	return DBUS_HANDLER_RESULT_HANDLED;
 }
 
-static DBusHandlerResult on_signal(DBusConnection *c, DBusMessage *m, void *data)
+static DBusHandlerResult
+on_signal(DBusConnection *c, DBusMessage *m, void *data)
 {
 	struct kcm *k = data;
 	const char *name, *old, *new;
 	(void)c;
-	if (dbus_message_is_signal(m, DBUS_INTERFACE_DBUS, "NameOwnerChanged") &&
-	    dbus_message_get_args(m, NULL, DBUS_TYPE_STRING, &name, DBUS_TYPE_STRING, &old,
-	    DBUS_TYPE_STRING, &new, DBUS_TYPE_INVALID) && name[0] == ':' && !*new) {
+	if (dbus_message_is_signal(
+		m, DBUS_INTERFACE_DBUS, "NameOwnerChanged") &&
+	    dbus_message_get_args(m, NULL, DBUS_TYPE_STRING, &name,
+		DBUS_TYPE_STRING, &old, DBUS_TYPE_STRING, &new,
+		DBUS_TYPE_INVALID) &&
+	    name[0] == ':' && !*new) {
 		pub_owner_gone(k, name);
 		search_owner_gone(k, name);
 	}
@@ -284,9 +321,11 @@ static DBusHandlerResult on_signal(DBusConnection *c, DBusMessage *m, void *data
 	return DBUS_HANDLER_RESULT_NOT_YET_HANDLED;
 }
 
-int bus_start(struct kcm *k)
+int
+bus_start(struct kcm *k)
 {
-	static const DBusObjectPathVTable vt = { .message_function = on_message };
+	static const DBusObjectPathVTable vt = { .message_function =
+						     on_message };
 	DBusError e;
 	int r;
 
@@ -294,20 +333,26 @@ int bus_start(struct kcm *k)
 	k->bus = dbus_bus_get_private(DBUS_BUS_SESSION, &e);
 	if (!k->bus) {
 		kcm_log("cannot connect to the D-Bus session bus: %s (is "
-		    "DBUS_SESSION_BUS_ADDRESS set?)", e.message);
+			"DBUS_SESSION_BUS_ADDRESS set?)",
+		    e.message);
 		dbus_error_free(&e);
 		return -1;
 	}
 	dbus_connection_set_exit_on_disconnect(k->bus, FALSE);
-	r = dbus_bus_request_name(k->bus, KCM_BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &e);
+	r = dbus_bus_request_name(
+	    k->bus, KCM_BUS_NAME, DBUS_NAME_FLAG_DO_NOT_QUEUE, &e);
 	if (r != DBUS_REQUEST_NAME_REPLY_PRIMARY_OWNER) {
 		kcm_log("cannot own the bus name %s: %s", KCM_BUS_NAME,
-		    dbus_error_is_set(&e) ? e.message : "another KCM already runs on this bus");
+		    dbus_error_is_set(&e)
+			? e.message
+			: "another KCM already runs on this bus");
 		dbus_error_free(&e);
 		return -1;
 	}
-	dbus_bus_add_match(k->bus, "type='signal',sender='" DBUS_SERVICE_DBUS "',"
-	    "interface='" DBUS_INTERFACE_DBUS "',member='NameOwnerChanged'", NULL);
+	dbus_bus_add_match(k->bus,
+	    "type='signal',sender='" DBUS_SERVICE_DBUS "',"
+	    "interface='" DBUS_INTERFACE_DBUS "',member='NameOwnerChanged'",
+	    NULL);
 	if (!dbus_connection_add_filter(k->bus, on_signal, k, NULL) ||
 	    !dbus_connection_register_object_path(k->bus, KCM_PATH, &vt, k))
 		return -1;

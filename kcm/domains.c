@@ -16,12 +16,16 @@ static AvahiDomainBrowser *db;
 static char *doms[KCM_MAX_DOMAINS];
 static int ndoms;
 
-static void domain_cb(AvahiDomainBrowser *b, AvahiIfIndex iface, AvahiProtocol proto,
-    AvahiBrowserEvent event, const char *domain, AvahiLookupResultFlags flags, void *data)
+static void
+domain_cb(AvahiDomainBrowser *b, AvahiIfIndex iface, AvahiProtocol proto,
+    AvahiBrowserEvent event, const char *domain, AvahiLookupResultFlags flags,
+    void *data)
 {
 	struct kcm *k = data;
 	int i;
-	(void)iface; (void)proto; (void)flags;
+	(void)iface;
+	(void)proto;
+	(void)flags;
 	switch (event) {
 	case AVAHI_BROWSER_NEW:
 		if (!strcasecmp(domain, "local") || wide_bad_domain(domain))
@@ -32,7 +36,8 @@ static void domain_cb(AvahiDomainBrowser *b, AvahiIfIndex iface, AvahiProtocol p
 		if (ndoms == KCM_MAX_DOMAINS)
 			return;
 		doms[ndoms++] = strdup(domain);
-		kcm_log("browse: the network announces the browse domain %s", domain);
+		kcm_log("browse: the network announces the browse domain %s",
+		    domain);
 		search_domain_added(k, domain);
 		break;
 	case AVAHI_BROWSER_REMOVE:
@@ -48,19 +53,21 @@ static void domain_cb(AvahiDomainBrowser *b, AvahiIfIndex iface, AvahiProtocol p
 		db = NULL;
 		break;
 	case AVAHI_BROWSER_ALL_FOR_NOW:
-	case AVAHI_BROWSER_CACHE_EXHAUSTED:
-		break;
+	case AVAHI_BROWSER_CACHE_EXHAUSTED: break;
 	}
 }
 
-void domains_start(struct kcm *k)
+void
+domains_start(struct kcm *k)
 {
 	if (!db && k->avahi)
-		db = avahi_domain_browser_new(k->avahi, AVAHI_IF_UNSPEC, AVAHI_PROTO_UNSPEC,
-		    NULL, AVAHI_DOMAIN_BROWSER_BROWSE, 0, domain_cb, k);
+		db = avahi_domain_browser_new(k->avahi, AVAHI_IF_UNSPEC,
+		    AVAHI_PROTO_UNSPEC, NULL, AVAHI_DOMAIN_BROWSER_BROWSE, 0,
+		    domain_cb, k);
 }
 
-void domains_lost(struct kcm *k)
+void
+domains_lost(struct kcm *k)
 {
 	(void)k;
 	if (db)
@@ -68,7 +75,8 @@ void domains_lost(struct kcm *k)
 	db = NULL;
 }
 
-const char *domains_first(struct kcm *k)
+const char *
+domains_first(struct kcm *k)
 {
 	(void)k;
 	return ndoms ? doms[0] : NULL;

@@ -20,22 +20,23 @@
 #include "kcm/widearea.h"
 #include "rpc/log.h"
 
-#define KCM_BUS_NAME   "org.kimberley.KCM"
-#define KCM_PATH       "/org/kimberley/KCM"
-#define KCM_IFACE      "org.kimberley.KCM"
-#define KCM_ERR        "org.kimberley.KCM.Error."
+#define KCM_BUS_NAME "org.kimberley.KCM"
+#define KCM_PATH "/org/kimberley/KCM"
+#define KCM_IFACE "org.kimberley.KCM"
+#define KCM_ERR "org.kimberley.KCM.Error."
 #define KCM_TYPE_LAUNCHER "_kimberley._tcp"
-#define KCM_TYPE_VNC      "_kimberley-vnc._tcp"
+#define KCM_TYPE_VNC "_kimberley-vnc._tcp"
 #define KCM_PROTO_VERSION "1"
 #define KCM_BROWSE_TIMEOUT_MS 8000   /* default for browse / browse_vnc */
 #define KCM_PUBLISH_TIMEOUT_MS 15000 /* publish waits this long for Avahi */
-#define KCM_SETTLE_MS 700            /* no name given: wait this long for more */
-#define KCM_NOTFOUND_GRACE_MS 1500   /* a name not present at ALL_FOR_NOW: this long for a late answer */
-#define KCM_BUF (256 * 1024)         /* relay buffer per direction */
-#define KCM_TLS_READ_BUF (128 * 1024) /* OpenSSL's read-ahead buffer */
+#define KCM_SETTLE_MS 700 /* no name given: wait this long for more */
+#define KCM_NOTFOUND_GRACE_MS \
+	1500 /* a name not present at ALL_FOR_NOW: this long for a late answer */
+#define KCM_BUF (256 * 1024)	       /* relay buffer per direction */
+#define KCM_TLS_READ_BUF (128 * 1024)  /* OpenSSL's read-ahead buffer */
 #define KCM_HANDSHAKE_TIMEOUT_MS 10000 /* default --handshake-timeout */
 #define KCM_HANDSHAKE_TIMEOUT_MAX_S 600
-#define KCM_MAX_PENDING 32           /* default --max-pending */
+#define KCM_MAX_PENDING 32 /* default --max-pending */
 #define KCM_MAX_PENDING_MAX 4096
 
 enum kcm_kind { KIND_LAUNCHER, KIND_VNC };
@@ -51,19 +52,20 @@ struct kcm {
 	const AvahiPoll *api;
 	AvahiClient *avahi;
 	AvahiClientState avahi_state;
-	int avahi_err;            /* last failure, for messages */
+	int avahi_err; /* last failure, for messages */
 	DBusConnection *bus;
 	int epfd;
 	SSL_CTX *srv_ctx, *cli_ctx;
-	char fingerprint[80];     /* "sha256:<hex>" of our certificate */
+	char fingerprint[80]; /* "sha256:<hex>" of our certificate */
 	char *state_dir;
 	char *known_file;
 	struct publication *pubs;
 	struct search *searches;
 	struct tunnel *tunnels;
-	unsigned hs_timeout_ms;   /* a TLS handshake must be done by then */
-	unsigned max_pending;     /* display side: connections before the handshake */
-	struct widearea *wide;    /* wide-area DNS-SD publishing (widearea.c), or NULL */
+	unsigned hs_timeout_ms; /* a TLS handshake must be done by then */
+	unsigned max_pending; /* display side: connections before the handshake */
+	struct widearea
+	    *wide; /* wide-area DNS-SD publishing (widearea.c), or NULL */
 	bool quit;
 };
 
@@ -73,7 +75,8 @@ int loop_epoll_attach(struct kcm *k);
 int ev_add(struct kcm *k, int fd, struct ev *ev, uint32_t events);
 int ev_mod(struct kcm *k, int fd, struct ev *ev, uint32_t events);
 void ev_del(struct kcm *k, int fd);
-AvahiTimeout *timer_after(struct kcm *k, unsigned ms, AvahiTimeoutCallback cb, void *arg);
+AvahiTimeout *
+timer_after(struct kcm *k, unsigned ms, AvahiTimeoutCallback cb, void *arg);
 void timer_free(struct kcm *k, AvahiTimeout **t);
 
 /* avahi.c */
@@ -91,7 +94,8 @@ struct conn;
 typedef void (*conn_ready_fn)(void *arg, struct conn *c, const char *err);
 /* Display side: an accepted network connection, relayed to 127.0.0.1:port. */
 /* peer_source: dial local_port from the peer's own 127.h.h.h (relay.c) */
-void conn_accept_tls(struct kcm *k, int tfd, unsigned local_port, bool peer_source);
+void
+conn_accept_tls(struct kcm *k, int tfd, unsigned local_port, bool peer_source);
 /* Mobile side: connect to addr, TLS, check display's identity.  pfd < 0:
  * park until conn_attach; ready (may be NULL) is told the outcome once. */
 struct conn *conn_dial(struct kcm *k, const struct sockaddr *sa, socklen_t len,
@@ -101,12 +105,14 @@ void conn_forget_ready(struct conn *c);
 void conn_close(struct kcm *k, struct conn *c);
 void relay_reap(struct kcm *k);
 void conn_set_slot(struct conn *c, struct conn **slot);
-int listen_tcp(const struct sockaddr *sa, socklen_t len, unsigned *port, char **why);
+int listen_tcp(
+    const struct sockaddr *sa, socklen_t len, unsigned *port, char **why);
 
 /* publish.c (KCM side) */
 void pub_start(struct kcm *k, DBusMessage *call, enum kcm_kind kind,
     const char *name, int iface, unsigned port);
-int pub_stop(struct kcm *k, enum kcm_kind kind, const char *name, const char *owner);
+int pub_stop(
+    struct kcm *k, enum kcm_kind kind, const char *name, const char *owner);
 /* The launcher service's TXT "state=busy|free" (mDNS and wide-area). */
 int pub_set_busy(struct kcm *k, const char *name, bool busy);
 void pub_owner_gone(struct kcm *k, const char *owner);

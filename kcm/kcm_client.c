@@ -6,14 +6,19 @@
 #include "kcm/kcm_client.h"
 
 #define KCM_BUS_NAME "org.kimberley.KCM"
-#define KCM_PATH     "/org/kimberley/KCM"
-#define KCM_IFACE    "org.kimberley.KCM"
+#define KCM_PATH "/org/kimberley/KCM"
+#define KCM_IFACE "org.kimberley.KCM"
 
 static _Thread_local char last_error[128];
 
-const char *kcm_last_error(void) { return last_error; }
+const char *
+kcm_last_error(void)
+{
+	return last_error;
+}
 
-static void set_err(char **err, const char *fmt, ...)
+static void
+set_err(char **err, const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -22,7 +27,8 @@ static void set_err(char **err, const char *fmt, ...)
 	va_end(ap);
 }
 
-DBusConnection *kcm_connect(char **err)
+DBusConnection *
+kcm_connect(char **err)
 {
 	DBusError e;
 	DBusConnection *c;
@@ -30,7 +36,8 @@ DBusConnection *kcm_connect(char **err)
 	dbus_error_init(&e);
 	c = dbus_bus_get_private(DBUS_BUS_SESSION, &e);
 	if (!c) {
-		set_err(err, "cannot reach KCM: no D-Bus session bus (%s)", e.message);
+		set_err(err, "cannot reach KCM: no D-Bus session bus (%s)",
+		    e.message);
 		dbus_error_free(&e);
 		return NULL;
 	}
@@ -39,10 +46,12 @@ DBusConnection *kcm_connect(char **err)
 }
 
 /* Call KCM; returns the reply (to unref) or NULL with *err set. */
-static DBusMessage *call(DBusConnection *c, int timeout_ms, char **err,
-    const char *method, int first, ...)
+static DBusMessage *
+call(DBusConnection *c, int timeout_ms, char **err, const char *method,
+    int first, ...)
 {
-	DBusMessage *m = dbus_message_new_method_call(KCM_BUS_NAME, KCM_PATH, KCM_IFACE, method);
+	DBusMessage *m = dbus_message_new_method_call(
+	    KCM_BUS_NAME, KCM_PATH, KCM_IFACE, method);
 	DBusMessage *r;
 	DBusError e;
 	va_list ap;
@@ -62,10 +71,14 @@ static DBusMessage *call(DBusConnection *c, int timeout_ms, char **err,
 		return r;
 	snprintf(last_error, sizeof last_error, "%s", e.name ? e.name : "");
 	if (dbus_error_has_name(&e, DBUS_ERROR_SERVICE_UNKNOWN) ||
-	    dbus_error_has_name(&e, "org.freedesktop.DBus.Error.Spawn.ExecFailed") ||
-	    dbus_error_has_name(&e, "org.freedesktop.DBus.Error.Spawn.ChildExited"))
-		set_err(err, "KCM could not be started on the session bus (is kcm installed "
-		    "with its D-Bus service file?): %s", e.message);
+	    dbus_error_has_name(
+		&e, "org.freedesktop.DBus.Error.Spawn.ExecFailed") ||
+	    dbus_error_has_name(
+		&e, "org.freedesktop.DBus.Error.Spawn.ChildExited"))
+		set_err(err,
+		    "KCM could not be started on the session bus (is kcm installed "
+		    "with its D-Bus service file?): %s",
+		    e.message);
 	else if (dbus_error_has_name(&e, DBUS_ERROR_NO_REPLY) ||
 	    dbus_error_has_name(&e, DBUS_ERROR_TIMEOUT))
 		set_err(err, "KCM did not answer %s in time", method);
@@ -75,8 +88,9 @@ static DBusMessage *call(DBusConnection *c, int timeout_ms, char **err,
 	return NULL;
 }
 
-int kcm_publish(DBusConnection *c, const char *method, const char *name, int ifindex,
-    unsigned port, char **real, char **err)
+int
+kcm_publish(DBusConnection *c, const char *method, const char *name,
+    int ifindex, unsigned port, char **real, char **err)
 {
 	dbus_int32_t i = ifindex;
 	dbus_uint32_t p = port;
@@ -85,7 +99,8 @@ int kcm_publish(DBusConnection *c, const char *method, const char *name, int ifi
 	    DBUS_TYPE_INT32, &i, DBUS_TYPE_UINT32, &p, DBUS_TYPE_INVALID);
 	if (!r)
 		return -1;
-	if (!dbus_message_get_args(r, NULL, DBUS_TYPE_STRING, &got, DBUS_TYPE_INVALID)) {
+	if (!dbus_message_get_args(
+		r, NULL, DBUS_TYPE_STRING, &got, DBUS_TYPE_INVALID)) {
 		dbus_message_unref(r);
 		set_err(err, "KCM gave a malformed answer to %s", method);
 		return -1;
@@ -96,49 +111,58 @@ int kcm_publish(DBusConnection *c, const char *method, const char *name, int ifi
 	return 0;
 }
 
-int kcm_unpublish(DBusConnection *c, const char *method, const char *name, char **err)
+int
+kcm_unpublish(
+    DBusConnection *c, const char *method, const char *name, char **err)
 {
-	DBusMessage *r = call(c, 10000, err, method, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID);
+	DBusMessage *r = call(
+	    c, 10000, err, method, DBUS_TYPE_STRING, &name, DBUS_TYPE_INVALID);
 	if (!r)
 		return -1;
 	dbus_message_unref(r);
 	return 0;
 }
 
-int kcm_find(DBusConnection *c, const char *kind, const char *name, int ifindex,
+int
+kcm_find(DBusConnection *c, const char *kind, const char *name, int ifindex,
     unsigned timeout_ms, unsigned *port, char **found, char **err)
 {
-	return kcm_find_in(c, kind, name, ifindex, timeout_ms, NULL, port, found, err);
+	return kcm_find_in(
+	    c, kind, name, ifindex, timeout_ms, NULL, port, found, err);
 }
 
-int kcm_set_busy(DBusConnection *c, const char *name, int busy, char **err)
+int
+kcm_set_busy(DBusConnection *c, const char *name, int busy, char **err)
 {
 	dbus_bool_t b = busy ? TRUE : FALSE;
-	DBusMessage *r = call(c, 10000, err, "set_busy", DBUS_TYPE_STRING, &name,
-	    DBUS_TYPE_BOOLEAN, &b, DBUS_TYPE_INVALID);
+	DBusMessage *r = call(c, 10000, err, "set_busy", DBUS_TYPE_STRING,
+	    &name, DBUS_TYPE_BOOLEAN, &b, DBUS_TYPE_INVALID);
 	if (!r)
 		return -1;
 	dbus_message_unref(r);
 	return 0;
 }
 
-int kcm_find_in(DBusConnection *c, const char *kind, const char *name, int ifindex,
-    unsigned timeout_ms, const char *domain, unsigned *port, char **found, char **err)
+int
+kcm_find_in(DBusConnection *c, const char *kind, const char *name, int ifindex,
+    unsigned timeout_ms, const char *domain, unsigned *port, char **found,
+    char **err)
 {
 	dbus_int32_t i = ifindex;
 	dbus_uint32_t t = timeout_ms, p;
 	const char *n = name ? name : "", *got;
-	DBusMessage *r = domain && *domain ?
-	    call(c, (int)timeout_ms + 15000, err, "find_in", DBUS_TYPE_STRING,
-	    &kind, DBUS_TYPE_STRING, &n, DBUS_TYPE_INT32, &i, DBUS_TYPE_UINT32, &t,
-	    DBUS_TYPE_STRING, &domain, DBUS_TYPE_INVALID) :
-	    call(c, (int)timeout_ms + 15000, err, "find", DBUS_TYPE_STRING,
-	    &kind, DBUS_TYPE_STRING, &n, DBUS_TYPE_INT32, &i, DBUS_TYPE_UINT32, &t,
-	    DBUS_TYPE_INVALID);
+	DBusMessage *r = domain && *domain
+	    ? call(c, (int)timeout_ms + 15000, err, "find_in", DBUS_TYPE_STRING,
+		  &kind, DBUS_TYPE_STRING, &n, DBUS_TYPE_INT32, &i,
+		  DBUS_TYPE_UINT32, &t, DBUS_TYPE_STRING, &domain,
+		  DBUS_TYPE_INVALID)
+	    : call(c, (int)timeout_ms + 15000, err, "find", DBUS_TYPE_STRING,
+		  &kind, DBUS_TYPE_STRING, &n, DBUS_TYPE_INT32, &i,
+		  DBUS_TYPE_UINT32, &t, DBUS_TYPE_INVALID);
 	if (!r)
 		return -1;
-	if (!dbus_message_get_args(r, NULL, DBUS_TYPE_UINT32, &p, DBUS_TYPE_STRING, &got,
-	    DBUS_TYPE_INVALID)) {
+	if (!dbus_message_get_args(r, NULL, DBUS_TYPE_UINT32, &p,
+		DBUS_TYPE_STRING, &got, DBUS_TYPE_INVALID)) {
 		dbus_message_unref(r);
 		set_err(err, "KCM gave a malformed answer to find");
 		return -1;
@@ -150,15 +174,16 @@ int kcm_find_in(DBusConnection *c, const char *kind, const char *name, int ifind
 	return 0;
 }
 
-int kcm_sense(DBusConnection *c, char ***names, char **err)
+int
+kcm_sense(DBusConnection *c, char ***names, char **err)
 {
 	char **arr;
 	int n, j;
 	DBusMessage *r = call(c, 10000, err, "sense", DBUS_TYPE_INVALID);
 	if (!r)
 		return -1;
-	if (!dbus_message_get_args(r, NULL, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING, &arr, &n,
-	    DBUS_TYPE_INVALID)) {
+	if (!dbus_message_get_args(r, NULL, DBUS_TYPE_ARRAY, DBUS_TYPE_STRING,
+		&arr, &n, DBUS_TYPE_INVALID)) {
 		dbus_message_unref(r);
 		set_err(err, "KCM gave a malformed answer to sense");
 		return -1;
@@ -171,13 +196,15 @@ int kcm_sense(DBusConnection *c, char ***names, char **err)
 	return *names ? 0 : -1;
 }
 
-int kcm_identity(DBusConnection *c, char **fingerprint, char **err)
+int
+kcm_identity(DBusConnection *c, char **fingerprint, char **err)
 {
 	const char *fp;
 	DBusMessage *r = call(c, 10000, err, "identity", DBUS_TYPE_INVALID);
 	if (!r)
 		return -1;
-	if (!dbus_message_get_args(r, NULL, DBUS_TYPE_STRING, &fp, DBUS_TYPE_INVALID)) {
+	if (!dbus_message_get_args(
+		r, NULL, DBUS_TYPE_STRING, &fp, DBUS_TYPE_INVALID)) {
 		dbus_message_unref(r);
 		set_err(err, "KCM gave a malformed answer to identity");
 		return -1;
@@ -187,16 +214,17 @@ int kcm_identity(DBusConnection *c, char **fingerprint, char **err)
 	return 0;
 }
 
-int kcm_list(DBusConnection *c, const char *kind, int ifindex, unsigned timeout_ms,
+int
+kcm_list(DBusConnection *c, const char *kind, int ifindex, unsigned timeout_ms,
     const char *domain, struct kcm_listed **out, int *n, char **err)
 {
 	dbus_int32_t i = ifindex;
 	dbus_uint32_t t = timeout_ms;
 	const char *d = domain ? domain : "";
 	DBusMessageIter it, arr, st;
-	DBusMessage *r = call(c, (int)timeout_ms + 15000, err, "list", DBUS_TYPE_STRING,
-	    &kind, DBUS_TYPE_INT32, &i, DBUS_TYPE_UINT32, &t, DBUS_TYPE_STRING, &d,
-	    DBUS_TYPE_INVALID);
+	DBusMessage *r = call(c, (int)timeout_ms + 15000, err, "list",
+	    DBUS_TYPE_STRING, &kind, DBUS_TYPE_INT32, &i, DBUS_TYPE_UINT32, &t,
+	    DBUS_TYPE_STRING, &d, DBUS_TYPE_INVALID);
 	int cap = 0;
 	*out = NULL;
 	*n = 0;
@@ -218,7 +246,8 @@ int kcm_list(DBusConnection *c, const char *kind, int ifindex, unsigned timeout_
 			dbus_message_iter_next(&st);
 		}
 		if (*n == cap) {
-			struct kcm_listed *g = realloc(*out, sizeof **out * (size_t)(cap = cap * 2 + 4));
+			struct kcm_listed *g = realloc(
+			    *out, sizeof **out * (size_t)(cap = cap * 2 + 4));
 			if (!g)
 				break;
 			*out = g;
@@ -233,7 +262,8 @@ int kcm_list(DBusConnection *c, const char *kind, int ifindex, unsigned timeout_
 	return 0;
 }
 
-void kcm_list_free(struct kcm_listed *l, int n)
+void
+kcm_list_free(struct kcm_listed *l, int n)
 {
 	int i;
 	for (i = 0; i < n; i++) {

@@ -20,16 +20,19 @@
 #include <unistd.h>
 #include "kcm/kcm_client.h"
 
-static void usage(int help)
+static void
+usage(int help)
 {
 	FILE *f = help ? stdout : stderr;
 
 	if (help)
-		fprintf(f, "kcmctl -- ask KCM (the Kimberley Control Manager, kcm(8)) "
+		fprintf(f,
+		    "kcmctl -- ask KCM (the Kimberley Control Manager, kcm(8)) "
 		    "by hand: what it\n"
 		    "senses, its identity, publish, browse, list displays, mark one "
 		    "busy.\n\n");
-	fprintf(f, "usage: kcmctl sense | identity\n"
+	fprintf(f,
+	    "usage: kcmctl sense | identity\n"
 	    "       kcmctl publish [--vnc] [-i IFINDEX] [--hold] NAME PORT\n"
 	    "       kcmctl browse [--vnc] [-i IFINDEX] [-t MS] [--domain DOMAIN] [--hold] [NAME]\n"
 	    "       kcmctl unpublish [--vnc] NAME\n"
@@ -39,7 +42,8 @@ static void usage(int help)
 	exit(help ? 0 : 2);
 }
 
-static void hold(void)
+static void
+hold(void)
 {
 	sigset_t ss;
 	int sig;
@@ -50,16 +54,15 @@ static void hold(void)
 	sigwait(&ss, &sig);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"vnc", no_argument, NULL, 'v'},
-		{"hold", no_argument, NULL, 'H'},
-		{"interface", required_argument, NULL, 'i'},
-		{"timeout", required_argument, NULL, 't'},
-		{"domain", required_argument, NULL, 'D'},
-		{NULL, 0, NULL, 0}
-	};
+	static const struct option opts[] = { { "vnc", no_argument, NULL, 'v' },
+		{ "hold", no_argument, NULL, 'H' },
+		{ "interface", required_argument, NULL, 'i' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "domain", required_argument, NULL, 'D' },
+		{ NULL, 0, NULL, 0 } };
 	int vnc = 0, do_hold = 0, ifindex = -1, c;
 	unsigned timeout = 8000, port;
 	char *err = NULL, *out = NULL;
@@ -77,8 +80,8 @@ int main(int argc, char **argv)
 	}
 	/* an unknown command is a usage error, found before asking KCM */
 	{
-		static const char *const cmds[] = { "sense", "identity", "publish",
-			"unpublish", "browse", "list", "busy" };
+		static const char *const cmds[] = { "sense", "identity",
+			"publish", "unpublish", "browse", "list", "busy" };
 		size_t i;
 		for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
 			if (strcmp(cmd, cmds[i]) == 0)
@@ -110,35 +113,42 @@ int main(int argc, char **argv)
 			goto fail;
 		puts(out);
 	} else if (!strcmp(cmd, "publish") && optind + 2 == argc) {
-		if (kcm_publish(bus, vnc ? "publish_vnc" : "publish", argv[optind], ifindex,
-		    (unsigned)strtoul(argv[optind + 1], NULL, 10), &out, &err) < 0)
+		if (kcm_publish(bus, vnc ? "publish_vnc" : "publish",
+			argv[optind], ifindex,
+			(unsigned)strtoul(argv[optind + 1], NULL, 10), &out,
+			&err) < 0)
 			goto fail;
 		puts(out);
 	} else if (!strcmp(cmd, "unpublish") && optind + 1 == argc) {
-		if (kcm_unpublish(bus, vnc ? "unpublish_vnc" : "unpublish", argv[optind], &err) < 0)
+		if (kcm_unpublish(bus, vnc ? "unpublish_vnc" : "unpublish",
+			argv[optind], &err) < 0)
 			goto fail;
 	} else if (!strcmp(cmd, "browse") && optind + 1 >= argc) {
-		if (kcm_find_in(bus, vnc ? "vnc" : "launcher", optind < argc ? argv[optind] : "",
-		    ifindex, timeout, domain, &port, &out, &err) < 0)
+		if (kcm_find_in(bus, vnc ? "vnc" : "launcher",
+			optind < argc ? argv[optind] : "", ifindex, timeout,
+			domain, &port, &out, &err) < 0)
 			goto fail;
 		printf("%u %s\n", port, out);
 	} else if (!strcmp(cmd, "list") && optind == argc) {
 		struct kcm_listed *l;
 		int n;
-		if (kcm_list(bus, vnc ? "vnc" : "launcher", ifindex, timeout, domain, &l, &n,
-		    &err) < 0)
+		if (kcm_list(bus, vnc ? "vnc" : "launcher", ifindex, timeout,
+			domain, &l, &n, &err) < 0)
 			goto fail;
 		for (c = 0; c < n; c++) {
-			for (char *p = l[c].name; *p; p++) /* names from the network */
+			for (char *p = l[c].name; *p;
+			     p++) /* names from the network */
 				if ((unsigned char)*p < 0x20 || *p == 0x7f)
 					*p = '?';
-			printf("%s\t%s\t%s\n", l[c].name, *l[c].state ? l[c].state : "-",
-			    l[c].domain);
+			printf("%s\t%s\t%s\n", l[c].name,
+			    *l[c].state ? l[c].state : "-", l[c].domain);
 		}
 		kcm_list_free(l, n);
 	} else if (!strcmp(cmd, "busy") && optind + 2 == argc &&
-	    (!strcmp(argv[optind + 1], "yes") || !strcmp(argv[optind + 1], "no"))) {
-		if (kcm_set_busy(bus, argv[optind], !strcmp(argv[optind + 1], "yes"), &err) < 0)
+	    (!strcmp(argv[optind + 1], "yes") ||
+		!strcmp(argv[optind + 1], "no"))) {
+		if (kcm_set_busy(bus, argv[optind],
+			!strcmp(argv[optind + 1], "yes"), &err) < 0)
 			goto fail;
 	} else
 		usage(0);

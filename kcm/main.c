@@ -37,7 +37,8 @@
 #include "kcm/kcm.h"
 #include "rpc/privdrop.h"
 
-static char *path_join(const char *env, const char *home_rel, const char *leaf)
+static char *
+path_join(const char *env, const char *home_rel, const char *leaf)
 {
 	const char *v = getenv(env), *home = getenv("HOME");
 	char *out;
@@ -45,11 +46,13 @@ static char *path_join(const char *env, const char *home_rel, const char *leaf)
 	if (v && *v)
 		r = asprintf(&out, "%s/%s", v, leaf);
 	else
-		r = asprintf(&out, "%s/%s/%s", home && *home ? home : "/", home_rel, leaf);
+		r = asprintf(&out, "%s/%s/%s", home && *home ? home : "/",
+		    home_rel, leaf);
 	return r < 0 ? NULL : out;
 }
 
-static char *default_state_dir(void)
+static char *
+default_state_dir(void)
 {
 	const char *v = getenv("KCM_STATE_DIR");
 	if (v && *v)
@@ -59,16 +62,19 @@ static char *default_state_dir(void)
 	return path_join("XDG_STATE_HOME", ".local/state", "kimberley");
 }
 
-static char *default_known_file(void)
+static char *
+default_known_file(void)
 {
 	const char *v = getenv("KCM_KNOWN_DISPLAYS");
 	if (v && *v)
 		return strdup(v);
-	return path_join("XDG_CONFIG_HOME", ".config", "kimberley/known_displays");
+	return path_join(
+	    "XDG_CONFIG_HOME", ".config", "kimberley/known_displays");
 }
 
 /* Remove every pin of `name` from the known-displays file. */
-static int forget(const char *file, const char *name)
+static int
+forget(const char *file, const char *name)
 {
 	FILE *in = fopen(file, "r"), *out;
 	char *tmp, *line = NULL;
@@ -104,11 +110,13 @@ static int forget(const char *file, const char *name)
 	return dropped ? 0 : 1;
 }
 
-static void signal_cb(AvahiWatch *w, int fd, AvahiWatchEvent ev, void *data)
+static void
+signal_cb(AvahiWatch *w, int fd, AvahiWatchEvent ev, void *data)
 {
 	struct kcm *k = data;
 	struct signalfd_siginfo si;
-	(void)w; (void)ev;
+	(void)w;
+	(void)ev;
 	if (read(fd, &si, sizeof si) == sizeof si) {
 		kcm_log("signal %u: exiting", si.ssi_signo);
 		k->quit = true;
@@ -118,12 +126,14 @@ static void signal_cb(AvahiWatch *w, int fd, AvahiWatchEvent ev, void *data)
 
 /* --help: what kcm is, on stdout, exit 0; a bad option: the usage on
  * stderr, exit 2 */
-static void usage(int help)
+static void
+usage(int help)
 {
 	FILE *f = help ? stdout : stderr;
 
 	if (help)
-		fprintf(f, "kcm -- the Kimberley Control Manager: the D-Bus service "
+		fprintf(f,
+		    "kcm -- the Kimberley Control Manager: the D-Bus service "
 		    "(org.kimberley.KCM) that\n"
 		    "publishes displays and finds them with Avahi DNS-SD (and, "
 		    "configured, the site's\n"
@@ -131,7 +141,8 @@ static void usage(int help)
 		    "display's identity\n"
 		    "pinned.  D-Bus starts it on first use; see kcm(8) and "
 		    "docs/kcm.md.\n\n");
-	fprintf(f, "usage: kcm [--state-dir DIR] [--known-displays FILE] [--log FILE]\n"
+	fprintf(f,
+	    "usage: kcm [--state-dir DIR] [--known-displays FILE] [--log FILE]\n"
 	    "           [--handshake-timeout SECONDS] [--max-pending N] [--user USER]\n"
 	    "           [--dns-domain DOMAIN --dns-key FILE [--dns-server ADDR[:PORT]]\n"
 	    "            [--dns-host LABEL]]\n"
@@ -141,44 +152,49 @@ static void usage(int help)
 }
 
 /* A number in [lo, hi] from an option (or its environment variable). */
-static double number(const char *what, const char *v, double lo, double hi, bool whole)
+static double
+number(const char *what, const char *v, double lo, double hi, bool whole)
 {
 	char *end;
 	double d;
 	errno = 0;
 	d = strtod(v, &end);
-	if (errno || end == v || *end || !(d >= lo && d <= hi) || (whole && d != (long)d)) {
-		fprintf(stderr, "kcm: %s must be a %s from %g to %g, not '%s'\n",
-		    what, whole ? "whole number" : "number", lo, hi, v);
+	if (errno || end == v || *end || !(d >= lo && d <= hi) ||
+	    (whole && d != (long)d)) {
+		fprintf(stderr,
+		    "kcm: %s must be a %s from %g to %g, not '%s'\n", what,
+		    whole ? "whole number" : "number", lo, hi, v);
 		exit(2);
 	}
 	return d;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{"state-dir", required_argument, NULL, 's'},
-		{"known-displays", required_argument, NULL, 'k'},
-		{"forget", required_argument, NULL, 'f'},
-		{"handshake-timeout", required_argument, NULL, 't'},
-		{"max-pending", required_argument, NULL, 'p'},
-		{"dns-domain", required_argument, NULL, 'D'},
-		{"dns-server", required_argument, NULL, 'S'},
-		{"dns-key", required_argument, NULL, 'K'},
-		{"dns-host", required_argument, NULL, 'N'},
-		{"user", required_argument, NULL, 'u'},
-		{"log", required_argument, NULL, 'L'},
-		{"help", no_argument, NULL, 'h'},
-		{"version", no_argument, NULL, 'V'},
-		{NULL, 0, NULL, 0}
-	};
-	struct kcm k = {0};
+	static const struct option opts[] = { { "state-dir", required_argument,
+						  NULL, 's' },
+		{ "known-displays", required_argument, NULL, 'k' },
+		{ "forget", required_argument, NULL, 'f' },
+		{ "handshake-timeout", required_argument, NULL, 't' },
+		{ "max-pending", required_argument, NULL, 'p' },
+		{ "dns-domain", required_argument, NULL, 'D' },
+		{ "dns-server", required_argument, NULL, 'S' },
+		{ "dns-key", required_argument, NULL, 'K' },
+		{ "dns-host", required_argument, NULL, 'N' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "log", required_argument, NULL, 'L' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' }, { NULL, 0, NULL, 0 } };
+	struct kcm k = { 0 };
 	const char *forget_name = NULL, *user = getenv("KCM_USER");
 	const char *log_file = getenv("KCM_LOG");
-	const char *hs = getenv("KCM_HANDSHAKE_TIMEOUT"), *mp = getenv("KCM_MAX_PENDING");
-	const char *dns_domain = getenv("KCM_DNS_DOMAIN"), *dns_server = getenv("KCM_DNS_SERVER");
-	const char *dns_key = getenv("KCM_DNS_KEY"), *dns_host = getenv("KCM_DNS_HOST");
+	const char *hs = getenv("KCM_HANDSHAKE_TIMEOUT"),
+		   *mp = getenv("KCM_MAX_PENDING");
+	const char *dns_domain = getenv("KCM_DNS_DOMAIN"),
+		   *dns_server = getenv("KCM_DNS_SERVER");
+	const char *dns_key = getenv("KCM_DNS_KEY"),
+		   *dns_host = getenv("KCM_DNS_HOST");
 	sigset_t ss;
 	int c, sfd;
 
@@ -202,10 +218,15 @@ int main(int argc, char **argv)
 	}
 	if (optind != argc)
 		usage(0);
-	k.hs_timeout_ms = hs && *hs ? (unsigned)(1000 * number("the handshake timeout (s)",
-	    hs, 0.1, KCM_HANDSHAKE_TIMEOUT_MAX_S, false)) : KCM_HANDSHAKE_TIMEOUT_MS;
-	k.max_pending = mp && *mp ? (unsigned)number("the number of pending connections",
-	    mp, 1, KCM_MAX_PENDING_MAX, true) : KCM_MAX_PENDING;
+	k.hs_timeout_ms = hs && *hs
+	    ? (unsigned)(1000 *
+		  number("the handshake timeout (s)", hs, 0.1,
+		      KCM_HANDSHAKE_TIMEOUT_MAX_S, false))
+	    : KCM_HANDSHAKE_TIMEOUT_MS;
+	k.max_pending = mp && *mp
+	    ? (unsigned)number("the number of pending connections", mp, 1,
+		  KCM_MAX_PENDING_MAX, true)
+	    : KCM_MAX_PENDING;
 	if (!k.known_file)
 		k.known_file = default_known_file();
 	if (forget_name)
@@ -215,8 +236,10 @@ int main(int argc, char **argv)
 	if (!k.state_dir)
 		k.state_dir = default_state_dir();
 	setvbuf(stderr, NULL, _IOLBF, 0);
-	if (kim_log_open("kcm", log_file && *log_file ? log_file : "-", 0) != 0) {
-		fprintf(stderr, "kcm: --log %s: %s\n", log_file, strerror(errno));
+	if (kim_log_open("kcm", log_file && *log_file ? log_file : "-", 0) !=
+	    0) {
+		fprintf(
+		    stderr, "kcm: --log %s: %s\n", log_file, strerror(errno));
 		return 2;
 	}
 	signal(SIGPIPE, SIG_IGN);
@@ -230,7 +253,8 @@ int main(int argc, char **argv)
 	k.api = avahi_simple_poll_get(k.sp);
 	if ((sfd = signalfd(-1, &ss, SFD_CLOEXEC)) < 0 ||
 	    !k.api->watch_new(k.api, sfd, AVAHI_WATCH_IN, signal_cb, &k))
-		kim_die(1, "kcm", "cannot watch for signals: %s", strerror(errno));
+		kim_die(
+		    1, "kcm", "cannot watch for signals: %s", strerror(errno));
 	/* The bus name first: a second KCM on the same bus stops here. */
 	if (bus_start(&k) < 0)
 		return 1;
@@ -244,8 +268,9 @@ int main(int argc, char **argv)
 		struct passwd *pw = getpwnam(user);
 		char why[256];
 		if (pw == NULL || pw->pw_uid == 0) {
-			kcm_log("--user %s: %s", user, pw ? "is root" :
-			    "no such user (create it: make install-user)");
+			kcm_log("--user %s: %s", user,
+			    pw ? "is root"
+			       : "no such user (create it: make install-user)");
 			return 1;
 		}
 		if (priv_drop(pw->pw_uid, pw->pw_gid, why, sizeof(why)) != 0) {
@@ -257,7 +282,8 @@ int main(int argc, char **argv)
 	} else if (user && *user && geteuid() != 0) {
 		kcm_log("not root: --user %s ignored", user);
 	}
-	kcm_log("ready on the session bus as %s; identity %s; state %s; known displays %s",
+	kcm_log(
+	    "ready on the session bus as %s; identity %s; state %s; known displays %s",
 	    KCM_BUS_NAME, k.fingerprint, k.state_dir, k.known_file);
 	while (!k.quit && avahi_simple_poll_iterate(k.sp, -1) == 0)
 		;

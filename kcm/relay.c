@@ -34,7 +34,7 @@
 #include "kcm/kcm.h"
 #include "rpc/link.h"
 
-#define container_of(p, T, m) ((T *)((char *)(p) - offsetof(T, m)))
+#define container_of(p, T, m) ((T *)((char *)(p)-offsetof(T, m)))
 
 struct buf {
 	size_t a, b; /* data is d[a..b) */
@@ -50,17 +50,17 @@ struct conn {
 	SSL *ssl;
 	enum cstate st;
 	bool server;
-	char *display;             /* client: whose identity to check */
+	char *display; /* client: whose identity to check */
 	bool p_eof, t_eof, t_shut, p_shut, dead;
-	bool want_r, want_w;       /* what OpenSSL waits for */
-	uint32_t pmask, tmask;     /* what epoll has now (0: not in the set) */
+	bool want_r, want_w;   /* what OpenSSL waits for */
+	uint32_t pmask, tmask; /* what epoll has now (0: not in the set) */
 	conn_ready_fn ready;
 	void *arg;
-	struct conn **slot;        /* cleared when the conn dies */
+	struct conn **slot; /* cleared when the conn dies */
 	struct conn *next_dead;
-	AvahiTimeout *hs_timer;    /* the handshake deadline */
-	unsigned local_port;       /* server: dialled after the handshake */
-	bool peer_source;          /* ... from the peer's own loopback source */
+	AvahiTimeout *hs_timer; /* the handshake deadline */
+	unsigned local_port;	/* server: dialled after the handshake */
+	bool peer_source;	/* ... from the peer's own loopback source */
 	struct conn *pend_prev, *pend_next; /* server, before the handshake */
 	bool pending;
 	struct buf p2t, t2p;
@@ -72,7 +72,8 @@ static int dial_local(unsigned port, int tfd, bool peer_source);
 static struct conn *pend_head, *pend_tail;
 static unsigned pend_count;
 
-static void pend_remove(struct conn *c)
+static void
+pend_remove(struct conn *c)
 {
 	if (!c->pending)
 		return;
@@ -89,7 +90,8 @@ static void pend_remove(struct conn *c)
 	pend_count--;
 }
 
-static void pend_add(struct conn *c)
+static void
+pend_add(struct conn *c)
 {
 	c->pend_prev = pend_tail;
 	if (pend_tail)
@@ -103,7 +105,8 @@ static void pend_add(struct conn *c)
 
 /* Strangers' connections dropped, told in one log line per interval. */
 #define DROP_LOG_INTERVAL 10 /* s */
-static void note_dropped(const char *why)
+static void
+note_dropped(const char *why)
 {
 	static double last = -DROP_LOG_INTERVAL;
 	static unsigned since;
@@ -111,15 +114,22 @@ static void note_dropped(const char *why)
 	since++;
 	if (now - last < DROP_LOG_INTERVAL)
 		return;
-	kcm_log("relay: dropped %u connection%s that did not complete a TLS handshake "
-	    "(latest: %s)", since, since == 1 ? "" : "s", why);
+	kcm_log(
+	    "relay: dropped %u connection%s that did not complete a TLS handshake "
+	    "(latest: %s)",
+	    since, since == 1 ? "" : "s", why);
 	last = now;
 	since = 0;
 }
 
-static size_t blen(const struct buf *b) { return b->b - b->a; }
+static size_t
+blen(const struct buf *b)
+{
+	return b->b - b->a;
+}
 
-static size_t bspace(struct buf *b)
+static size_t
+bspace(struct buf *b)
 {
 	if (b->a == b->b)
 		b->a = b->b = 0;
@@ -131,14 +141,16 @@ static size_t bspace(struct buf *b)
 	return KCM_BUF - b->b;
 }
 
-static void set_nonblock(int fd)
+static void
+set_nonblock(int fd)
 {
 	int one = 1;
 	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
 }
 
-static const char *ssl_reason(void)
+static const char *
+ssl_reason(void)
 {
 	static char msg[256];
 	unsigned long e = ERR_get_error();
@@ -149,7 +161,8 @@ static const char *ssl_reason(void)
 	return msg;
 }
 
-static void tell_ready(struct conn *c, const char *err)
+static void
+tell_ready(struct conn *c, const char *err)
 {
 	conn_ready_fn fn = c->ready;
 	c->ready = NULL;
@@ -157,7 +170,8 @@ static void tell_ready(struct conn *c, const char *err)
 		fn(c->arg, err ? NULL : c, err);
 }
 
-void conn_close(struct kcm *k, struct conn *c)
+void
+conn_close(struct kcm *k, struct conn *c)
 {
 	if (c->dead)
 		return;
@@ -182,7 +196,8 @@ void conn_close(struct kcm *k, struct conn *c)
 	graveyard = c;
 }
 
-void relay_reap(struct kcm *k)
+void
+relay_reap(struct kcm *k)
 {
 	(void)k;
 	while (graveyard) {
@@ -194,11 +209,13 @@ void relay_reap(struct kcm *k)
 	}
 }
 
-static void fail(struct kcm *k, struct conn *c, const char *what, const char *why)
+static void
+fail(struct kcm *k, struct conn *c, const char *what, const char *why)
 {
 	char msg[1536];
 	if (what)
-		snprintf(msg, sizeof msg, "%s%s%s: %s", what, c->display ? " with display " : "",
+		snprintf(msg, sizeof msg, "%s%s%s: %s", what,
+		    c->display ? " with display " : "",
 		    c->display ? c->display : "", why);
 	else
 		snprintf(msg, sizeof msg, "%s", why);
@@ -209,7 +226,8 @@ static void fail(struct kcm *k, struct conn *c, const char *what, const char *wh
 	conn_close(k, c);
 }
 
-static void set_mask(struct kcm *k, int fd, struct ev *ev, uint32_t *cur, uint32_t want)
+static void
+set_mask(struct kcm *k, int fd, struct ev *ev, uint32_t *cur, uint32_t want)
 {
 	if (fd < 0 || want == *cur)
 		return;
@@ -222,7 +240,8 @@ static void set_mask(struct kcm *k, int fd, struct ev *ev, uint32_t *cur, uint32
 	*cur = want;
 }
 
-static void note_ssl_wait(struct conn *c, int e)
+static void
+note_ssl_wait(struct conn *c, int e)
 {
 	if (e == SSL_ERROR_WANT_READ)
 		c->want_r = true;
@@ -230,13 +249,15 @@ static void note_ssl_wait(struct conn *c, int e)
 		c->want_w = true;
 }
 
-static bool is_wait(int e)
+static bool
+is_wait(int e)
 {
 	return e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE;
 }
 
 /* Move bytes until nothing moves; returns false if the conn died. */
-static bool move_bytes(struct kcm *k, struct conn *c)
+static bool
+move_bytes(struct kcm *k, struct conn *c)
 {
 	bool progress;
 	ssize_t n;
@@ -245,7 +266,8 @@ static bool move_bytes(struct kcm *k, struct conn *c)
 	do {
 		progress = false;
 		if (c->pfd >= 0 && !c->p_eof && bspace(&c->p2t)) {
-			n = read(c->pfd, c->p2t.d + c->p2t.b, KCM_BUF - c->p2t.b);
+			n = read(
+			    c->pfd, c->p2t.d + c->p2t.b, KCM_BUF - c->p2t.b);
 			if (n > 0) {
 				c->p2t.b += n;
 				progress = true;
@@ -253,13 +275,15 @@ static bool move_bytes(struct kcm *k, struct conn *c)
 				c->p_eof = true;
 				progress = true;
 			} else if (errno != EAGAIN && errno != EINTR) {
-				fail(k, c, "relay: reading the local side", strerror(errno));
+				fail(k, c, "relay: reading the local side",
+				    strerror(errno));
 				return false;
 			}
 		}
 		if (blen(&c->p2t) && !c->t_shut) {
 			ERR_clear_error();
-			r = SSL_write(c->ssl, c->p2t.d + c->p2t.a, (int)blen(&c->p2t));
+			r = SSL_write(
+			    c->ssl, c->p2t.d + c->p2t.a, (int)blen(&c->p2t));
 			if (r > 0) {
 				c->p2t.a += r;
 				progress = true;
@@ -285,11 +309,13 @@ static bool move_bytes(struct kcm *k, struct conn *c)
 		}
 		if (!c->t_eof && bspace(&c->t2p)) {
 			ERR_clear_error();
-			r = SSL_read(c->ssl, c->t2p.d + c->t2p.b, (int)(KCM_BUF - c->t2p.b));
+			r = SSL_read(c->ssl, c->t2p.d + c->t2p.b,
+			    (int)(KCM_BUF - c->t2p.b));
 			if (r > 0) {
 				c->t2p.b += r;
 				progress = true;
-			} else if ((e = SSL_get_error(c->ssl, r)) == SSL_ERROR_ZERO_RETURN) {
+			} else if ((e = SSL_get_error(c->ssl, r)) ==
+			    SSL_ERROR_ZERO_RETURN) {
 				c->t_eof = true;
 				progress = true;
 			} else if (is_wait(e)) {
@@ -305,7 +331,8 @@ static bool move_bytes(struct kcm *k, struct conn *c)
 				c->t2p.a += n;
 				progress = true;
 			} else if (n < 0 && errno != EAGAIN && errno != EINTR) {
-				fail(k, c, "relay: writing the local side", strerror(errno));
+				fail(k, c, "relay: writing the local side",
+				    strerror(errno));
 				return false;
 			}
 		}
@@ -322,7 +349,8 @@ static bool move_bytes(struct kcm *k, struct conn *c)
 	return true;
 }
 
-static void pump(struct kcm *k, struct conn *c)
+static void
+pump(struct kcm *k, struct conn *c)
 {
 	uint32_t pm = 0, tm = 0;
 	int r, e;
@@ -337,13 +365,16 @@ static void pump(struct kcm *k, struct conn *c)
 			char *why = NULL;
 			timer_free(k, &c->hs_timer);
 			pend_remove(c);
-			if (!c->server && tls_check_peer(k, c->display, c->ssl, &why) < 0) {
-				fail(k, c, NULL, why ? why : "identity check failed");
+			if (!c->server &&
+			    tls_check_peer(k, c->display, c->ssl, &why) < 0) {
+				fail(k, c, NULL,
+				    why ? why : "identity check failed");
 				free(why);
 				return;
 			}
 			if (c->server && c->pfd < 0) {
-				if ((c->pfd = dial_local(c->local_port, c->tfd, c->peer_source)) < 0) {
+				if ((c->pfd = dial_local(c->local_port, c->tfd,
+					 c->peer_source)) < 0) {
 					conn_close(k, c);
 					return;
 				}
@@ -356,7 +387,8 @@ static void pump(struct kcm *k, struct conn *c)
 		} else if (is_wait(e = SSL_get_error(c->ssl, r))) {
 			note_ssl_wait(c, e);
 		} else if (c->server) {
-			note_dropped(ssl_reason()); /* a stranger's garbage: no line each */
+			note_dropped(
+			    ssl_reason()); /* a stranger's garbage: no line each */
 			conn_close(k, c);
 			return;
 		} else {
@@ -369,24 +401,30 @@ static void pump(struct kcm *k, struct conn *c)
 	if (c->st == C_CONNECTING)
 		tm = EPOLLOUT;
 	else {
-		if (c->want_r) tm |= EPOLLIN;
-		if (c->want_w) tm |= EPOLLOUT;
+		if (c->want_r)
+			tm |= EPOLLIN;
+		if (c->want_w)
+			tm |= EPOLLOUT;
 	}
 	if (c->pfd >= 0 && c->st == C_OPEN) {
-		if (!c->p_eof && KCM_BUF - blen(&c->p2t) > 0) pm |= EPOLLIN;
-		if (blen(&c->t2p)) pm |= EPOLLOUT;
+		if (!c->p_eof && KCM_BUF - blen(&c->p2t) > 0)
+			pm |= EPOLLIN;
+		if (blen(&c->t2p))
+			pm |= EPOLLOUT;
 	}
 	set_mask(k, c->tfd, &c->tev, &c->tmask, tm);
 	set_mask(k, c->pfd, &c->pev, &c->pmask, pm);
 }
 
-static void plain_ev(struct kcm *k, struct ev *ev, uint32_t events)
+static void
+plain_ev(struct kcm *k, struct ev *ev, uint32_t events)
 {
 	(void)events;
 	pump(k, container_of(ev, struct conn, pev));
 }
 
-static void tls_ev(struct kcm *k, struct ev *ev, uint32_t events)
+static void
+tls_ev(struct kcm *k, struct ev *ev, uint32_t events)
 {
 	struct conn *c = container_of(ev, struct conn, tev);
 	(void)events;
@@ -403,14 +441,16 @@ static void tls_ev(struct kcm *k, struct ev *ev, uint32_t events)
 	pump(k, c);
 }
 
-static void hs_timeout_cb(AvahiTimeout *t, void *data)
+static void
+hs_timeout_cb(AvahiTimeout *t, void *data)
 {
 	struct conn *c = data;
 	struct kcm *k = c->k;
 	char why[96];
 	(void)t;
 	timer_free(k, &c->hs_timer);
-	snprintf(why, sizeof why, "no TLS handshake within %.1f s", k->hs_timeout_ms / 1000.0);
+	snprintf(why, sizeof why, "no TLS handshake within %.1f s",
+	    k->hs_timeout_ms / 1000.0);
 	if (c->server) {
 		note_dropped(why);
 		conn_close(k, c);
@@ -426,7 +466,8 @@ static void hs_timeout_cb(AvahiTimeout *t, void *data)
  * 0 when the peer is unknown: the kernel's default source, 127.0.0.1.
  * Only for the launcher service: x11vnc's -localhost also admits clients
  * from 127.0.0.1 alone, so a VNC export is dialled from the default. */
-static in_addr_t peer_addr(int tfd)
+static in_addr_t
+peer_addr(int tfd)
 {
 	struct sockaddr_storage ss;
 	socklen_t len = sizeof ss;
@@ -437,10 +478,12 @@ static in_addr_t peer_addr(int tfd)
 	if (getpeername(tfd, (struct sockaddr *)&ss, &len) != 0)
 		return 0;
 	if (ss.ss_family == AF_INET) {
-		p = (const unsigned char *)&((struct sockaddr_in *)&ss)->sin_addr;
+		p = (const unsigned char *)&((struct sockaddr_in *)&ss)
+			->sin_addr;
 		n = 4;
 	} else if (ss.ss_family == AF_INET6) {
-		p = (const unsigned char *)&((struct sockaddr_in6 *)&ss)->sin6_addr;
+		p = (const unsigned char *)&((struct sockaddr_in6 *)&ss)
+			->sin6_addr;
 		n = 16;
 	} else
 		return 0;
@@ -455,19 +498,23 @@ static in_addr_t peer_addr(int tfd)
 /* The local service, dialled once a stranger has done a TLS handshake.
  * Non-blocking: a loopback connect completes at once or soon; until then
  * reads and writes would block, and a refusal shows as an error on them. */
-static int dial_local(unsigned port, int tfd, bool peer_source)
+static int
+dial_local(unsigned port, int tfd, bool peer_source)
 {
-	struct sockaddr_in lo = { .sin_family = AF_INET, .sin_port = htons(port),
-	    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	struct sockaddr_in lo = { .sin_family = AF_INET,
+		.sin_port = htons(port),
+		.sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	struct sockaddr_in src = { .sin_family = AF_INET,
-	    .sin_addr.s_addr = peer_source ? peer_addr(tfd) : 0 };
+		.sin_addr.s_addr = peer_source ? peer_addr(tfd) : 0 };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	/* a source that cannot be bound falls back to the default one */
 	if (fd >= 0 && src.sin_addr.s_addr &&
 	    bind(fd, (struct sockaddr *)&src, sizeof src) != 0)
-		kcm_log("relay: cannot use a per-peer loopback source: %s", strerror(errno));
-	if (fd < 0 || (connect(fd, (struct sockaddr *)&lo, sizeof lo) < 0 &&
-	    errno != EINPROGRESS)) {
+		kcm_log("relay: cannot use a per-peer loopback source: %s",
+		    strerror(errno));
+	if (fd < 0 ||
+	    (connect(fd, (struct sockaddr *)&lo, sizeof lo) < 0 &&
+		errno != EINPROGRESS)) {
 		kcm_log("relay: connecting to the local service on port %u: %s",
 		    port, strerror(errno));
 		if (fd >= 0)
@@ -477,7 +524,8 @@ static int dial_local(unsigned port, int tfd, bool peer_source)
 	return fd;
 }
 
-static struct conn *conn_new(struct kcm *k, int tfd, int pfd, bool server)
+static struct conn *
+conn_new(struct kcm *k, int tfd, int pfd, bool server)
 {
 	struct conn *c = calloc(1, sizeof *c);
 	if (!c)
@@ -493,27 +541,30 @@ static struct conn *conn_new(struct kcm *k, int tfd, int pfd, bool server)
 		free(c);
 		return NULL;
 	}
-	SSL_set_mode(c->ssl, SSL_MODE_ENABLE_PARTIAL_WRITE |
-	    SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_set_mode(c->ssl,
+	    SSL_MODE_ENABLE_PARTIAL_WRITE |
+		SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	SSL_set_fd(c->ssl, tfd);
 	if (server)
 		SSL_set_accept_state(c->ssl);
 	else
 		SSL_set_connect_state(c->ssl);
 	set_nonblock(tfd);
-	kim_link_bounds(tfd);	/* a cut link is noticed (rpc/link.h) */
+	kim_link_bounds(tfd); /* a cut link is noticed (rpc/link.h) */
 	if (pfd >= 0)
 		set_nonblock(pfd);
 	c->hs_timer = timer_after(k, k->hs_timeout_ms, hs_timeout_cb, c);
 	return c;
 }
 
-void conn_accept_tls(struct kcm *k, int tfd, unsigned local_port, bool peer_source)
+void
+conn_accept_tls(struct kcm *k, int tfd, unsigned local_port, bool peer_source)
 {
 	struct conn *c;
 	char why[96];
 	if (pend_count >= k->max_pending && pend_head) {
-		snprintf(why, sizeof why, "%u waiting for a handshake; the oldest made room",
+		snprintf(why, sizeof why,
+		    "%u waiting for a handshake; the oldest made room",
 		    pend_count);
 		note_dropped(why);
 		conn_close(k, pend_head);
@@ -529,11 +580,13 @@ void conn_accept_tls(struct kcm *k, int tfd, unsigned local_port, bool peer_sour
 	pump(k, c);
 }
 
-struct conn *conn_dial(struct kcm *k, const struct sockaddr *sa, socklen_t len,
+struct conn *
+conn_dial(struct kcm *k, const struct sockaddr *sa, socklen_t len,
     const char *display, int pfd, conn_ready_fn ready, void *arg)
 {
 	struct conn *c;
-	int tfd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	int tfd = socket(
+	    sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
 	if (tfd < 0)
 		return NULL;
 	if (!(c = conn_new(k, tfd, pfd, false))) {
@@ -558,31 +611,45 @@ struct conn *conn_dial(struct kcm *k, const struct sockaddr *sa, socklen_t len,
 	return c;
 }
 
-void conn_attach(struct kcm *k, struct conn *c, int pfd)
+void
+conn_attach(struct kcm *k, struct conn *c, int pfd)
 {
 	c->pfd = pfd;
 	set_nonblock(pfd);
 	pump(k, c);
 }
 
-void conn_forget_ready(struct conn *c) { c->ready = NULL; }
-void conn_set_slot(struct conn *c, struct conn **slot) { c->slot = slot; }
+void
+conn_forget_ready(struct conn *c)
+{
+	c->ready = NULL;
+}
+void
+conn_set_slot(struct conn *c, struct conn **slot)
+{
+	c->slot = slot;
+}
 
-int listen_tcp(const struct sockaddr *sa, socklen_t len, unsigned *port, char **why)
+int
+listen_tcp(const struct sockaddr *sa, socklen_t len, unsigned *port, char **why)
 {
 	struct sockaddr_storage ss;
 	socklen_t sl = sizeof ss;
 	int one = 1;
-	int fd = socket(sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
+	int fd = socket(
+	    sa->sa_family, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+	if (fd < 0 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) < 0 ||
 	    bind(fd, sa, len) < 0 || listen(fd, 64) < 0 ||
 	    getsockname(fd, (struct sockaddr *)&ss, &sl) < 0) {
-		if (why && asprintf(why, "cannot listen: %s", strerror(errno)) < 0)
+		if (why &&
+		    asprintf(why, "cannot listen: %s", strerror(errno)) < 0)
 			*why = NULL;
 		if (fd >= 0)
 			close(fd);
 		return -1;
 	}
-	*port = ntohs(((struct sockaddr_in *)&ss)->sin_port); /* same offset in sin6 */
+	*port = ntohs(
+	    ((struct sockaddr_in *)&ss)->sin_port); /* same offset in sin6 */
 	return fd;
 }

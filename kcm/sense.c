@@ -5,7 +5,8 @@
 #include <string.h>
 #include "kcm/kcm.h"
 
-char **sense_interfaces(void)
+char **
+sense_interfaces(void)
 {
 	struct if_nameindex *ni = if_nameindex(), *i;
 	char **out;

@@ -18,7 +18,8 @@
 #include <openssl/x509.h>
 #include "kcm/kcm.h"
 
-static int mkdirs(const char *path, mode_t mode)
+static int
+mkdirs(const char *path, mode_t mode)
 {
 	char *p = strdup(path), *s;
 	int r = 0;
@@ -38,7 +39,8 @@ static int mkdirs(const char *path, mode_t mode)
 	return r;
 }
 
-static void fingerprint(X509 *x, char *out, size_t len)
+static void
+fingerprint(X509 *x, char *out, size_t len)
 {
 	unsigned char md[EVP_MAX_MD_SIZE];
 	unsigned n = 0, i;
@@ -50,7 +52,8 @@ static void fingerprint(X509 *x, char *out, size_t len)
 }
 
 /* Make a P-256 key and a self-signed certificate, written 0600 / 0644. */
-static int make_identity(const char *keyf, const char *crtf)
+static int
+make_identity(const char *keyf, const char *crtf)
 {
 	EVP_PKEY *key = EVP_EC_gen("P-256");
 	X509 *x = X509_new();
@@ -92,20 +95,23 @@ out:
 	return ok ? 0 : -1;
 }
 
-int tls_init(struct kcm *k)
+int
+tls_init(struct kcm *k)
 {
 	char keyf[4096], crtf[4096];
 	X509 *x;
 
 	if (mkdirs(k->state_dir, 0700) < 0) {
-		kcm_log("state directory %s: %s", k->state_dir, strerror(errno));
+		kcm_log(
+		    "state directory %s: %s", k->state_dir, strerror(errno));
 		return -1;
 	}
 	snprintf(keyf, sizeof keyf, "%s/kcm.key", k->state_dir);
 	snprintf(crtf, sizeof crtf, "%s/kcm.crt", k->state_dir);
 	if (access(keyf, F_OK) < 0) {
 		if (make_identity(keyf, crtf) < 0) {
-			kcm_log("cannot make the display identity in %s: %s", k->state_dir,
+			kcm_log("cannot make the display identity in %s: %s",
+			    k->state_dir,
 			    ERR_reason_error_string(ERR_get_error()));
 			return -1;
 		}
@@ -124,10 +130,13 @@ int tls_init(struct kcm *k)
 	SSL_CTX_set_default_read_buffer_len(k->cli_ctx, KCM_TLS_READ_BUF);
 	/* The mobile checks the pin itself after the handshake. */
 	SSL_CTX_set_verify(k->cli_ctx, SSL_VERIFY_NONE, NULL);
-	if (SSL_CTX_use_certificate_file(k->srv_ctx, crtf, SSL_FILETYPE_PEM) != 1 ||
-	    SSL_CTX_use_PrivateKey_file(k->srv_ctx, keyf, SSL_FILETYPE_PEM) != 1 ||
+	if (SSL_CTX_use_certificate_file(k->srv_ctx, crtf, SSL_FILETYPE_PEM) !=
+		1 ||
+	    SSL_CTX_use_PrivateKey_file(k->srv_ctx, keyf, SSL_FILETYPE_PEM) !=
+		1 ||
 	    SSL_CTX_check_private_key(k->srv_ctx) != 1) {
-		kcm_log("cannot load the display identity %s / %s: %s (move them away to make a new one)",
+		kcm_log(
+		    "cannot load the display identity %s / %s: %s (move them away to make a new one)",
 		    keyf, crtf, ERR_reason_error_string(ERR_get_error()));
 		return -1;
 	}
@@ -136,7 +145,8 @@ int tls_init(struct kcm *k)
 	return 0;
 }
 
-static int pin(const char *file, const char *fp, const char *display, char **why)
+static int
+pin(const char *file, const char *fp, const char *display, char **why)
 {
 	char *dir = strdup(file), *slash;
 	FILE *f;
@@ -147,8 +157,8 @@ static int pin(const char *file, const char *fp, const char *display, char **why
 	free(dir);
 	if (!(f = fopen(file, "a")) || fprintf(f, "%s %s\n", fp, display) < 0 ||
 	    fclose(f) != 0) {
-		if (asprintf(why, "cannot record display '%s' in %s: %s", display, file,
-		    strerror(errno)) < 0)
+		if (asprintf(why, "cannot record display '%s' in %s: %s",
+			display, file, strerror(errno)) < 0)
 			*why = NULL;
 		return -1;
 	}
@@ -157,7 +167,8 @@ static int pin(const char *file, const char *fp, const char *display, char **why
 	return 0;
 }
 
-int tls_check_peer(struct kcm *k, const char *display, SSL *ssl, char **why)
+int
+tls_check_peer(struct kcm *k, const char *display, SSL *ssl, char **why)
 {
 	X509 *x = SSL_get1_peer_certificate(ssl);
 	char fp[80], *line = NULL;
@@ -187,12 +198,13 @@ int tls_check_peer(struct kcm *k, const char *display, SSL *ssl, char **why)
 			if (strcmp(line, fp) == 0)
 				r = 0;
 			else {
-				if (asprintf(why, "the identity of display '%s' has CHANGED: %s "
-				    "line %u pins %s, but the display now presents %s. Someone may "
-				    "be impersonating the display. If it was reinstalled on purpose, "
-				    "delete line %u of %s (or run: kcm --forget '%s') and connect again",
-				    display, k->known_file, lineno, line, fp, lineno, k->known_file,
-				    display) < 0)
+				if (asprintf(why,
+					"the identity of display '%s' has CHANGED: %s "
+					"line %u pins %s, but the display now presents %s. Someone may "
+					"be impersonating the display. If it was reinstalled on purpose, "
+					"delete line %u of %s (or run: kcm --forget '%s') and connect again",
+					display, k->known_file, lineno, line,
+					fp, lineno, k->known_file, display) < 0)
 					*why = NULL;
 				r = -1;
 			}

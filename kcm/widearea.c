@@ -42,33 +42,35 @@ struct wide_rec {
 struct job {
 	struct job *next;
 	char *script;
-	char *what;               /* for the log: "register 'Room S'" */
+	char *what; /* for the log: "register 'Room S'" */
 };
 
 struct widearea {
-	char *domain;             /* without a trailing dot */
+	char *domain;		    /* without a trailing dot */
 	char *server, *server_port; /* NULL: nsupdate finds the primary */
 	char *key;
-	char *host;               /* the SRV target's label */
+	char *host;		    /* the SRV target's label */
 	char addr[INET_ADDRSTRLEN]; /* the A record we added ("" if none) */
 	struct wide_rec *recs;
 	struct job *queue;
 	/* the running nsupdate */
 	pid_t pid;
-	int out;                  /* its stdout + stderr */
+	int out; /* its stdout + stderr */
 	AvahiWatch *watch;
 	char buf[2048];
 	size_t len;
 	struct job *cur;
 };
 
-static bool label_char(unsigned char c)
+static bool
+label_char(unsigned char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
 	    (c >= '0' && c <= '9') || c == '-' || c == '_';
 }
 
-const char *wide_bad_domain(const char *d)
+const char *
+wide_bad_domain(const char *d)
 {
 	size_t n = strlen(d), lab = 0;
 	if (n == 0)
@@ -90,7 +92,8 @@ const char *wide_bad_domain(const char *d)
 	return NULL;
 }
 
-static const char *bad_server(const char *s)
+static const char *
+bad_server(const char *s)
 {
 	if (!*s || strlen(s) > 200)
 		return "the DNS server must be an address or host name, optionally :PORT";
@@ -101,7 +104,8 @@ static const char *bad_server(const char *s)
 }
 
 /* Escape one DNS label to presentation format (\DDD for all but [A-Za-z0-9_-]). */
-static void put_label(FILE *f, const char *s)
+static void
+put_label(FILE *f, const char *s)
 {
 	for (; *s; s++) {
 		unsigned char c = (unsigned char)*s;
@@ -112,14 +116,20 @@ static void put_label(FILE *f, const char *s)
 	}
 }
 
-static struct widearea *W(struct kcm *k) { return k->wide; }
+static struct widearea *
+W(struct kcm *k)
+{
+	return k->wide;
+}
 
-const char *wide_domain(struct kcm *k)
+const char *
+wide_domain(struct kcm *k)
 {
 	return k->wide ? k->wide->domain : NULL;
 }
 
-int wide_config(struct kcm *k, const char *domain, const char *server,
+int
+wide_config(struct kcm *k, const char *domain, const char *server,
     const char *key, const char *host)
 {
 	struct widearea *w;
@@ -136,23 +146,27 @@ int wide_config(struct kcm *k, const char *domain, const char *server,
 		return -1;
 	}
 	if (!key || !*key) {
-		fprintf(stderr, "kcm: --dns-domain needs --dns-key FILE (the TSIG key the DNS "
+		fprintf(stderr,
+		    "kcm: --dns-domain needs --dns-key FILE (the TSIG key the DNS "
 		    "server accepts updates with; make one with tsig-keygen)\n");
 		return -1;
 	}
 	if (access(key, R_OK) < 0) {
-		fprintf(stderr, "kcm: --dns-key %s: %s\n", key, strerror(errno));
+		fprintf(
+		    stderr, "kcm: --dns-key %s: %s\n", key, strerror(errno));
 		return -1;
 	}
 	w->key = strdup(key);
 	if (server && *server) {
 		if ((why = bad_server(server))) {
-			fprintf(stderr, "kcm: --dns-server '%s': %s\n", server, why);
+			fprintf(stderr, "kcm: --dns-server '%s': %s\n", server,
+			    why);
 			return -1;
 		}
 		w->server = strdup(server);
 		/* one colon: HOST:PORT; more: an IPv6 address without a port */
-		if ((colon = strchr(w->server, ':')) && !strchr(colon + 1, ':')) {
+		if ((colon = strchr(w->server, ':')) &&
+		    !strchr(colon + 1, ':')) {
 			*colon = '\0';
 			w->server_port = strdup(colon + 1);
 		}
@@ -167,34 +181,42 @@ int wide_config(struct kcm *k, const char *domain, const char *server,
 	}
 	if (strchr(host, '.') || (why = wide_bad_domain(host))) {
 		fprintf(stderr, "kcm: --dns-host '%s': %s\n", host,
-		    why ? why : "give one label (letters, digits, '-'), not a dotted name");
+		    why ? why
+			: "give one label (letters, digits, '-'), not a dotted name");
 		return -1;
 	}
 	w->host = strdup(host);
 	w->out = -1;
 	k->wide = w;
-	kcm_log("wide-area: publishing in %s through %s%s%s as host %s.%s, key %s",
+	kcm_log(
+	    "wide-area: publishing in %s through %s%s%s as host %s.%s, key %s",
 	    w->domain, w->server ? w->server : "the zone's primary server",
-	    w->server_port ? " port " : "", w->server_port ? w->server_port : "",
-	    w->host, w->domain, w->key);
+	    w->server_port ? " port " : "",
+	    w->server_port ? w->server_port : "", w->host, w->domain, w->key);
 	return 0;
 }
 
 /* Our IPv4 address toward the DNS server (the route's source address), or
  * the first non-loopback one. */
-static int our_addr(struct widearea *w, char *out)
+static int
+our_addr(struct widearea *w, char *out)
 {
-	struct addrinfo hints = { .ai_family = AF_INET, .ai_socktype = SOCK_DGRAM }, *ai;
+	struct addrinfo hints = { .ai_family = AF_INET,
+		.ai_socktype = SOCK_DGRAM },
+			*ai;
 	struct sockaddr_in sin;
 	socklen_t len = sizeof sin;
 	struct ifaddrs *ifa, *i;
 	int fd, ok = -1;
-	if (w->server && getaddrinfo(w->server, w->server_port ? w->server_port : "53",
-	    &hints, &ai) == 0) {
+	if (w->server &&
+	    getaddrinfo(w->server, w->server_port ? w->server_port : "53",
+		&hints, &ai) == 0) {
 		if ((fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)) >= 0) {
 			if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0 &&
-			    getsockname(fd, (struct sockaddr *)&sin, &len) == 0 &&
-			    inet_ntop(AF_INET, &sin.sin_addr, out, INET_ADDRSTRLEN))
+			    getsockname(fd, (struct sockaddr *)&sin, &len) ==
+				0 &&
+			    inet_ntop(
+				AF_INET, &sin.sin_addr, out, INET_ADDRSTRLEN))
 				ok = 0;
 			close(fd);
 		}
@@ -206,9 +228,13 @@ static int our_addr(struct widearea *w, char *out)
 		return -1;
 	for (i = ifa; i; i = i->ifa_next)
 		if (i->ifa_addr && i->ifa_addr->sa_family == AF_INET &&
-		    ntohl(((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr) >> 24 != 127 &&
-		    inet_ntop(AF_INET, &((struct sockaddr_in *)i->ifa_addr)->sin_addr, out,
-		    INET_ADDRSTRLEN)) {
+		    ntohl(
+			((struct sockaddr_in *)i->ifa_addr)->sin_addr.s_addr) >>
+			    24 !=
+			127 &&
+		    inet_ntop(AF_INET,
+			&((struct sockaddr_in *)i->ifa_addr)->sin_addr, out,
+			INET_ADDRSTRLEN)) {
 			ok = 0;
 			break;
 		}
@@ -217,19 +243,22 @@ static int our_addr(struct widearea *w, char *out)
 }
 
 /* --- the update scripts --- */
-static FILE *script_open(struct widearea *w, char **buf, size_t *len)
+static FILE *
+script_open(struct widearea *w, char **buf, size_t *len)
 {
 	FILE *f = open_memstream(buf, len);
 	if (!f)
 		return NULL;
 	if (w->server)
-		fprintf(f, "server %s%s%s\n", w->server, w->server_port ? " " : "",
+		fprintf(f, "server %s%s%s\n", w->server,
+		    w->server_port ? " " : "",
 		    w->server_port ? w->server_port : "");
 	fprintf(f, "zone %s\n", w->domain);
 	return f;
 }
 
-static void put_instance(FILE *f, struct widearea *w, const struct wide_rec *r)
+static void
+put_instance(FILE *f, struct widearea *w, const struct wide_rec *r)
 {
 	put_label(f, r->name);
 	fprintf(f, ".%s.%s", r->type, w->domain);
@@ -237,27 +266,33 @@ static void put_instance(FILE *f, struct widearea *w, const struct wide_rec *r)
 
 /* A session's VNC export gets a new port each session: a mobile's cache
  * must not keep the last one long (the next person would be refused). */
-static bool is_vnc(const struct wide_rec *r)
+static bool
+is_vnc(const struct wide_rec *r)
 {
 	return strcmp(r->type, KCM_TYPE_VNC) == 0;
 }
 
-static void put_txt(FILE *f, struct widearea *w, const struct wide_rec *r, bool add)
+static void
+put_txt(FILE *f, struct widearea *w, const struct wide_rec *r, bool add)
 {
 	fprintf(f, "update %s ", add ? "add" : "delete");
 	put_instance(f, w, r);
 	if (add)
-		fprintf(f, " %d", is_vnc(r) ? KCM_WIDE_VNC_TTL : KCM_WIDE_TXT_TTL);
-	fprintf(f, " TXT \"txtvers=1\" \"proto=" KCM_PROTO_VERSION "\" \"state=%s\"\n",
+		fprintf(
+		    f, " %d", is_vnc(r) ? KCM_WIDE_VNC_TTL : KCM_WIDE_TXT_TTL);
+	fprintf(f,
+	    " TXT \"txtvers=1\" \"proto=" KCM_PROTO_VERSION "\" \"state=%s\"\n",
 	    r->busy ? "busy" : "free");
 }
 
-static void put_records(FILE *f, struct widearea *w, const struct wide_rec *r, bool add)
+static void
+put_records(FILE *f, struct widearea *w, const struct wide_rec *r, bool add)
 {
 	const char *op = add ? "add" : "delete";
 	char ttl[16] = "";
 	if (add)
-		snprintf(ttl, sizeof ttl, " %d", is_vnc(r) ? KCM_WIDE_VNC_TTL : KCM_WIDE_TTL);
+		snprintf(ttl, sizeof ttl, " %d",
+		    is_vnc(r) ? KCM_WIDE_VNC_TTL : KCM_WIDE_TTL);
 	fprintf(f, "update %s %s.%s%s PTR ", op, r->type, w->domain, ttl);
 	put_instance(f, w, r);
 	fprintf(f, "\nupdate %s ", op);
@@ -266,7 +301,8 @@ static void put_records(FILE *f, struct widearea *w, const struct wide_rec *r, b
 	put_txt(f, w, r, add);
 }
 
-static char *script_close(FILE *f, char **buf)
+static char *
+script_close(FILE *f, char **buf)
 {
 	fputs("send\n", f);
 	if (fclose(f) != 0) {
@@ -278,7 +314,8 @@ static char *script_close(FILE *f, char **buf)
 
 static void run_next(struct kcm *k);
 
-static void enqueue(struct kcm *k, char *script, const char *fmt, const char *name)
+static void
+enqueue(struct kcm *k, char *script, const char *fmt, const char *name)
 {
 	struct widearea *w = W(k);
 	struct job *j, **pp;
@@ -295,7 +332,8 @@ static void enqueue(struct kcm *k, char *script, const char *fmt, const char *na
 		run_next(k);
 }
 
-static void job_free(struct job *j)
+static void
+job_free(struct job *j)
 {
 	if (j) {
 		free(j->script);
@@ -305,7 +343,8 @@ static void job_free(struct job *j)
 }
 
 /* --- running nsupdate --- */
-static void finish(struct kcm *k)
+static void
+finish(struct kcm *k)
 {
 	struct widearea *w = W(k);
 	int st = 0;
@@ -323,13 +362,16 @@ static void finish(struct kcm *k)
 		*nl = ' ';
 	if ((nl = strchr(w->buf, '\n')))
 		*nl = '\0';
-	for (say = w->buf; *say == ';' || *say == ' '; say++) /* nsupdate's "; " */
+	for (say = w->buf; *say == ';' || *say == ' ';
+	     say++) /* nsupdate's "; " */
 		;
 	if (WIFEXITED(st) && WEXITSTATUS(st) == 0)
 		kcm_log("wide-area: %s in %s: done", w->cur->what, w->domain);
 	else
-		kcm_log("wide-area: could not %s in %s: nsupdate %s %d%s%s (mDNS is not "
-		    "affected)", w->cur->what, w->domain,
+		kcm_log(
+		    "wide-area: could not %s in %s: nsupdate %s %d%s%s (mDNS is not "
+		    "affected)",
+		    w->cur->what, w->domain,
 		    WIFEXITED(st) ? "exited with" : "was killed by signal",
 		    WIFEXITED(st) ? WEXITSTATUS(st) : WTERMSIG(st),
 		    *say ? ": " : "", say);
@@ -339,14 +381,16 @@ static void finish(struct kcm *k)
 }
 
 /* Read what nsupdate says; at EOF it has exited (or is about to). */
-static bool drain(struct widearea *w)
+static bool
+drain(struct widearea *w)
 {
 	char tmp[512];
 	ssize_t n;
 	for (;;) {
 		n = read(w->out, tmp, sizeof tmp);
 		if (n > 0) {
-			size_t room = sizeof w->buf - 1 - w->len, c = (size_t)n < room ? (size_t)n : room;
+			size_t room = sizeof w->buf - 1 - w->len,
+			       c = (size_t)n < room ? (size_t)n : room;
 			memcpy(w->buf + w->len, tmp, c);
 			w->len += c;
 			continue;
@@ -357,24 +401,28 @@ static bool drain(struct widearea *w)
 	}
 }
 
-static void out_cb(AvahiWatch *wt, int fd, AvahiWatchEvent ev, void *data)
+static void
+out_cb(AvahiWatch *wt, int fd, AvahiWatchEvent ev, void *data)
 {
 	struct kcm *k = data;
-	(void)wt; (void)fd; (void)ev;
+	(void)wt;
+	(void)fd;
+	(void)ev;
 	if (drain(W(k))) {
 		finish(k);
 		run_next(k);
 	}
 }
 
-static int spawn(struct kcm *k, struct job *j)
+static int
+spawn(struct kcm *k, struct job *j)
 {
 	struct widearea *w = W(k);
 	int in[2], out[2], r;
 	char t[16];
 	struct kim_spawn_opts so = KIM_SPAWN_OPTS_INIT;
-	char *argv[] = { "nsupdate", "-k", w->key, "-t", t, "-u", KCM_WIDE_UDP_WAIT,
-	    "-r", KCM_WIDE_UDP_RETRIES, NULL };
+	char *argv[] = { "nsupdate", "-k", w->key, "-t", t, "-u",
+		KCM_WIDE_UDP_WAIT, "-r", KCM_WIDE_UDP_RETRIES, NULL };
 	snprintf(t, sizeof t, "%d", KCM_WIDE_NSUPDATE_TIMEOUT);
 	if (pipe2(in, O_CLOEXEC) < 0)
 		return -1;
@@ -406,36 +454,44 @@ static int spawn(struct kcm *k, struct job *j)
 	return 0;
 }
 
-static void run_next(struct kcm *k)
+static void
+run_next(struct kcm *k)
 {
 	struct widearea *w = W(k);
 	struct job *j;
 	while (!w->pid && (j = w->queue)) {
 		w->queue = j->next;
 		if (spawn(k, j) < 0) {
-			kcm_log("wide-area: could not %s in %s: cannot run nsupdate: %s (install "
-			    "dnsutils; mDNS is not affected)", j->what, w->domain, strerror(errno));
+			kcm_log(
+			    "wide-area: could not %s in %s: cannot run nsupdate: %s (install "
+			    "dnsutils; mDNS is not affected)",
+			    j->what, w->domain, strerror(errno));
 			job_free(j);
 			continue;
 		}
-		w->watch = k->api->watch_new(k->api, w->out, AVAHI_WATCH_IN, out_cb, k);
+		w->watch = k->api->watch_new(
+		    k->api, w->out, AVAHI_WATCH_IN, out_cb, k);
 	}
 }
 
 /* --- the records --- */
-static bool host_in_use(struct widearea *w)
+static bool
+host_in_use(struct widearea *w)
 {
 	return w->recs != NULL;
 }
 
-static void add_script(struct kcm *k, struct wide_rec *r)
+static void
+add_script(struct kcm *k, struct wide_rec *r)
 {
 	struct widearea *w = W(k);
 	char *buf = NULL, addr[INET_ADDRSTRLEN];
 	size_t len;
 	FILE *f;
 	if (our_addr(w, addr) < 0) {
-		kcm_log("wide-area: cannot register '%s': no IPv4 address to announce", r->name);
+		kcm_log(
+		    "wide-area: cannot register '%s': no IPv4 address to announce",
+		    r->name);
 		return;
 	}
 	if (!(f = script_open(w, &buf, &len)))
@@ -448,13 +504,16 @@ static void add_script(struct kcm *k, struct wide_rec *r)
 	fprintf(f, " TXT\n");
 	put_records(f, w, r, true);
 	if (w->addr[0] && strcmp(w->addr, addr) != 0)
-		fprintf(f, "update delete %s.%s A %s\n", w->host, w->domain, w->addr);
-	fprintf(f, "update add %s.%s %d A %s\n", w->host, w->domain, KCM_WIDE_TTL, addr);
+		fprintf(f, "update delete %s.%s A %s\n", w->host, w->domain,
+		    w->addr);
+	fprintf(f, "update add %s.%s %d A %s\n", w->host, w->domain,
+	    KCM_WIDE_TTL, addr);
 	snprintf(w->addr, sizeof w->addr, "%s", addr);
 	enqueue(k, script_close(f, &buf), "register '%s'", r->name);
 }
 
-static void del_script(struct kcm *k, struct wide_rec *r)
+static void
+del_script(struct kcm *k, struct wide_rec *r)
 {
 	struct widearea *w = W(k);
 	char *buf = NULL;
@@ -464,20 +523,23 @@ static void del_script(struct kcm *k, struct wide_rec *r)
 		return;
 	put_records(f, w, r, false);
 	if (!host_in_use(w) && w->addr[0]) {
-		fprintf(f, "update delete %s.%s A %s\n", w->host, w->domain, w->addr);
+		fprintf(f, "update delete %s.%s A %s\n", w->host, w->domain,
+		    w->addr);
 		w->addr[0] = '\0';
 	}
 	enqueue(k, script_close(f, &buf), "remove '%s'", r->name);
 }
 
-static void rec_free(struct wide_rec *r)
+static void
+rec_free(struct wide_rec *r)
 {
 	free(r->type);
 	free(r->name);
 	free(r);
 }
 
-static void unlink_rec(struct widearea *w, struct wide_rec *r)
+static void
+unlink_rec(struct widearea *w, struct wide_rec *r)
 {
 	struct wide_rec **pp;
 	for (pp = &w->recs; *pp; pp = &(*pp)->next)
@@ -487,7 +549,8 @@ static void unlink_rec(struct widearea *w, struct wide_rec *r)
 		}
 }
 
-void wide_set(struct kcm *k, struct wide_rec **rp, const char *type,
+void
+wide_set(struct kcm *k, struct wide_rec **rp, const char *type,
     const char *name, unsigned port, bool busy)
 {
 	struct widearea *w = W(k);
@@ -497,12 +560,14 @@ void wide_set(struct kcm *k, struct wide_rec **rp, const char *type,
 	FILE *f;
 	if (!w)
 		return;
-	if (r && (strcmp(r->name, name) || strcmp(r->type, type) || r->port != port))
+	if (r &&
+	    (strcmp(r->name, name) || strcmp(r->type, type) || r->port != port))
 		wide_drop(k, rp), r = NULL;
 	if (!r) {
 		if (strlen(name) + strlen(type) + strlen(w->domain) + 3 > 250) {
-			kcm_log("wide-area: '%s' is too long a name to register in %s", name,
-			    w->domain);
+			kcm_log(
+			    "wide-area: '%s' is too long a name to register in %s",
+			    name, w->domain);
 			return;
 		}
 		r = calloc(1, sizeof *r);
@@ -525,10 +590,12 @@ void wide_set(struct kcm *k, struct wide_rec **rp, const char *type,
 	put_instance(f, w, r);
 	fprintf(f, " TXT\n");
 	put_txt(f, w, r, true);
-	enqueue(k, script_close(f, &buf), busy ? "mark '%s' busy" : "mark '%s' free", name);
+	enqueue(k, script_close(f, &buf),
+	    busy ? "mark '%s' busy" : "mark '%s' free", name);
 }
 
-void wide_drop(struct kcm *k, struct wide_rec **rp)
+void
+wide_drop(struct kcm *k, struct wide_rec **rp)
 {
 	struct widearea *w = W(k);
 	struct wide_rec *r = *rp;
@@ -540,7 +607,8 @@ void wide_drop(struct kcm *k, struct wide_rec **rp)
 	rec_free(r);
 }
 
-void wide_shutdown(struct kcm *k)
+void
+wide_shutdown(struct kcm *k)
 {
 	struct widearea *w = W(k);
 	struct wide_rec *r;

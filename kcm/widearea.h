@@ -9,9 +9,9 @@
 struct kcm;
 struct wide_rec;
 
-#define KCM_WIDE_TTL 10            /* seconds, PTR, SRV and A records */
-#define KCM_WIDE_TXT_TTL 5         /* the TXT (busy/free): caches keep it this long */
-#define KCM_WIDE_VNC_TTL 1         /* a session's VNC export: a new port each session */
+#define KCM_WIDE_TTL 10	   /* seconds, PTR, SRV and A records */
+#define KCM_WIDE_TXT_TTL 5 /* the TXT (busy/free): caches keep it this long */
+#define KCM_WIDE_VNC_TTL 1 /* a session's VNC export: a new port each session */
 #define KCM_WIDE_NSUPDATE_TIMEOUT 5 /* nsupdate -t: seconds per update (TCP) */
 /* nsupdate over UDP ignores -t: -u 1 -r 2 waits 1 s per try, 3 tries, so
  * a server that does not answer costs 3 s (nsupdate's defaults: 12 s). */

@@ -22,12 +22,17 @@
 #include <X11/Xutil.h>
 
 #define PROG "idle_screen"
-#define MAX_TEXT 512		/* bytes of one line after conversion */
-#define MAX_NAME_SCALE 14	/* the name's magnification, at most */
+#define MAX_TEXT 512	  /* bytes of one line after conversion */
+#define MAX_NAME_SCALE 14 /* the name's magnification, at most */
 
 enum { C_BG, C_NAME, C_CMD, C_TEXT, C_DIM, C_CODE, C_N };
 static const unsigned long rgb[C_N] = {
-	0x10324a, 0xffc836, 0x7fe0ff, 0xf0f0f0, 0x8fb3c9, 0x9dff8a,
+	0x10324a,
+	0xffc836,
+	0x7fe0ff,
+	0xf0f0f0,
+	0x8fb3c9,
+	0x9dff8a,
 };
 
 struct screen {
@@ -38,7 +43,7 @@ struct screen {
 	unsigned long pixel[C_N];
 	int width, height;
 	const char *name, *command, *hint;
-	const char *code;	/* the one-time screen code, "" none */
+	const char *code; /* the one-time screen code, "" none */
 };
 
 static int stop_pipe[2] = { -1, -1 };
@@ -65,7 +70,9 @@ on_io_error(Display *dpy)
 static void
 usage(FILE *f)
 {
-	fprintf(f, "usage: " PROG " -display :N -name \"Display name\" [-hint \"text\"]\n"
+	fprintf(f,
+	    "usage: " PROG
+	    " -display :N -name \"Display name\" [-hint \"text\"]\n"
 	    "       [-code DIGITS]  (a one-time code to type on the mobile)\n"
 	    "Show a Kimberley display's idle screen (its name and how to connect)\n"
 	    "full screen until SIGTERM.  A hint that starts with \"mobile_launcher \"\n"
@@ -103,7 +110,9 @@ static void
 make_command(const char *name, char *out, size_t outlen)
 {
 	if (strchr(name, '\'') == NULL) {
-		snprintf(out, outlen, "Run: mobile_launcher -n '%s' -d floppy.img -f app.patch <vm>", name);
+		snprintf(out, outlen,
+		    "Run: mobile_launcher -n '%s' -d floppy.img -f app.patch <vm>",
+		    name);
 		return;
 	}
 	char q[MAX_TEXT];
@@ -114,7 +123,9 @@ make_command(const char *name, char *out, size_t outlen)
 		q[n++] = *s;
 	}
 	q[n] = '\0';
-	snprintf(out, outlen, "Run: mobile_launcher -n \"%s\" -d floppy.img -f app.patch <vm>", q);
+	snprintf(out, outlen,
+	    "Run: mobile_launcher -n \"%s\" -d floppy.img -f app.patch <vm>",
+	    q);
 }
 
 /* Draw TEXT magnified SCALE times with its top-left at (x, y), in colour C:
@@ -136,7 +147,8 @@ draw_big(struct screen *s, const char *text, int x, int y, int scale, int c)
 	XFillRectangle(s->dpy, pm, g, 0, 0, (unsigned)w, (unsigned)h);
 	XSetForeground(s->dpy, g, 1);
 	XDrawString(s->dpy, pm, g, 0, s->font->ascent, text, len);
-	XImage *img = XGetImage(s->dpy, pm, 0, 0, (unsigned)w, (unsigned)h, 1, XYPixmap);
+	XImage *img =
+	    XGetImage(s->dpy, pm, 0, 0, (unsigned)w, (unsigned)h, 1, XYPixmap);
 	XFreeGC(s->dpy, g);
 	XFreePixmap(s->dpy, pm);
 	if (img == NULL)
@@ -149,7 +161,8 @@ draw_big(struct screen *s, const char *text, int x, int y, int scale, int c)
 			if (XGetPixel(img, i, j)) {
 				r[n].x = (short)(x + i * scale);
 				r[n].y = (short)(y + j * scale);
-				r[n].width = r[n].height = (unsigned short)scale;
+				r[n].width = r[n].height =
+				    (unsigned short)scale;
 				n++;
 			}
 	XSetForeground(s->dpy, s->gc, s->pixel[c]);
@@ -204,11 +217,12 @@ draw(struct screen *s)
 	y = line(s, s->command, y, small, C_CMD) + fh * small;
 	if (s->hint[0])
 		y = line(s, s->hint, y, fit(s, s->hint, usable, small), C_TEXT);
-	if (s->code[0]) {	/* docs/operator.md, "The code on the screen" */
+	if (s->code[0]) { /* docs/operator.md, "The code on the screen" */
 		y += fh * small;
 		y = line(s, "Type this code when your mobile asks for it:", y,
 		    small, C_TEXT);
-		int k = fit(s, s->code, usable, big), room = (s->height - y) / fh;
+		int k = fit(s, s->code, usable, big),
+		    room = (s->height - y) / fh;
 		line(s, s->code, y, k < room ? k : room > 0 ? room : 1, C_CODE);
 	}
 	XFlush(s->dpy);
@@ -231,8 +245,10 @@ open_screen(struct screen *s, const char *display)
 			.green = (unsigned short)(((rgb[i] >> 8) & 0xff) * 257),
 			.blue = (unsigned short)((rgb[i] & 0xff) * 257),
 		};
-		s->pixel[i] = XAllocColor(s->dpy, cmap, &xc) ? xc.pixel
-		    : (i == C_BG ? BlackPixel(s->dpy, scr) : WhitePixel(s->dpy, scr));
+		s->pixel[i] = XAllocColor(s->dpy, cmap, &xc)
+		    ? xc.pixel
+		    : (i == C_BG ? BlackPixel(s->dpy, scr)
+				 : WhitePixel(s->dpy, scr));
 	}
 	s->font = XLoadQueryFont(s->dpy, "fixed");
 	if (s->font == NULL) {
@@ -257,7 +273,8 @@ open_screen(struct screen *s, const char *display)
 	static char empty[1];
 	Pixmap blank = XCreateBitmapFromData(s->dpy, s->win, empty, 1, 1);
 	XColor black = { 0 };
-	Cursor none = XCreatePixmapCursor(s->dpy, blank, blank, &black, &black, 0, 0);
+	Cursor none =
+	    XCreatePixmapCursor(s->dpy, blank, blank, &black, &black, 0, 0);
 	XDefineCursor(s->dpy, s->win, none);
 	XFreePixmap(s->dpy, blank);
 
@@ -285,11 +302,13 @@ main(int argc, char **argv)
 			slot = &hint;
 		else if (strcmp(argv[i], "-code") == 0)
 			slot = &code;
-		else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+		else if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
 			usage(stdout);
 			return 0;
 		} else {
-			fprintf(stderr, PROG ": unknown argument '%s'\n", argv[i]);
+			fprintf(
+			    stderr, PROG ": unknown argument '%s'\n", argv[i]);
 			usage(stderr);
 			return 2;
 		}

@@ -30,9 +30,9 @@
 #include "names.h"
 #include "kim_spawn.h"
 
-#define SERVER_START_S 10	/* qemu-nbd's socket appears */
-#define PLUG_S 60		/* the display plugs the disk in */
-#define RELAY_END_S 10		/* the relay ends after the unplug */
+#define SERVER_START_S 10 /* qemu-nbd's socket appears */
+#define PLUG_S 60	  /* the display plugs the disk in */
+#define RELAY_END_S 10	  /* the relay ends after the unplug */
 #define RELAY_BUF (256 * 1024)
 
 int
@@ -44,7 +44,8 @@ attach_add(struct attach_list *l, const char *arg, char *why, size_t whylen)
 	int ro = 0;
 
 	if (l->n >= KIM_ATTACH_MAX) {
-		snprintf(why, whylen, "--attach: %d disks at most", KIM_ATTACH_MAX);
+		snprintf(
+		    why, whylen, "--attach: %d disks at most", KIM_ATTACH_MAX);
 		return -1;
 	}
 	if (n > 3 && strcmp(arg + n - 3, ":ro") == 0) {
@@ -63,8 +64,9 @@ attach_add(struct attach_list *l, const char *arg, char *why, size_t whylen)
 	}
 	if (stat(d->path, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    access(d->path, ro ? R_OK : R_OK | W_OK) != 0) {
-		snprintf(why, whylen, "--attach: %s is not a %s disk image file",
-		    d->path, ro ? "readable" : "readable and writable");
+		snprintf(why, whylen,
+		    "--attach: %s is not a %s disk image file", d->path,
+		    ro ? "readable" : "readable and writable");
 		free(d->path);
 		d->path = NULL;
 		return -1;
@@ -81,14 +83,18 @@ attach_add_usb(struct attach_list *l, const char *arg, char *why, size_t whylen)
 	struct attach_disk *d;
 
 	if (l->n >= KIM_ATTACH_MAX) {
-		snprintf(why, whylen, "--usb-device: %d devices and disks at most",
+		snprintf(why, whylen,
+		    "--usb-device: %d devices and disks at most",
 		    KIM_ATTACH_MAX);
 		return -1;
 	}
-	if (strlen(arg) != 9 || sscanf(arg, "%4x:%4x%c", &vid, &pid, &tail) != 2 ||
+	if (strlen(arg) != 9 ||
+	    sscanf(arg, "%4x:%4x%c", &vid, &pid, &tail) != 2 ||
 	    strspn(arg, "0123456789abcdefABCDEF:") != 9 || vid == 0) {
-		snprintf(why, whylen, "--usb-device wants VID:PID in hex (e.g. "
-		    "0781:5567), not '%s'", arg);
+		snprintf(why, whylen,
+		    "--usb-device wants VID:PID in hex (e.g. "
+		    "0781:5567), not '%s'",
+		    arg);
 		return -1;
 	}
 	d = &l->d[l->n];
@@ -108,7 +114,8 @@ attach_add_usb(struct attach_list *l, const char *arg, char *why, size_t whylen)
 static pid_t
 start_server(char *const argv[])
 {
-	struct kim_spawn_opts so = { { KIM_SPAWN_DEVNULL, 2, KIM_SPAWN_INHERIT },
+	struct kim_spawn_opts so = { { KIM_SPAWN_DEVNULL, 2,
+					 KIM_SPAWN_INHERIT },
 		NULL, KIM_SPAWN_PATH };
 	pid_t pid;
 	return kim_spawn(&pid, argv, &so) == 0 ? pid : -1;
@@ -128,7 +135,8 @@ usb_local(struct attach_disk *d, FILE *say)
 
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	if ((ls = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
-	    bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 || listen(ls, 1) != 0 ||
+	    bind(ls, (struct sockaddr *)&sa, sizeof(sa)) != 0 ||
+	    listen(ls, 1) != 0 ||
 	    getsockname(ls, (struct sockaddr *)&sa, &len) != 0) {
 		fprintf(say, "Cannot redirect USB device %s: %s\n", d->path,
 		    strerror(errno));
@@ -140,7 +148,8 @@ usb_local(struct attach_disk *d, FILE *say)
 	char *argv[] = { (char *)(prog && *prog ? prog : "usbredirect"),
 		"--device", d->path, "--to", to, NULL };
 	if ((d->server = start_server(argv)) < 0) {
-		fprintf(say, "Cannot redirect USB device %s: cannot run %s: %s\n",
+		fprintf(say,
+		    "Cannot redirect USB device %s: cannot run %s: %s\n",
 		    d->path, argv[0], strerror(errno));
 		close(ls);
 		return -1;
@@ -156,8 +165,10 @@ usb_local(struct attach_disk *d, FILE *say)
 	}
 	close(ls);
 	if (fd < 0)
-		fprintf(say, "Cannot redirect USB device %s: %s could not open it "
-		    "(is it plugged in, and yours to use?)\n", d->path, argv[0]);
+		fprintf(say,
+		    "Cannot redirect USB device %s: %s could not open it "
+		    "(is it plugged in, and yours to use?)\n",
+		    d->path, argv[0]);
 	return fd;
 }
 
@@ -188,15 +199,15 @@ unix_connect(const char *path)
  * ready. */
 struct half {
 	int from, to;
-	int eof;		/* from has ended */
-	size_t a, b;		/* buf[a..b) waits for to */
+	int eof;     /* from has ended */
+	size_t a, b; /* buf[a..b) waits for to */
 	char buf[RELAY_BUF];
 };
 
 static void
 relay(int net, int local, int ready)
 {
-	static struct half h[2];	/* 0: display -> qemu-nbd, 1: back */
+	static struct half h[2]; /* 0: display -> qemu-nbd, 1: back */
 
 	h[0].from = h[1].to = net;
 	h[0].to = h[1].from = local;
@@ -235,22 +246,24 @@ relay(int net, int local, int ready)
 						close(ready);
 						ready = -1;
 					}
-				} else if (n == 0 || (errno != EAGAIN &&
-				    errno != EINTR)) {
+				} else if (n == 0 ||
+				    (errno != EAGAIN && errno != EINTR)) {
 					x->eof = 1;
 				}
 			}
 			if (x->b > x->a) {
-				ssize_t n = write(x->to, x->buf + x->a, x->b - x->a);
+				ssize_t n =
+				    write(x->to, x->buf + x->a, x->b - x->a);
 				if (n > 0)
 					x->a += (size_t)n;
-				else if (n < 0 && errno != EAGAIN && errno != EINTR)
-					_exit(0);	/* that side is gone */
+				else if (n < 0 && errno != EAGAIN &&
+				    errno != EINTR)
+					_exit(0); /* that side is gone */
 				if (x->a == x->b)
 					x->a = x->b = 0;
 			}
 			if (x->eof && x->a == x->b && x->to >= 0) {
-				shutdown(x->to, SHUT_WR);	/* pass the end on */
+				shutdown(x->to, SHUT_WR); /* pass the end on */
 				x->to = -1;
 			}
 		}
@@ -293,18 +306,20 @@ attach_one(struct attach_disk *d, CLIENT *c, int main_fd, const char *host,
 	}
 	snprintf(d->dir, sizeof(d->dir), "%s/" ATTACH_DIR_PREFIX "%ld-XXXXXX",
 	    litter_tmpdir(), (long)getpid());
-	if (mkdtemp(d->dir) == NULL) {	/* mkdtemp: 0700 */
-		fprintf(say, "Cannot attach %s: no temporary directory in %s: %s\n",
+	if (mkdtemp(d->dir) == NULL) { /* mkdtemp: 0700 */
+		fprintf(say,
+		    "Cannot attach %s: no temporary directory in %s: %s\n",
 		    name, litter_tmpdir(), strerror(errno));
 		d->dir[0] = '\0';
 		return 1;
 	}
 	snprintf(sock, sizeof(sock), "%s/nbd.sock", d->dir);
 	char *argv[] = { "qemu-nbd", "-f", "raw", "-x", "kim", "-k", sock,
-		d->ro ? "--read-only" : "--cache=writeback", "--", d->path, NULL };
+		d->ro ? "--read-only" : "--cache=writeback", "--", d->path,
+		NULL };
 	if ((d->server = start_server(argv)) < 0) {
-		fprintf(say, "Cannot attach %s: cannot run qemu-nbd: %s\n", name,
-		    strerror(errno));
+		fprintf(say, "Cannot attach %s: cannot run qemu-nbd: %s\n",
+		    name, strerror(errno));
 		return 1;
 	}
 	for (int i = 0; i < SERVER_START_S * 20; i++) {
@@ -313,8 +328,10 @@ attach_one(struct attach_disk *d, CLIENT *c, int main_fd, const char *host,
 			break;
 		if (waitpid(d->server, NULL, WNOHANG) != 0) {
 			d->server = -1;
-			fprintf(say, "Cannot attach %s: qemu-nbd would not serve it "
-			    "(in use by another program?)\n", name);
+			fprintf(say,
+			    "Cannot attach %s: qemu-nbd would not serve it "
+			    "(in use by another program?)\n",
+			    name);
 			return 1;
 		}
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
@@ -329,11 +346,14 @@ ask:
 	enum clnt_stat st = attach_disk_1(a, &r, c);
 	if (st != RPC_SUCCESS) {
 		if (st == RPC_PROCUNAVAIL) {
-			fprintf(say, "Cannot attach %s: the display is older and "
-			    "takes no disks\n", name);
+			fprintf(say,
+			    "Cannot attach %s: the display is older and "
+			    "takes no disks\n",
+			    name);
 			goto refused;
 		}
-		snprintf(why, whylen, "the link failed while attaching %s", name);
+		snprintf(
+		    why, whylen, "the link failed while attaching %s", name);
 		goto link_failed;
 	}
 	if (r.status != 0 || r.token.attach_token_len != KIM_ATTACH_TOKEN_LEN ||
@@ -364,7 +384,8 @@ ask:
 	clnt_destroy(c2);
 	if ((local < 0 && (local = unix_connect(sock)) < 0) ||
 	    pipe2(pipefd, O_CLOEXEC) != 0) {
-		fprintf(say, "Cannot attach %s: qemu-nbd does not answer\n", name);
+		fprintf(
+		    say, "Cannot attach %s: qemu-nbd does not answer\n", name);
 		close(fd);
 		if (local >= 0)
 			close(local);
@@ -374,8 +395,8 @@ ask:
 	if ((d->relay = fork()) == 0) {
 		close(pipefd[0]);
 		if (main_fd >= 0)
-			close(main_fd);	/* the session's end is the main's */
-		signal(SIGINT, SIG_IGN);	/* the mobile ends the session */
+			close(main_fd);	 /* the session's end is the main's */
+		signal(SIGINT, SIG_IGN); /* the mobile ends the session */
 		signal(SIGHUP, SIG_IGN);
 		relay(fd, local, pipefd[1]);
 	}
@@ -390,22 +411,27 @@ ask:
 	}
 	struct pollfd p = { pipefd[0], POLLIN, 0 };
 	char one = 0;
-	int got = poll(&p, 1, PLUG_S * 1000) == 1 && read(pipefd[0], &one, 1) == 1;
+	int got =
+	    poll(&p, 1, PLUG_S * 1000) == 1 && read(pipefd[0], &one, 1) == 1;
 	close(pipefd[0]);
 	if (!got) {
-		fprintf(say, "The display did not take %s (see its log).\n", name);
+		fprintf(
+		    say, "The display did not take %s (see its log).\n", name);
 		d->disk = 0;
 		return 1;
 	}
 	if (d->usb_id)
-		fprintf(say, "Your USB device %s is plugged into the session.\n",
-		    name);
+		fprintf(say,
+		    "Your USB device %s is plugged into the session.\n", name);
 	else
-		fprintf(say, "Your disk %s is Disk%u in the session, beside the "
-		    "floppy%s.\n", name, d->disk, d->ro ? " (read-only)" : "");
-	kim_log("attach", "%s disk%u %s", d->path, d->disk, d->ro ? "ro" : "rw");
+		fprintf(say,
+		    "Your disk %s is Disk%u in the session, beside the "
+		    "floppy%s.\n",
+		    name, d->disk, d->ro ? " (read-only)" : "");
+	kim_log(
+	    "attach", "%s disk%u %s", d->path, d->disk, d->ro ? "ro" : "rw");
 	return 0;
-refused:	/* the display said no: nothing of this one stays open */
+refused: /* the display said no: nothing of this one stays open */
 	if (local >= 0)
 		close(local);
 	return 1;
@@ -429,13 +455,15 @@ attach_start(struct attach_list *l, CLIENT *c, const char *host,
 	clnt_control(c, CLGET_FD, (char *)&main_fd);
 	/* every read the guest has not cached is one round trip to here */
 	if (latency_probe(c, 3, &lat) == 0 && lat.mean_ms > ATTACH_SLOW_MS)
-		fprintf(stderr, "mobile_launcher: warning: the link's round trip "
+		fprintf(stderr,
+		    "mobile_launcher: warning: the link's round trip "
 		    "is %.0f ms; every read of an attached disk that the "
 		    "application has not read before waits that long (a floppy "
-		    "is copied once instead; see docs/attach.md)\n", lat.mean_ms);
+		    "is copied once instead; see docs/attach.md)\n",
+		    lat.mean_ms);
 	for (int i = 0; i < l->n; i++)
-		if (attach_one(&l->d[i], c, main_fd, host, port, say, why,
-		    whylen) < 0)
+		if (attach_one(
+			&l->d[i], c, main_fd, host, port, say, why, whylen) < 0)
 			return -1;
 	return 0;
 }

@@ -11,16 +11,16 @@
 
 #include "kimberley.h"
 
-#define ATTACH_SLOW_MS 20.0	/* mean RTT above which live reads hurt */
+#define ATTACH_SLOW_MS 20.0 /* mean RTT above which live reads hurt */
 
 struct attach_disk {
-	char *path;		/* the image */
+	char *path; /* the image */
 	int ro;
-	unsigned usb_id;	/* --usb-device: VID << 16 | PID, 0: an image */
-	unsigned disk;		/* the display's number, 0: not attached */
-	char dir[4096];		/* 0700, under $TMPDIR: the NBD socket */
-	pid_t server;		/* qemu-nbd, -1 none */
-	pid_t relay;		/* the relay process, -1 none */
+	unsigned usb_id; /* --usb-device: VID << 16 | PID, 0: an image */
+	unsigned disk;	 /* the display's number, 0: not attached */
+	char dir[4096];	 /* 0700, under $TMPDIR: the NBD socket */
+	pid_t server;	 /* qemu-nbd, -1 none */
+	pid_t relay;	 /* the relay process, -1 none */
 };
 
 struct attach_list {
@@ -30,13 +30,14 @@ struct attach_list {
 
 /* One --attach value: IMAGE or IMAGE:ro (IMAGE:rw too); a readable regular
  * file; at most KIM_ATTACH_MAX.  0, or -1 with a sentence in why. */
-int attach_add(struct attach_list *l, const char *arg, char *why, size_t whylen);
+int
+attach_add(struct attach_list *l, const char *arg, char *why, size_t whylen);
 /* One --usb-device VID:PID (hex): a USB device of this computer's,
  * redirected with usbredirect (or $KIM_USBREDIRECT, a program taking the
  * same --device and --to options) into the session; it counts towards
  * KIM_ATTACH_MAX.  0, or -1 with a sentence in why. */
-int attach_add_usb(struct attach_list *l, const char *arg, char *why,
-    size_t whylen);
+int attach_add_usb(
+    struct attach_list *l, const char *arg, char *why, size_t whylen);
 /* While the application runs: serve each image with qemu-nbd on a unix
  * socket of ours, ask the display (ATTACH_DISK on c), open a second
  * connection to host:port, present the token (ATTACH_STREAM) and relay

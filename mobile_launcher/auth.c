@@ -27,7 +27,8 @@ offered(const char *list, const char *word)
 	size_t n = strlen(word);
 
 	for (const char *p = list; n && (p = strstr(p, word)) != NULL; p += n)
-		if ((p == list || p[-1] == ' ') && (p[n] == ' ' || p[n] == '\0'))
+		if ((p == list || p[-1] == ' ') &&
+		    (p[n] == ' ' || p[n] == '\0'))
 			return 1;
 	return 0;
 }
@@ -43,7 +44,7 @@ ask(const char *prompt, int echo, char *buf, size_t len)
 		return -1;
 	tcgetattr(fd, &t);
 	quiet = t;
-	if (!echo) {	/* before the prompt: nothing typed is shown */
+	if (!echo) { /* before the prompt: nothing typed is shown */
 		quiet.c_lflag &= ~(tcflag_t)ECHO;
 		tcsetattr(fd, TCSAFLUSH, &quiet);
 	}
@@ -73,7 +74,8 @@ step(CLIENT *c, const char *mech, const char *tok, unsigned len, auth_res *r,
 	a.token.token_val = (char *)tok;
 	a.token.token_len = len;
 	if (auth_step_1(a, r, c) != RPC_SUCCESS) {
-		snprintf(why, wlen, "the display did not answer during authentication");
+		snprintf(why, wlen,
+		    "the display did not answer during authentication");
 		return KIM_E_LINK;
 	}
 	return 0;
@@ -94,10 +96,11 @@ code_factor(CLIENT *c, const char *mech, const char *code, char *why,
 	if (r.status == KIM_E_AUTH_CONTINUE) {
 		rc = r.token.token_len != KIM_AUTH_NONCE ||
 		    kim_auth_mac(code, (unsigned char *)r.token.token_val,
-		    r.token.token_len, mac) != 0;
+			r.token.token_len, mac) != 0;
 		xdr_free((xdrproc_t)xdr_auth_res, (char *)&r);
 		if (rc) {
-			snprintf(why, wlen, "the display's challenge was malformed");
+			snprintf(
+			    why, wlen, "the display's challenge was malformed");
 			return KIM_E_AUTH_FAILED;
 		}
 		rc = step(c, mech, (char *)mac, sizeof(mac), &r, why, wlen);
@@ -121,23 +124,30 @@ screen_factor(CLIENT *c, const struct auth_opts *o, char *why, size_t wlen,
 	int rc;
 
 	if (o->screen_file) {
-		if (kim_auth_read_code(o->screen_file, line, sizeof(line)) != 0) {
-			snprintf(why, wlen, "cannot read the screen code from %s "
-			    "(its first line)", o->screen_file);
+		if (kim_auth_read_code(o->screen_file, line, sizeof(line)) !=
+		    0) {
+			snprintf(why, wlen,
+			    "cannot read the screen code from %s "
+			    "(its first line)",
+			    o->screen_file);
 			return KIM_E_AUTH_REQUIRED;
 		}
 	} else {
-		snprintf(prompt, sizeof(prompt), "Type the code shown on the "
-		    "screen of '%s': ", o->display_name);
+		snprintf(prompt, sizeof(prompt),
+		    "Type the code shown on the "
+		    "screen of '%s': ",
+		    o->display_name);
 		if (ask(prompt, 0, line, sizeof(line)) != 0) {
-			snprintf(why, wlen, "'%s' asks for the code on its screen; "
+			snprintf(why, wlen,
+			    "'%s' asks for the code on its screen; "
 			    "type it on a terminal, or give it with "
-			    "--screen-code-file FILE", o->display_name);
+			    "--screen-code-file FILE",
+			    o->display_name);
 			return KIM_E_AUTH_REQUIRED;
 		}
 	}
 	for (const char *p = line; *p && n + 1 < sizeof(code); p++)
-		if (*p != ' ' && *p != '-')	/* as shown: "12345 67890" */
+		if (*p != ' ' && *p != '-') /* as shown: "12345 67890" */
 			code[n++] = *p;
 	code[n] = '\0';
 	explicit_bzero(line, sizeof(line));
@@ -193,8 +203,8 @@ get_pass(sasl_conn_t *conn, void *ctx, int id, sasl_secret_t **psecret)
 /* The mechanisms to try, best first: MAUTH_PREFERRED's that are offered,
  * then any other SASL one offered (a site's plugin). */
 static void
-sasl_choices(const char *mechs, const struct auth_opts *o, char *out,
-    size_t len)
+sasl_choices(
+    const char *mechs, const struct auth_opts *o, char *out, size_t len)
 {
 	char buf[1024], *save = NULL, *w;
 	size_t at = 0;
@@ -207,17 +217,21 @@ sasl_choices(const char *mechs, const struct auth_opts *o, char *out,
 	snprintf(buf, sizeof(buf), "%s", MAUTH_PREFERRED);
 	for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
 		if (offered(mechs, w))
-			at += (size_t)snprintf(out + at, len - at, "%s%s", at ? " " : "", w);
+			at += (size_t)snprintf(
+			    out + at, len - at, "%s%s", at ? " " : "", w);
 	snprintf(buf, sizeof(buf), "%s", mechs);
-	for (w = strtok_r(buf, " ", &save); w && at < len; w = strtok_r(NULL, " ", &save))
-		if (!offered(MAUTH_PREFERRED, w) && strcmp(w, KIM_AUTH_MECH) != 0 &&
+	for (w = strtok_r(buf, " ", &save); w && at < len;
+	     w = strtok_r(NULL, " ", &save))
+		if (!offered(MAUTH_PREFERRED, w) &&
+		    strcmp(w, KIM_AUTH_MECH) != 0 &&
 		    strcmp(w, SCREEN_MECH) != 0)
-			at += (size_t)snprintf(out + at, len - at, "%s%s", at ? " " : "", w);
+			at += (size_t)snprintf(
+			    out + at, len - at, "%s%s", at ? " " : "", w);
 }
 
 static int
-sasl_factor(CLIENT *c, const char *mechs, const struct auth_opts *o,
-    char *used, size_t ulen, char *why, size_t wlen, int *from_display)
+sasl_factor(CLIENT *c, const char *mechs, const struct auth_opts *o, char *used,
+    size_t ulen, char *why, size_t wlen, int *from_display)
 {
 	static int ready;
 	struct secrets s;
@@ -237,17 +251,21 @@ sasl_factor(CLIENT *c, const char *mechs, const struct auth_opts *o,
 
 	sasl_choices(mechs, o, choices, sizeof(choices));
 	if (o->mech && !offered(mechs, o->mech)) {
-		snprintf(why, wlen, "'%s' does not offer the mechanism %s (it offers: "
-		    "%s)", o->display_name, o->mech, mechs[0] ? mechs : "none");
+		snprintf(why, wlen,
+		    "'%s' does not offer the mechanism %s (it offers: "
+		    "%s)",
+		    o->display_name, o->mech, mechs[0] ? mechs : "none");
 		return KIM_E_AUTH_MECH;
 	}
 	memset(&s, 0, sizeof(s));
 	if (o->user)
 		snprintf(s.user, sizeof(s.user), "%s", o->user);
 	else {
-		snprintf(prompt, sizeof(prompt), "User name on '%s': ", o->display_name);
+		snprintf(prompt, sizeof(prompt),
+		    "User name on '%s': ", o->display_name);
 		if (ask(prompt, 1, s.user, sizeof(s.user)) != 0) {
-			snprintf(why, wlen, "'%s' asks for a user name and password; "
+			snprintf(why, wlen,
+			    "'%s' asks for a user name and password; "
 			    "give them with --auth-file FILE (sasl-user = ..., "
 			    "sasl-password = ...) or type them on a terminal",
 			    o->display_name);
@@ -257,12 +275,14 @@ sasl_factor(CLIENT *c, const char *mechs, const struct auth_opts *o,
 	if (o->password)
 		snprintf(s.pass, sizeof(s.pass), "%s", o->password);
 	else {
-		snprintf(prompt, sizeof(prompt), "Password of %s on '%s': ", s.user,
-		    o->display_name);
+		snprintf(prompt, sizeof(prompt),
+		    "Password of %s on '%s': ", s.user, o->display_name);
 		if (ask(prompt, 0, s.pass, sizeof(s.pass)) != 0) {
-			snprintf(why, wlen, "'%s' asks for the password of %s; give it "
+			snprintf(why, wlen,
+			    "'%s' asks for the password of %s; give it "
 			    "with --auth-file FILE (sasl-password = ...) or type it "
-			    "on a terminal", o->display_name, s.user);
+			    "on a terminal",
+			    o->display_name, s.user);
 			return KIM_E_AUTH_REQUIRED;
 		}
 	}
@@ -274,24 +294,29 @@ sasl_factor(CLIENT *c, const char *mechs, const struct auth_opts *o,
 	}
 	ready = 1;
 	status = KIM_E_AUTH_MECH;
-	if (sasl_client_new("kimberley", o->host, NULL, NULL, cbs, 0, &conn) != SASL_OK) {
+	if (sasl_client_new("kimberley", o->host, NULL, NULL, cbs, 0, &conn) !=
+	    SASL_OK) {
 		snprintf(why, wlen, "SASL: cannot make a client connection");
 		goto out;
 	}
 	memset(&sp, 0, sizeof(sp));
 	/* a password in the clear only inside the tunnel: an impostor on a
 	 * direct link offering PLAIN gets nothing */
-	sp.security_flags = SASL_SEC_NOANONYMOUS |
-	    (o->plain_ok ? 0 : SASL_SEC_NOPLAINTEXT);
+	sp.security_flags =
+	    SASL_SEC_NOANONYMOUS | (o->plain_ok ? 0 : SASL_SEC_NOPLAINTEXT);
 	sasl_setprop(conn, SASL_SEC_PROPS, &sp);
-	rc = choices[0] ? sasl_client_start(conn, choices, NULL, &out, &outlen,
-	    &mech) : SASL_NOMECH;
+	rc = choices[0]
+	    ? sasl_client_start(conn, choices, NULL, &out, &outlen, &mech)
+	    : SASL_NOMECH;
 	if (rc != SASL_OK && rc != SASL_CONTINUE) {
-		snprintf(why, wlen, "'%s' offers %s; this mobile can do none of %s "
-		    "on this link%s", o->display_name, mechs[0] ? mechs : "nothing",
+		snprintf(why, wlen,
+		    "'%s' offers %s; this mobile can do none of %s "
+		    "on this link%s",
+		    o->display_name, mechs[0] ? mechs : "nothing",
 		    choices[0] ? "them" : "its SASL mechanisms",
-		    o->plain_ok ? "" : " (PLAIN and LOGIN only through the "
-		    "encrypted tunnel)");
+		    o->plain_ok ? ""
+				: " (PLAIN and LOGIN only through the "
+				  "encrypted tunnel)");
 		goto out;
 	}
 	snprintf(used, ulen, "%s", mech);
@@ -299,17 +324,20 @@ sasl_factor(CLIENT *c, const char *mechs, const struct auth_opts *o,
 		if ((status = step(c, mech, out, outlen, &r, why, wlen)) != 0)
 			goto out;
 		status = r.status;
-		if (status == KIM_E_AUTH_CONTINUE || ((status == 0 ||
-		    status == KIM_E_AUTH_REQUIRED) && r.token.token_len > 0)) {
+		if (status == KIM_E_AUTH_CONTINUE ||
+		    ((status == 0 || status == KIM_E_AUTH_REQUIRED) &&
+			r.token.token_len > 0)) {
 			/* the display's challenge, or its last word (SCRAM's
 			 * proof that it knows the password: checked) */
 			src = sasl_client_step(conn, r.token.token_val,
 			    r.token.token_len, NULL, &out, &outlen);
 			xdr_free((xdrproc_t)xdr_auth_res, (char *)&r);
 			if (src != SASL_OK && src != SASL_CONTINUE) {
-				snprintf(why, wlen, "the display's answer in %s is not "
+				snprintf(why, wlen,
+				    "the display's answer in %s is not "
 				    "right (%s): it may not be the display it claims "
-				    "to be", mech, sasl_errdetail(conn));
+				    "to be",
+				    mech, sasl_errdetail(conn));
 				status = KIM_E_AUTH_FAILED;
 				goto out;
 			}
@@ -341,7 +369,8 @@ has_sasl(const char *mechs)
 
 	snprintf(buf, sizeof(buf), "%s", mechs);
 	for (w = strtok_r(buf, " ", &save); w; w = strtok_r(NULL, " ", &save))
-		if (strcmp(w, KIM_AUTH_MECH) != 0 && strcmp(w, SCREEN_MECH) != 0)
+		if (strcmp(w, KIM_AUTH_MECH) != 0 &&
+		    strcmp(w, SCREEN_MECH) != 0)
 			return 1;
 	return 0;
 }
@@ -353,24 +382,33 @@ account_factor(CLIENT *c, const char *mechs, const struct auth_opts *o,
 	char code[KIM_AUTH_CODE_MAX], prompt[600];
 	int rc;
 
-	if (offered(mechs, KIM_AUTH_MECH) && (o->code_file || !has_sasl(mechs))) {
+	if (offered(mechs, KIM_AUTH_MECH) &&
+	    (o->code_file || !has_sasl(mechs))) {
 		snprintf(used, ulen, "%s", KIM_AUTH_MECH);
 		if (o->code_file) {
-			if (kim_auth_read_code(o->code_file, code, sizeof(code)) != 0) {
-				snprintf(why, wlen, "cannot read an access code from "
-				    "%s (its first line)", o->code_file);
+			if (kim_auth_read_code(
+				o->code_file, code, sizeof(code)) != 0) {
+				snprintf(why, wlen,
+				    "cannot read an access code from "
+				    "%s (its first line)",
+				    o->code_file);
 				return KIM_E_AUTH_REQUIRED;
 			}
 		} else {
-			snprintf(prompt, sizeof(prompt), "'%s' asks for its access "
-			    "code: ", o->display_name);
+			snprintf(prompt, sizeof(prompt),
+			    "'%s' asks for its access "
+			    "code: ",
+			    o->display_name);
 			if (ask(prompt, 0, code, sizeof(code)) != 0) {
-				snprintf(why, wlen, "'%s' asks for its access code; give "
-				    "it with --access-code-file FILE", o->display_name);
+				snprintf(why, wlen,
+				    "'%s' asks for its access code; give "
+				    "it with --access-code-file FILE",
+				    o->display_name);
 				return KIM_E_AUTH_REQUIRED;
 			}
 		}
-		rc = code_factor(c, KIM_AUTH_MECH, code, why, wlen, from_display);
+		rc = code_factor(
+		    c, KIM_AUTH_MECH, code, why, wlen, from_display);
 		explicit_bzero(code, sizeof(code));
 		return rc;
 	}
@@ -389,11 +427,13 @@ auth_run(CLIENT *c, const char *mechs, const struct auth_opts *o, char *used,
 	why[0] = '\0';
 	snprintf(used, ulen, "none");
 	if (o->mech && !offered(mechs, o->mech)) {
-		snprintf(why, wlen, "'%s' does not offer the mechanism %s (it offers: "
-		    "%s)", o->display_name, o->mech, mechs[0] ? mechs : "none");
+		snprintf(why, wlen,
+		    "'%s' does not offer the mechanism %s (it offers: "
+		    "%s)",
+		    o->display_name, o->mech, mechs[0] ? mechs : "none");
 		return KIM_E_AUTH_MECH;
 	}
-	if (!account && !screen) {	/* nothing asked: one "none" step */
+	if (!account && !screen) { /* nothing asked: one "none" step */
 		auth_res r;
 		if ((rc = step(c, "none", "", 0, &r, why, wlen)) != 0)
 			return rc;
@@ -410,12 +450,13 @@ auth_run(CLIENT *c, const char *mechs, const struct auth_opts *o, char *used,
 		if (rc != KIM_E_AUTH_REQUIRED || !*from_display || !account)
 			return rc;
 		*from_display = 0;
-		rc = account_factor(c, mechs, o, one, sizeof(one), why, wlen,
-		    from_display);
+		rc = account_factor(
+		    c, mechs, o, one, sizeof(one), why, wlen, from_display);
 		snprintf(used, ulen, "%s+%s", SCREEN_MECH, one);
 		return rc;
 	}
-	rc = account_factor(c, mechs, o, one, sizeof(one), why, wlen, from_display);
+	rc = account_factor(
+	    c, mechs, o, one, sizeof(one), why, wlen, from_display);
 	snprintf(used, ulen, "%s", one);
 	if (rc != KIM_E_AUTH_REQUIRED || !*from_display || !screen)
 		return rc;
@@ -435,8 +476,9 @@ static int
 cred_setting(void *arg, const char *key, const char *value)
 {
 	struct cred *cr = arg;
-	char **slot = strcmp(key, "sasl-user") == 0 ? cr->user :
-	    strcmp(key, "sasl-password") == 0 ? cr->password : NULL;
+	char **slot = strcmp(key, "sasl-user") == 0 ? cr->user
+	    : strcmp(key, "sasl-password") == 0	    ? cr->password
+						    : NULL;
 
 	if (slot == NULL)
 		return -1;
@@ -448,8 +490,8 @@ cred_setting(void *arg, const char *key, const char *value)
 }
 
 int
-auth_read_file(const char *path, char **user, char **password, char *why,
-    size_t wlen)
+auth_read_file(
+    const char *path, char **user, char **password, char *why, size_t wlen)
 {
 	struct cred cr = { user, password };
 	struct stat st;
@@ -459,9 +501,12 @@ auth_read_file(const char *path, char **user, char **password, char *why,
 		return -1;
 	}
 	if (st.st_mode & 077) {
-		snprintf(why, wlen, "%s may be read by others (mode %03o): it holds "
-		    "a password; chmod 600 it", path, (unsigned)(st.st_mode & 0777));
+		snprintf(why, wlen,
+		    "%s may be read by others (mode %03o): it holds "
+		    "a password; chmod 600 it",
+		    path, (unsigned)(st.st_mode & 0777));
 		return -1;
 	}
-	return kim_config_load(path, 1, cred_setting, &cr, why, wlen) < 0 ? -1 : 0;
+	return kim_config_load(path, 1, cred_setting, &cr, why, wlen) < 0 ? -1
+									  : 0;
 }

@@ -10,19 +10,20 @@
 #include <rpc/rpc.h>
 
 struct auth_opts {
-	const char *display_name;	/* printable */
-	const char *host;		/* the display's host (SASL's server name) */
-	int plain_ok;			/* the link is the encrypted tunnel (or
+	const char *display_name; /* printable */
+	const char *host;	  /* the display's host (SASL's server name) */
+	int plain_ok;		  /* the link is the encrypted tunnel (or
 					   this machine): PLAIN may be used */
-	const char *code_file;		/* --access-code-file */
-	const char *screen_file;	/* --screen-code-file */
-	const char *mech;		/* --sasl-mech: only this one */
-	const char *user;		/* SASL user name, NULL: ask */
-	const char *password;		/* from a file, never argv; NULL: ask */
+	const char *code_file;	  /* --access-code-file */
+	const char *screen_file;  /* --screen-code-file */
+	const char *mech;	  /* --sasl-mech: only this one */
+	const char *user;	  /* SASL user name, NULL: ask */
+	const char *password;	  /* from a file, never argv; NULL: ask */
 };
 
 /* SASL mechanisms the mobile prefers, best first. */
-#define MAUTH_PREFERRED "SCRAM-SHA-512 SCRAM-SHA-256 SCRAM-SHA-1 DIGEST-MD5 " \
+#define MAUTH_PREFERRED \
+	"SCRAM-SHA-512 SCRAM-SHA-256 SCRAM-SHA-1 DIGEST-MD5 " \
 	"CRAM-MD5 PLAIN LOGIN"
 
 /* Authenticate on c against the display's offer (hello's auth_mechs).
@@ -34,7 +35,7 @@ int auth_run(CLIENT *c, const char *mechs, const struct auth_opts *o,
 
 /* Read "sasl-user = NAME" and "sasl-password = SECRET" from path, which
  * nobody but its owner may read.  0, or -1 with a sentence in why. */
-int auth_read_file(const char *path, char **user, char **password, char *why,
-    size_t wlen);
+int auth_read_file(
+    const char *path, char **user, char **password, char *why, size_t wlen);
 
 #endif

@@ -16,11 +16,11 @@
 #define RPC_BUFSZ (KIM_CHUNK_MAX + 64 * 1024)
 /* A send blocked on a peer that stopped reading gives up after SEND_STALL_S
  * without progress (how soon a cut link is noticed: rpc/link.h). */
-#define SEND_STALL_S	30
+#define SEND_STALL_S 30
 
 int
-split_hostport(const char *arg, char *host, size_t hostlen, char *port,
-    size_t portlen)
+split_hostport(
+    const char *arg, char *host, size_t hostlen, char *port, size_t portlen)
 {
 	const char *colon, *h = arg;
 	size_t hl;
@@ -63,7 +63,8 @@ link_bounds(int fd)
 static int
 connect_timed(const struct addrinfo *ai, int timeout_s)
 {
-	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
+	int fd = socket(
+	    ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
 	int err = 0, one = 1;
 	socklen_t len = sizeof(err);
 	struct pollfd p;
@@ -71,7 +72,8 @@ connect_timed(const struct addrinfo *ai, int timeout_s)
 	if (fd < 0)
 		return -1;
 	fcntl(fd, F_SETFL, O_NONBLOCK);
-	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 && errno != EINPROGRESS)
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 &&
+	    errno != EINPROGRESS)
 		goto fail;
 	p.fd = fd;
 	p.events = POLLOUT;
@@ -95,8 +97,8 @@ fail:
 }
 
 CLIENT *
-connect_display(const char *host, const char *port, int timeout_s, char *why,
-    size_t whylen)
+connect_display(
+    const char *host, const char *port, int timeout_s, char *why, size_t whylen)
 {
 	struct addrinfo hints, *res, *ai;
 	struct netbuf nb;
@@ -106,8 +108,8 @@ connect_display(const char *host, const char *port, int timeout_s, char *why,
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_socktype = SOCK_STREAM;
 	if ((rc = getaddrinfo(host, port, &hints, &res)) != 0) {
-		snprintf(why, whylen, "cannot find the display at %s:%s: %s", host,
-		    port, gai_strerror(rc));
+		snprintf(why, whylen, "cannot find the display at %s:%s: %s",
+		    host, port, gai_strerror(rc));
 		return NULL;
 	}
 	for (ai = res; ai && fd < 0; ai = ai->ai_next)
@@ -116,17 +118,20 @@ connect_display(const char *host, const char *port, int timeout_s, char *why,
 		else
 			break;
 	if (fd < 0) {
-		snprintf(why, whylen, "cannot connect to the display at %s:%s: %s",
-		    host, port, strerror(err));
+		snprintf(why, whylen,
+		    "cannot connect to the display at %s:%s: %s", host, port,
+		    strerror(err));
 		freeaddrinfo(res);
 		return NULL;
 	}
 	nb.buf = ai->ai_addr;
 	nb.len = nb.maxlen = ai->ai_addrlen;
-	c = clnt_vc_create(fd, &nb, KIMBERLEY_PROG, KIMBERLEY_V1, RPC_BUFSZ, RPC_BUFSZ);
+	c = clnt_vc_create(
+	    fd, &nb, KIMBERLEY_PROG, KIMBERLEY_V1, RPC_BUFSZ, RPC_BUFSZ);
 	freeaddrinfo(res);
 	if (c == NULL) {
-		snprintf(why, whylen, "cannot speak RPC to the display at %s:%s", host, port);
+		snprintf(why, whylen,
+		    "cannot speak RPC to the display at %s:%s", host, port);
 		close(fd);
 		return NULL;
 	}

@@ -11,8 +11,8 @@
 CLIENT *connect_display(const char *host, const char *port, int timeout_s,
     char *why, size_t whylen);
 /* Split "host:port" (IPv6 as [addr]:port).  0 or -1. */
-int split_hostport(const char *arg, char *host, size_t hostlen, char *port,
-    size_t portlen);
+int split_hostport(
+    const char *arg, char *host, size_t hostlen, char *port, size_t portlen);
 /* Set the reply timeout for the calls that follow. */
 void connect_timeout(CLIENT *c, int seconds);
 

@@ -42,9 +42,10 @@ full(int err)
 static int
 say_full(const char *dir, uint64_t need, int err, char *why, size_t whylen)
 {
-	snprintf(why, whylen, "the disk holding %s is full (%s): free at least "
-	    "%llu KiB there, then run the session again", dir, strerror(err),
-	    (unsigned long long)(need + 1023) / 1024);
+	snprintf(why, whylen,
+	    "the disk holding %s is full (%s): free at least "
+	    "%llu KiB there, then run the session again",
+	    dir, strerror(err), (unsigned long long)(need + 1023) / 1024);
 	return KIM_E_LOCAL_FULL;
 }
 
@@ -54,7 +55,8 @@ free_bytes(const char *dir)
 {
 	struct statvfs v;
 
-	return statvfs(dir, &v) == 0 ? (uint64_t)v.f_bavail * v.f_frsize : UINT64_MAX;
+	return statvfs(dir, &v) == 0 ? (uint64_t)v.f_bavail * v.f_frsize
+				     : UINT64_MAX;
 }
 
 int
@@ -64,13 +66,15 @@ delta_room(const char *floppy, char *why, size_t whylen)
 	struct stat st;
 
 	if (stat(floppy, &st) != 0)
-		return 0;	/* said elsewhere */
+		return 0; /* said elsewhere */
 	snprintf(dirbuf, sizeof(dirbuf), "%s", floppy);
 	const char *dir = dirname(dirbuf);
 	if (free_bytes(dir) < (uint64_t)st.st_size + DELTA_ROOM_SLACK) {
-		snprintf(why, whylen, "not enough free space in %s for the new "
+		snprintf(why, whylen,
+		    "not enough free space in %s for the new "
 		    "floppy image (it is written beside the old one, then renamed): "
-		    "free at least %llu KiB there", dir,
+		    "free at least %llu KiB there",
+		    dir,
 		    (unsigned long long)(st.st_size + DELTA_ROOM_SLACK) / 1024);
 		return KIM_E_LOCAL_FULL;
 	}
@@ -131,8 +135,8 @@ delta_apply(const char *floppy, const char *delta,
 		return KIM_E_LOCAL_IO;
 	}
 	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0)
-		return io_failed(dir, (uint64_t)st.st_size, errno, "write next to",
-		    floppy, why, whylen);
+		return io_failed(dir, (uint64_t)st.st_size, errno,
+		    "write next to", floppy, why, whylen);
 	/* room for the whole new image, asked before xdelta3 writes it (the
 	 * image keeps its size; xdelta3 rewrites the file, reusing the room) */
 	err = posix_fallocate(fd, 0, st.st_size);
@@ -143,45 +147,52 @@ delta_apply(const char *floppy, const char *delta,
 	}
 	snprintf(side, sizeof(side), "%s" FLOPPY_SIDE_EXT, tmp);
 	if (write_side(side, want, floppy) != 0) {
-		rc = io_failed(dir, (uint64_t)st.st_size, errno, "write next to",
-		    floppy, why, whylen);
+		rc = io_failed(dir, (uint64_t)st.st_size, errno,
+		    "write next to", floppy, why, whylen);
 		goto fail;
 	}
 
 	char *argv[] = { "xdelta3", "-d", "-f", "-q", "-s", (char *)floppy,
-	    (char *)delta, tmp, NULL };
+		(char *)delta, tmp, NULL };
 	/* its output on stderr; a group of its own: Ctrl-C does not stop
 	 * it halfway, the mobile decides */
-	struct kim_spawn_opts so = { { KIM_SPAWN_DEVNULL, 2, KIM_SPAWN_INHERIT },
-	    NULL, KIM_SPAWN_PATH | KIM_SPAWN_GROUP };
+	struct kim_spawn_opts so = { { KIM_SPAWN_DEVNULL, 2,
+					 KIM_SPAWN_INHERIT },
+		NULL, KIM_SPAWN_PATH | KIM_SPAWN_GROUP };
 	rc = kim_spawn_run(argv, &so);
 	if (rc != 0) {
 		/* xdelta3 does not say why: a disk that filled up meanwhile is
 		 * told apart from a bad delta by the room left */
 		if (rc > 0 && free_bytes(dir) < (uint64_t)st.st_size) {
-			rc = say_full(dir, (uint64_t)st.st_size, ENOSPC, why, whylen);
+			rc = say_full(
+			    dir, (uint64_t)st.st_size, ENOSPC, why, whylen);
 			goto fail;
 		}
-		snprintf(why, whylen, rc < 0 ? "cannot run xdelta3 (is it installed?)" :
-		    "xdelta3 could not apply the display's changes (exit %d)", rc);
+		snprintf(why, whylen,
+		    rc < 0
+			? "cannot run xdelta3 (is it installed?)"
+			: "xdelta3 could not apply the display's changes (exit %d)",
+		    rc);
 		rc = rc < 0 ? KIM_E_LOCAL_IO : KIM_E_CHECKSUM;
 		goto fail;
 	}
 	if (kim_sha256_file(tmp, have) != 0) {
-		snprintf(why, whylen, "cannot read back the new floppy: %s", strerror(errno));
+		snprintf(why, whylen, "cannot read back the new floppy: %s",
+		    strerror(errno));
 		rc = KIM_E_LOCAL_IO;
 		goto fail;
 	}
 	if (memcmp(have, want, KIM_SHA256_BYTES) != 0) {
-		snprintf(why, whylen, "the new floppy image does not match the "
+		snprintf(why, whylen,
+		    "the new floppy image does not match the "
 		    "display's checksum");
 		rc = KIM_E_CHECKSUM;
 		goto fail;
 	}
-	if (chmod(tmp, st.st_mode & 07777) != 0 || fsync_path(tmp, O_RDONLY) != 0 ||
-	    rename(tmp, floppy) != 0) {
-		rc = io_failed(dir, (uint64_t)st.st_size, errno, "replace", floppy,
-		    why, whylen);
+	if (chmod(tmp, st.st_mode & 07777) != 0 ||
+	    fsync_path(tmp, O_RDONLY) != 0 || rename(tmp, floppy) != 0) {
+		rc = io_failed(dir, (uint64_t)st.st_size, errno, "replace",
+		    floppy, why, whylen);
 		goto fail;
 	}
 	unlink(side);

@@ -11,7 +11,7 @@
 #include "kcm/kcm_client.h"
 
 static DBusConnection *bus;
-static const char *domain;	/* wide-area DNS-SD domain, or NULL */
+static const char *domain; /* wide-area DNS-SD domain, or NULL */
 
 void
 discover_set_domain(const char *d)
@@ -34,22 +34,25 @@ to_ms(double s)
 }
 
 int
-discover_display(const char *name, int ifindex, double timeout_s, unsigned *port,
-    char **found_name, char **err)
+discover_display(const char *name, int ifindex, double timeout_s,
+    unsigned *port, char **found_name, char **err)
 {
 	char *e = NULL;
 	if (connect_once(err) != 0)
 		return -1;
-	if (kcm_find_in(bus, "launcher", name, ifindex, to_ms(timeout_s), domain, port,
-	    found_name, &e) == 0)
+	if (kcm_find_in(bus, "launcher", name, ifindex, to_ms(timeout_s),
+		domain, port, found_name, &e) == 0)
 		return 0;
-	if (strcmp(kcm_last_error(), "org.kimberley.KCM.Error.Ambiguous") == 0) {
+	if (strcmp(kcm_last_error(), "org.kimberley.KCM.Error.Ambiguous") ==
+	    0) {
 		char *list = NULL;
 		int n = 0;
 		/* the same list, with which are free (a short second look) */
 		if (discover_list(3.0, &list, &n, NULL) == 0 && n > 1) {
-			if (asprintf(err, "%d Kimberley displays are in range: %s; name the "
-			    "one you want (use -n NAME)", n, list) < 0)
+			if (asprintf(err,
+				"%d Kimberley displays are in range: %s; name the "
+				"one you want (use -n NAME)",
+				n, list) < 0)
 				*err = NULL;
 		} else if (asprintf(err, "%s (use -n NAME)", e) < 0)
 			*err = NULL;
@@ -71,10 +74,11 @@ discover_vnc(const char *display_name, int ifindex, double timeout_s,
 	 * could not be reached yet. */
 	for (;;) {
 		char *e = NULL;
-		if (kcm_find_in(bus, "vnc", display_name, ifindex, to_ms(end - kim_now()),
-		    domain, port, NULL, &e) == 0)
+		if (kcm_find_in(bus, "vnc", display_name, ifindex,
+			to_ms(end - kim_now()), domain, port, NULL, &e) == 0)
 			return 0;
-		if (strcmp(kcm_last_error(), "org.kimberley.KCM.Error.ConnectFailed") != 0 ||
+		if (strcmp(kcm_last_error(),
+			"org.kimberley.KCM.Error.ConnectFailed") != 0 ||
 		    kim_now() + 0.25 >= end) {
 			*err = e;
 			return -1;
@@ -94,7 +98,8 @@ discover_list(double timeout_s, char **text, int *count, char **err)
 	int n, i;
 	*count = 0;
 	if (connect_once(err) != 0 ||
-	    kcm_list(bus, "launcher", -1, to_ms(timeout_s), domain, &l, &n, err) != 0)
+	    kcm_list(bus, "launcher", -1, to_ms(timeout_s), domain, &l, &n,
+		err) != 0)
 		return -1;
 	if ((m = open_memstream(&out, &len)) == NULL) {
 		kcm_list_free(l, n);
@@ -103,17 +108,21 @@ discover_list(double timeout_s, char **text, int *count, char **err)
 	for (i = 0; i < n; i++) {
 		const char *st = l[i].state;
 		int j, seen = 0;
-		for (j = 0; j < i; j++)	/* one display, seen on mDNS and in the domain */
+		for (j = 0; j < i;
+		     j++) /* one display, seen on mDNS and in the domain */
 			seen |= strcmp(l[j].name, l[i].name) == 0;
 		if (seen) {
 			(*count)--;
 			continue;
 		}
-		for (char *p = l[i].name; *p; p++)	/* a stranger's text */
+		for (char *p = l[i].name; *p; p++) /* a stranger's text */
 			if ((unsigned char)*p < 0x20 || *p == 0x7f)
 				*p = '?';
-		fprintf(m, "%s'%s' (%s%s%s)", ftell(m) > 0 ? ", " : "", l[i].name,
-		    !strcmp(st, "busy") ? "busy" : !strcmp(st, "free") ? "free" : "state unknown",
+		fprintf(m, "%s'%s' (%s%s%s)", ftell(m) > 0 ? ", " : "",
+		    l[i].name,
+		    !strcmp(st, "busy")	      ? "busy"
+			: !strcmp(st, "free") ? "free"
+					      : "state unknown",
 		    strcmp(l[i].domain, "local") ? ", in " : "",
 		    strcmp(l[i].domain, "local") ? l[i].domain : "");
 	}

@@ -13,8 +13,9 @@ latency_ping(CLIENT *c)
 	/* (void (*)(void)) tells the compiler the cast is deliberate */
 	xdrproc_t none = (xdrproc_t)(void (*)(void))xdr_void;
 
-	return clnt_call(c, NULLPROC, none, NULL, none, NULL, tv) == RPC_SUCCESS ?
-	    0 : -1;
+	return clnt_call(c, NULLPROC, none, NULL, none, NULL, tv) == RPC_SUCCESS
+	    ? 0
+	    : -1;
 }
 
 int

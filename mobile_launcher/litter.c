@@ -14,7 +14,7 @@
 #include "log.h"
 #include "sha256.h"
 
-#define SIDE_MAX 256	/* bytes read of a side file: two hashes and a space */
+#define SIDE_MAX 256 /* bytes read of a side file: two hashes and a space */
 
 const char *
 litter_tmpdir(void)
@@ -31,7 +31,9 @@ litter_floppy_tmp(const char *floppy, char *out, size_t len)
 	int n;
 
 	if (slash == NULL)
-		n = snprintf(out, len, "." "%s" FLOPPY_TMP_MARK "%ld-XXXXXX",
+		n = snprintf(out, len,
+		    "."
+		    "%s" FLOPPY_TMP_MARK "%ld-XXXXXX",
 		    floppy, (long)getpid());
 	else
 		n = snprintf(out, len, "%.*s/.%s" FLOPPY_TMP_MARK "%ld-XXXXXX",
@@ -51,7 +53,8 @@ dead_pid(const char *name, const char *prefix)
 		return 0;
 	errno = 0;
 	pid = strtol(name + pl, &end, 10);
-	if (errno || end == name + pl || *end != '-' || pid <= 0 || pid > INT_MAX)
+	if (errno || end == name + pl || *end != '-' || pid <= 0 ||
+	    pid > INT_MAX)
 		return 0;
 	if (pid == (long)getpid() || kill((pid_t)pid, 0) == 0 || errno != ESRCH)
 		return 0;
@@ -70,7 +73,8 @@ ours(int dirfd, const char *name, mode_t type, struct stat *st)
 static void
 remove_dir(int dirfd, const char *name)
 {
-	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(
+	    dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
 	struct dirent *e;
 
@@ -81,7 +85,7 @@ remove_dir(int dirfd, const char *name)
 	}
 	while ((e = readdir(d)) != NULL)
 		if (strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0)
-			unlinkat(fd, e->d_name, 0);	/* never follows a link */
+			unlinkat(fd, e->d_name, 0); /* never follows a link */
 	closedir(d);
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) == 0)
 		kim_log("litter", "removed %s of a run that is gone", name);
@@ -103,8 +107,8 @@ litter_clean_tmp(void)
 	}
 	while ((e = readdir(d)) != NULL)
 		if ((dead_pid(e->d_name, VIEWER_DIR_PREFIX) ||
-		    dead_pid(e->d_name, DELTA_DIR_PREFIX) ||
-		    dead_pid(e->d_name, ATTACH_DIR_PREFIX)) &&
+			dead_pid(e->d_name, DELTA_DIR_PREFIX) ||
+			dead_pid(e->d_name, ATTACH_DIR_PREFIX)) &&
 		    ours(fd, e->d_name, S_IFDIR, &st))
 			remove_dir(fd, e->d_name);
 	closedir(d);
@@ -129,8 +133,8 @@ read_side(int dirfd, const char *name, unsigned char want[KIM_SHA256_BYTES],
 	if (n <= 0)
 		return -1;
 	buf[n] = '\0';
-	if (sscanf(buf, "%64s %64s", a, b) != 2 || kim_sha256_unhex(a, want) != 0 ||
-	    kim_sha256_unhex(b, was) != 0)
+	if (sscanf(buf, "%64s %64s", a, b) != 2 ||
+	    kim_sha256_unhex(a, want) != 0 || kim_sha256_unhex(b, was) != 0)
 		return -1;
 	return 0;
 }
@@ -148,26 +152,33 @@ settle(const char *dir, int dirfd, const char *tmp, const char *floppy,
 	snprintf(side, sizeof(side), "%s" FLOPPY_SIDE_EXT, tmp);
 	snprintf(path, sizeof(path), "%s/%s", dir, tmp);
 	if (read_side(dirfd, side, want, was) != 0 ||
-	    kim_sha256_file(path, have) != 0 || memcmp(have, want, sizeof(have)))
+	    kim_sha256_file(path, have) != 0 ||
+	    memcmp(have, want, sizeof(have)))
 		why = "incomplete";
-	else if (kim_sha256_file(floppy, now) != 0 || memcmp(now, was, sizeof(now)))
+	else if (kim_sha256_file(floppy, now) != 0 ||
+	    memcmp(now, was, sizeof(now)))
 		why = "made from an older version of it";
 	if (why == NULL && renameat(dirfd, tmp, dirfd, base) == 0) {
 		fsync(dirfd);
 		kim_log("litter", "recovered %s into %s", tmp, floppy);
 		if (say)
-			fprintf(say, "An interrupted session left the newer floppy "
+			fprintf(say,
+			    "An interrupted session left the newer floppy "
 			    "image beside %s: recovered (its checksum matches the "
-			    "display's); it holds that session's changes.\n", floppy);
+			    "display's); it holds that session's changes.\n",
+			    floppy);
 		unlinkat(dirfd, side, 0);
 		return 1;
 	} else {
 		unlinkat(dirfd, tmp, 0);
-		kim_log("litter", "discarded %s: %s", tmp, why ? why : strerror(errno));
+		kim_log("litter", "discarded %s: %s", tmp,
+		    why ? why : strerror(errno));
 		if (say)
-			fprintf(say, "An interrupted session left a floppy image "
-			    "beside %s: discarded (%s); %s is unchanged.\n", floppy,
-			    why ? why : "it could not be renamed", floppy);
+			fprintf(say,
+			    "An interrupted session left a floppy image "
+			    "beside %s: discarded (%s); %s is unchanged.\n",
+			    floppy, why ? why : "it could not be renamed",
+			    floppy);
 	}
 	unlinkat(dirfd, side, 0);
 	return 0;
@@ -187,7 +198,8 @@ litter_floppy(const char *floppy, FILE *say)
 	if (slash == NULL)
 		snprintf(dir, sizeof(dir), ".");
 	else
-		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - floppy), floppy);
+		snprintf(
+		    dir, sizeof(dir), "%.*s", (int)(slash - floppy), floppy);
 	if (dir[0] == '\0')
 		snprintf(dir, sizeof(dir), "/");
 	base = slash ? slash + 1 : floppy;
@@ -202,10 +214,12 @@ litter_floppy(const char *floppy, FILE *say)
 		el = strlen(e->d_name);
 		if (!dead_pid(e->d_name, prefix))
 			continue;
-		if (el > sl && strcmp(e->d_name + el - sl, FLOPPY_SIDE_EXT) == 0) {
+		if (el > sl &&
+		    strcmp(e->d_name + el - sl, FLOPPY_SIDE_EXT) == 0) {
 			/* a side file whose image is gone */
 			char img[NAME_MAX + 1];
-			snprintf(img, sizeof(img), "%.*s", (int)(el - sl), e->d_name);
+			snprintf(img, sizeof(img), "%.*s", (int)(el - sl),
+			    e->d_name);
 			if (ours(fd, e->d_name, S_IFREG, &st) &&
 			    fstatat(fd, img, &st, AT_SYMLINK_NOFOLLOW) != 0)
 				unlinkat(fd, e->d_name, 0);

@@ -19,10 +19,10 @@
 #include <stdio.h>
 
 #define VIEWER_DIR_PREFIX "kimberley-viewer-"
-#define DELTA_DIR_PREFIX  "kimberley-delta-"
-#define ATTACH_DIR_PREFIX "kimberley-attach-"	/* --attach's NBD socket */
-#define FLOPPY_TMP_MARK   ".kim-"
-#define FLOPPY_SIDE_EXT   ".sha256"
+#define DELTA_DIR_PREFIX "kimberley-delta-"
+#define ATTACH_DIR_PREFIX "kimberley-attach-" /* --attach's NBD socket */
+#define FLOPPY_TMP_MARK ".kim-"
+#define FLOPPY_SIDE_EXT ".sha256"
 
 /* $TMPDIR when it is an absolute path, else /tmp. */
 const char *litter_tmpdir(void);

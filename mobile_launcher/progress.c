@@ -45,10 +45,11 @@ progress_update(void *arg, uint64_t done, uint64_t total)
 		if (now - p->last < 0.1 && done < total)
 			return;
 		int fill = pct / 5;
-		fprintf(p->out, "\r  %-24.24s [%.*s%*s] %3d%%  %s / %s  %.1f MiB/s ",
+		fprintf(p->out,
+		    "\r  %-24.24s [%.*s%*s] %3d%%  %s / %s  %.1f MiB/s ",
 		    p->label, fill, "####################", 20 - fill, "", pct,
-		    progress_size(done, a, sizeof(a)), progress_size(total, b, sizeof(b)),
-		    rate);
+		    progress_size(done, a, sizeof(a)),
+		    progress_size(total, b, sizeof(b)), rate);
 		fflush(p->out);
 	} else {
 		int decile = pct / 25;
@@ -56,7 +57,8 @@ progress_update(void *arg, uint64_t done, uint64_t total)
 			return;
 		p->last_decile = decile;
 		fprintf(p->out, "  %s: %d%% (%s of %s)\n", p->label, pct,
-		    progress_size(done, a, sizeof(a)), progress_size(total, b, sizeof(b)));
+		    progress_size(done, a, sizeof(a)),
+		    progress_size(total, b, sizeof(b)));
 	}
 	p->last = now;
 }

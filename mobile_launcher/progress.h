@@ -6,7 +6,7 @@
 #include <stdio.h>
 
 struct progress {
-	FILE *out;		/* NULL: silent */
+	FILE *out; /* NULL: silent */
 	int tty;
 	const char *label;
 	double start, last;

@@ -23,11 +23,12 @@
 #include "log.h"
 #include "usb.h"
 
-#define USB_ANSWER_S	60	/* an unanswered question means no */
-#define USB_KEEPALIVE_S	10	/* ping the display while we wait (its idle
+#define USB_ANSWER_S 60 /* an unanswered question means no */
+#define USB_KEEPALIVE_S \
+	10		  /* ping the display while we wait (its idle
 				   timeout is 90 s by default) */
-#define USB_POLL_MS	200	/* how often the interface is checked */
-#define USB_PLAIN_EVERY	5	/* seconds between countdown lines off a tty */
+#define USB_POLL_MS 200	  /* how often the interface is checked */
+#define USB_PLAIN_EVERY 5 /* seconds between countdown lines off a tty */
 
 /* Where the interface list comes from: KCM until it fails once. */
 struct source {
@@ -88,8 +89,10 @@ kcm_sees(const char *ifname)
 	int seen = 0;
 
 	if (discover_sense(&names, &err) != 0) {
-		kim_log("usb", "KCM sense failed (%s); using the local interface "
-		    "list", err ? err : "?");
+		kim_log("usb",
+		    "KCM sense failed (%s); using the local interface "
+		    "list",
+		    err ? err : "?");
 		free(err);
 		return -1;
 	}
@@ -115,7 +118,8 @@ local_up(const char *ifname)
 	for (i = ifs; i; i = i->ifa_next)
 		if (strcmp(i->ifa_name, ifname) == 0 && i->ifa_addr &&
 		    i->ifa_addr->sa_family == AF_INET &&
-		    (i->ifa_flags & (IFF_UP | IFF_RUNNING)) == (IFF_UP | IFF_RUNNING))
+		    (i->ifa_flags & (IFF_UP | IFF_RUNNING)) ==
+			(IFF_UP | IFF_RUNNING))
 			up = 1;
 	freeifaddrs(ifs);
 	return up;
@@ -143,15 +147,17 @@ ask(CLIENT *c, const struct latency *l, const char *display_name, FILE *say)
 	char buf[64];
 	ssize_t n;
 
-	fprintf(q, "The link to '%s' is slow (mean %.*f ms). Connect a USB cable "
-	    "to the display for a smoother screen? [y/N] ", display_name,
-	    l->mean_ms < 10 ? 1 : 0, l->mean_ms);
+	fprintf(q,
+	    "The link to '%s' is slow (mean %.*f ms). Connect a USB cable "
+	    "to the display for a smoother screen? [y/N] ",
+	    display_name, l->mean_ms < 10 ? 1 : 0, l->mean_ms);
 	fflush(q);
 	for (;;) {
 		struct pollfd p = { STDIN_FILENO, POLLIN, 0 };
 		double left = USB_ANSWER_S - (kim_now() - t0);
 		if (left <= 0) {
-			fprintf(q, "\nNo answer in %d s; staying on the wireless link.\n",
+			fprintf(q,
+			    "\nNo answer in %d s; staying on the wireless link.\n",
 			    USB_ANSWER_S);
 			fflush(q);
 			return 0;
@@ -185,7 +191,8 @@ wait_cable(CLIENT *c, const struct usb_opts *o, FILE *say)
 	double t0 = kim_now(), last_ping = t0;
 
 	if (!src.kcm)
-		kim_log("usb", "no session bus: using the local interface list");
+		kim_log(
+		    "usb", "no session bus: using the local interface list");
 	if (cable_up(&src, o->ifname)) {
 		kim_log("usb", "%s is up", o->ifname);
 		return 1;
@@ -197,11 +204,15 @@ wait_cable(CLIENT *c, const struct usb_opts *o, FILE *say)
 			break;
 		if (left != shown) {
 			if (tty) {
-				fprintf(say, "\rConnect the USB cable now: waiting for %s, "
-				    "%2d s left... ", o->ifname, left);
+				fprintf(say,
+				    "\rConnect the USB cable now: waiting for %s, "
+				    "%2d s left... ",
+				    o->ifname, left);
 				fflush(say);
-			} else if (shown < 0 || (o->wait_s - left) % USB_PLAIN_EVERY == 0) {
-				tell(say, "Waiting for the USB cable (%s): %d s left.",
+			} else if (shown < 0 ||
+			    (o->wait_s - left) % USB_PLAIN_EVERY == 0) {
+				tell(say,
+				    "Waiting for the USB cable (%s): %d s left.",
 				    o->ifname, left);
 			}
 			shown = left;
@@ -210,7 +221,8 @@ wait_cable(CLIENT *c, const struct usb_opts *o, FILE *say)
 		if (cable_up(&src, o->ifname)) {
 			if (tty)
 				fputc('\n', say);
-			kim_log("usb", "%s came up after %.1f s", o->ifname, kim_now() - t0);
+			kim_log("usb", "%s came up after %.1f s", o->ifname,
+			    kim_now() - t0);
 			return 1;
 		}
 		if (kim_now() - last_ping >= USB_KEEPALIVE_S) {
@@ -235,25 +247,25 @@ usb_offer(CLIENT *c, const struct latency *l, const struct usb_opts *o,
 	struct usb_opts eff = *o;
 
 	eff.ifname = ifname;
-	kim_log("usb", "mode=%d mean_ms=%.3f threshold_ms=%g slow=%d", (int)o->mode,
-	    l->mean_ms, o->threshold_ms, slow);
+	kim_log("usb", "mode=%d mean_ms=%.3f threshold_ms=%g slow=%d",
+	    (int)o->mode, l->mean_ms, o->threshold_ms, slow);
 	switch (o->mode) {
-	case USB_NEVER:
-		return 0;
-	case USB_ALWAYS:
-		break;
+	case USB_NEVER: return 0;
+	case USB_ALWAYS: break;
 	case USB_AUTO:
 		if (!slow)
 			return 0;
-		tell(say, "The link to '%s' is slow (mean %.*f ms); looking for a USB "
-		    "cable (--usb=auto).", display_name, l->mean_ms < 10 ? 1 : 0,
-		    l->mean_ms);
+		tell(say,
+		    "The link to '%s' is slow (mean %.*f ms); looking for a USB "
+		    "cable (--usb=auto).",
+		    display_name, l->mean_ms < 10 ? 1 : 0, l->mean_ms);
 		break;
 	case USB_ASK:
 		if (!slow)
 			return 0;
 		if (!isatty(STDIN_FILENO)) {
-			tell(say, "The link to '%s' is slow (mean %.*f ms), but there is "
+			tell(say,
+			    "The link to '%s' is slow (mean %.*f ms), but there is "
 			    "no terminal to ask on: staying on the wireless link "
 			    "(--usb=auto or always takes a USB cable without asking).",
 			    display_name, l->mean_ms < 10 ? 1 : 0, l->mean_ms);
@@ -266,14 +278,18 @@ usb_offer(CLIENT *c, const struct latency *l, const struct usb_opts *o,
 		}
 		break;
 	}
-	kim_log("usb", "cable accepted; waiting up to %d s for %s", o->wait_s, ifname);
+	kim_log("usb", "cable accepted; waiting up to %d s for %s", o->wait_s,
+	    ifname);
 	if (!wait_cable(c, &eff, say)) {
-		tell(say, "No USB network link (%s) came up within %d s; continuing "
-		    "on the wireless link.", ifname, o->wait_s);
+		tell(say,
+		    "No USB network link (%s) came up within %d s; continuing "
+		    "on the wireless link.",
+		    ifname, o->wait_s);
 		return 0;
 	}
 	if (use_usb_cable_1(&r, c) != RPC_SUCCESS) {
-		tell(say, "The display did not answer the USB request; continuing on "
+		tell(say,
+		    "The display did not answer the USB request; continuing on "
 		    "the wireless link.");
 		kim_log("usb", "use_USB_cable: no answer");
 		return 0;
@@ -282,13 +298,17 @@ usb_offer(CLIENT *c, const struct latency *l, const struct usb_opts *o,
 		if (last_error_1(&detail, c) != RPC_SUCCESS)
 			detail = NULL;
 		if (detail && *detail)
-			tell(say, "USB cable not used: %s (%s); continuing on the "
-			    "wireless link.", kim_strerror(r), detail);
+			tell(say,
+			    "USB cable not used: %s (%s); continuing on the "
+			    "wireless link.",
+			    kim_strerror(r), detail);
 		else
-			tell(say, "USB cable not used: %s; continuing on the wireless "
-			    "link.", kim_strerror(r));
-		kim_log("usb", "use_USB_cable refused: %s (%s)", kim_error_name(r),
-		    detail ? detail : "-");
+			tell(say,
+			    "USB cable not used: %s; continuing on the wireless "
+			    "link.",
+			    kim_strerror(r));
+		kim_log("usb", "use_USB_cable refused: %s (%s)",
+		    kim_error_name(r), detail ? detail : "-");
 		xdr_free((xdrproc_t)xdr_wrapstring, (char *)&detail);
 		return 0;
 	}

@@ -12,10 +12,10 @@
 enum usb_mode { USB_ASK, USB_NEVER, USB_AUTO, USB_ALWAYS };
 
 struct usb_opts {
-	enum usb_mode mode;	/* --usb=ask|never|auto|always */
-	const char *ifname;	/* --usb-if, default "usb0" */
-	int wait_s;		/* --usb-wait: how long to wait for the cable */
-	double threshold_ms;	/* --threshold */
+	enum usb_mode mode;  /* --usb=ask|never|auto|always */
+	const char *ifname;  /* --usb-if, default "usb0" */
+	int wait_s;	     /* --usb-wait: how long to wait for the cable */
+	double threshold_ms; /* --threshold */
 };
 
 /* "ask" etc. to the enum; 0 or -1. */

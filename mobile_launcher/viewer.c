@@ -24,9 +24,8 @@
 
 /* The fixed key VNC uses to obfuscate stored passwords, in the bit order
  * standard DES expects. */
-static const unsigned char vnc_key[8] = {
-	0xe8, 0x4a, 0xd6, 0x60, 0xc4, 0x72, 0x1a, 0xe0
-};
+static const unsigned char vnc_key[8] = { 0xe8, 0x4a, 0xd6, 0x60, 0xc4, 0x72,
+	0x1a, 0xe0 };
 
 int
 viewer_vncpasswd(const char *password, unsigned char out[8])
@@ -40,7 +39,8 @@ viewer_vncpasswd(const char *password, unsigned char out[8])
 	 * OpenSSL 3 keeps plain DES in the legacy provider only */
 	for (int i = 0; i < 3; i++)
 		memcpy(key + 8 * i, vnc_key, 8);
-	ok = ctx && EVP_EncryptInit_ex(ctx, EVP_des_ede3_ecb(), NULL, key, NULL) &&
+	ok = ctx &&
+	    EVP_EncryptInit_ex(ctx, EVP_des_ede3_ecb(), NULL, key, NULL) &&
 	    EVP_CIPHER_CTX_set_padding(ctx, 0) &&
 	    EVP_EncryptUpdate(ctx, out, &len, in, 8) && len == 8;
 	EVP_CIPHER_CTX_free(ctx);
@@ -134,9 +134,10 @@ int
 viewer_run(const char *template, const struct viewer_target *t, CLIENT *c,
     int keepalive_s, volatile sig_atomic_t *stop, char *why, size_t whylen)
 {
-	char dir[PATH_MAX], pwfile[PATH_MAX + 16], obfile[PATH_MAX + 16], port[16];
+	char dir[PATH_MAX], pwfile[PATH_MAX + 16], obfile[PATH_MAX + 16],
+	    port[16];
 	const char *keys[] = { "{host}", "{port}", "{password_file}",
-	    "{vncpasswd_file}", "{display}", NULL };
+		"{vncpasswd_file}", "{display}", NULL };
 	const char *vals[] = { t->host, port, pwfile, obfile, t->display_name };
 	char *tmpl = strdup(template), *argv[MAX_ARGS + 1], *save = NULL;
 	unsigned char ob[8];
@@ -147,8 +148,10 @@ viewer_run(const char *template, const struct viewer_target *t, CLIENT *c,
 	snprintf(dir, sizeof(dir), "%s/" VIEWER_DIR_PREFIX "%ld-XXXXXX",
 	    litter_tmpdir(), (long)getpid());
 	if (mkdtemp(dir) == NULL || tmpl == NULL) {
-		snprintf(why, whylen, "cannot make a private directory for the "
-		    "viewer's password: %s", strerror(errno));
+		snprintf(why, whylen,
+		    "cannot make a private directory for the "
+		    "viewer's password: %s",
+		    strerror(errno));
 		free(tmpl);
 		return -1;
 	}
@@ -160,13 +163,16 @@ viewer_run(const char *template, const struct viewer_target *t, CLIENT *c,
 	if (write_file(pwfile, line, strlen(line)) != 0 ||
 	    viewer_vncpasswd(t->password, ob) != 0 ||
 	    write_file(obfile, ob, sizeof(ob)) != 0) {
-		snprintf(why, whylen, "cannot write the viewer's password file");
+		snprintf(
+		    why, whylen, "cannot write the viewer's password file");
 		free(line);
 		goto out;
 	}
 	free(line);
-	for (char *w = strtok_r(tmpl, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
-		if (argc == MAX_ARGS || (argv[argc] = expand(w, keys, vals)) == NULL) {
+	for (char *w = strtok_r(tmpl, " \t", &save); w;
+	     w = strtok_r(NULL, " \t", &save)) {
+		if (argc == MAX_ARGS ||
+		    (argv[argc] = expand(w, keys, vals)) == NULL) {
 			snprintf(why, whylen, "the viewer command is too long");
 			goto out;
 		}
@@ -177,16 +183,20 @@ viewer_run(const char *template, const struct viewer_target *t, CLIENT *c,
 		snprintf(why, whylen, "the viewer command is empty");
 		goto out;
 	}
-	if (*stop) {	/* asked to end before the viewer started */
+	if (*stop) { /* asked to end before the viewer started */
 		status = 0;
 		goto out;
 	}
-	kim_log("viewer", "start %s host=%s port=%u", argv[0], t->host, t->port);
-	if (kim_spawn(&pid, argv, &(struct kim_spawn_opts){ { KIM_SPAWN_DEVNULL,
-	    KIM_SPAWN_INHERIT, KIM_SPAWN_INHERIT }, NULL, KIM_SPAWN_PATH }) != 0) {
-		snprintf(why, whylen, "cannot start the viewer '%s': %s (install "
-		    "tigervnc-viewer, or choose one with --viewer)", argv[0],
-		    strerror(errno));
+	kim_log(
+	    "viewer", "start %s host=%s port=%u", argv[0], t->host, t->port);
+	if (kim_spawn(&pid, argv,
+		&(struct kim_spawn_opts){
+		    { KIM_SPAWN_DEVNULL, KIM_SPAWN_INHERIT, KIM_SPAWN_INHERIT },
+		    NULL, KIM_SPAWN_PATH }) != 0) {
+		snprintf(why, whylen,
+		    "cannot start the viewer '%s': %s (install "
+		    "tigervnc-viewer, or choose one with --viewer)",
+		    argv[0], strerror(errno));
 		goto out;
 	}
 	/* Wait on a pidfd so the display can be pinged meanwhile (it drops
@@ -196,7 +206,8 @@ viewer_run(const char *template, const struct viewer_target *t, CLIENT *c,
 	clnt_control(c, CLGET_FD, (char *)&sock);
 	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	while (pidfd >= 0) {
-		struct pollfd p[2] = { { pidfd, POLLIN, 0 }, { sock, POLLRDHUP, 0 } };
+		struct pollfd p[2] = { { pidfd, POLLIN, 0 },
+			{ sock, POLLRDHUP, 0 } };
 		int n = poll(p, sock >= 0 ? 2 : 1, keepalive_s * 1000);
 		if (*stop) {
 			kim_log("viewer", "interrupted: ending the viewer");
@@ -207,14 +218,15 @@ viewer_run(const char *template, const struct viewer_target *t, CLIENT *c,
 		if (n > 0 && p[0].revents)
 			break;
 		if (link_gone(sock) || (n == 0 && ping(c) != 0)) {
-			kim_log("viewer", "the link to the display is lost: ending the viewer");
+			kim_log("viewer",
+			    "the link to the display is lost: ending the viewer");
 			kill(pid, SIGTERM);
 			lost = 1;
 			break;
 		}
 	}
-	status = asked || lost ? viewer_reap(pid, pidfd, VIEWER_GRACE_S) :
-	    kim_spawn_wait(pid);
+	status = asked || lost ? viewer_reap(pid, pidfd, VIEWER_GRACE_S)
+			       : kim_spawn_wait(pid);
 	kim_log("viewer", "exited status=%d", status);
 out:
 	if (pidfd >= 0)

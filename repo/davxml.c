@@ -10,20 +10,25 @@
 #include "repo/davxml.h"
 
 #define ANSWER_MAX (16u << 20)
-#define RESP_MAX   100000	/* responses in one answer */
-#define PROPS_MAX  64		/* properties per response kept */
+#define RESP_MAX 100000 /* responses in one answer */
+#define PROPS_MAX 64	/* properties per response kept */
 
-struct guard { int dtd; };
+struct guard {
+	int dtd;
+};
 
 /* A DOCTYPE: stop before its declarations are read, so no entity is ever
  * declared, loaded or expanded (a billion-laughs answer, an external
  * entity pointing at a local file or URL). */
 static void
-refuse_dtd(void *ctx, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
+refuse_dtd(
+    void *ctx, const xmlChar *name, const xmlChar *eid, const xmlChar *sid)
 {
 	xmlParserCtxtPtr c = ctx;
 
-	(void)name; (void)eid; (void)sid;
+	(void)name;
+	(void)eid;
+	(void)sid;
 	((struct guard *)c->_private)->dtd = 1;
 	xmlStopParser(c);
 }
@@ -34,7 +39,11 @@ refuse_entity(void *ctx, const xmlChar *name, int type, const xmlChar *pid,
 {
 	xmlParserCtxtPtr c = ctx;
 
-	(void)name; (void)type; (void)pid; (void)sid; (void)content;
+	(void)name;
+	(void)type;
+	(void)pid;
+	(void)sid;
+	(void)content;
 	((struct guard *)c->_private)->dtd = 1;
 	xmlStopParser(c);
 }
@@ -102,11 +111,13 @@ add_propstat(struct dav_resp *r, xmlNodePtr ps)
 			continue;
 		for (p = c->children; p; p = p->next) {
 			struct dav_prop *d;
-			if (p->type != XML_ELEMENT_NODE || r->nprops >= PROPS_MAX)
+			if (p->type != XML_ELEMENT_NODE ||
+			    r->nprops >= PROPS_MAX)
 				continue;
 			d = &r->props[r->nprops];
 			d->ns = ns_of(p);
-			snprintf(d->name, sizeof(d->name), "%s", (const char *)p->name);
+			snprintf(d->name, sizeof(d->name), "%s",
+			    (const char *)p->name);
 			d->status = status;
 			if ((d->value = text_of(p)) == NULL)
 				return -1;
@@ -117,7 +128,8 @@ add_propstat(struct dav_resp *r, xmlNodePtr ps)
 }
 
 int
-dav_parse(const char *buf, size_t len, struct dav_ms *ms, char *why, size_t whylen)
+dav_parse(
+    const char *buf, size_t len, struct dav_ms *ms, char *why, size_t whylen)
 {
 	struct guard g = { 0 };
 	xmlParserCtxtPtr c;
@@ -127,7 +139,8 @@ dav_parse(const char *buf, size_t len, struct dav_ms *ms, char *why, size_t whyl
 
 	memset(ms, 0, sizeof(*ms));
 	if (len > ANSWER_MAX || len > (size_t)INT32_MAX) {
-		snprintf(why, whylen, "the server's answer is larger than %u bytes", ANSWER_MAX);
+		snprintf(why, whylen,
+		    "the server's answer is larger than %u bytes", ANSWER_MAX);
 		return -1;
 	}
 	c = xmlNewParserCtxt();
@@ -142,25 +155,29 @@ dav_parse(const char *buf, size_t len, struct dav_ms *ms, char *why, size_t whyl
 	/* no NOENT (no substitution), no DTDLOAD, no network, no XInclude */
 	doc = xmlCtxtReadMemory(c, buf, (int)len, "dav:answer", NULL,
 	    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING |
-	    XML_PARSE_NOCDATA);
+		XML_PARSE_NOCDATA);
 	if (g.dtd) {
-		snprintf(why, whylen, "the server's answer has a DOCTYPE (refused: no DTDs or entities)");
+		snprintf(why, whylen,
+		    "the server's answer has a DOCTYPE (refused: no DTDs or entities)");
 		goto out;
 	}
 	if (doc == NULL || !c->wellFormed) {
-		snprintf(why, whylen, "the server's answer is not well-formed XML");
+		snprintf(
+		    why, whylen, "the server's answer is not well-formed XML");
 		goto out;
 	}
 	root = xmlDocGetRootElement(doc);
 	if (root == NULL || !is(root, NS_DAV, "multistatus")) {
-		snprintf(why, whylen, "the server's answer is not a WebDAV multistatus");
+		snprintf(why, whylen,
+		    "the server's answer is not a WebDAV multistatus");
 		goto out;
 	}
 	for (n = root->children; n; n = n->next)
 		if (is(n, NS_DAV, "response"))
 			ms->n++;
 	if (ms->n > RESP_MAX) {
-		snprintf(why, whylen, "the server's answer lists more than %d entries", RESP_MAX);
+		snprintf(why, whylen,
+		    "the server's answer lists more than %d entries", RESP_MAX);
 		ms->n = 0;
 		goto out;
 	}
@@ -179,11 +196,13 @@ dav_parse(const char *buf, size_t len, struct dav_ms *ms, char *why, size_t whyl
 			if (is(k, NS_DAV, "href") && r->href == NULL &&
 			    (r->href = text_of(k)) == NULL)
 				goto oom;
-			if (is(k, NS_DAV, "propstat") && add_propstat(r, k) != 0)
+			if (is(k, NS_DAV, "propstat") &&
+			    add_propstat(r, k) != 0)
 				goto oom;
 		}
 		if (r->href == NULL) {
-			snprintf(why, whylen, "the server's answer has an entry without href");
+			snprintf(why, whylen,
+			    "the server's answer has an entry without href");
 			goto out;
 		}
 	}

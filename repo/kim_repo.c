@@ -22,23 +22,31 @@
 #include "kimberley.h"
 #include "sha256.h"
 
-#define HDR_MAX   KIM_PATCH_HDR_MAX	/* a patch header, as kim_patch reads it */
-#define ANSWER_CAP (16u << 20)	/* bytes of one server answer kept */
-#define URL_MAX   KIM_PATCH_MAX	/* a patch URL a display accepts */
-#define BASES_MAX KIM_BASES_MAX	/* as many as a display lists */
+#define HDR_MAX KIM_PATCH_HDR_MAX /* a patch header, as kim_patch reads it */
+#define ANSWER_CAP (16u << 20)	  /* bytes of one server answer kept */
+#define URL_MAX KIM_PATCH_MAX	  /* a patch URL a display accepts */
+#define BASES_MAX KIM_BASES_MAX	  /* as many as a display lists */
 
 static const char *prog = "kim_repo";
 static volatile sig_atomic_t interrupted;
 
 /* The header fields published as properties, in this order. */
 static const char *const fields[] = {
-	"kind", "base", "base-name", "app", "qemu-version", "machine",
-	"compression", "encryption", "payload-size", "payload-sha256",
+	"kind",
+	"base",
+	"base-name",
+	"app",
+	"qemu-version",
+	"machine",
+	"compression",
+	"encryption",
+	"payload-size",
+	"payload-sha256",
 };
 #define NFIELDS (sizeof(fields) / sizeof(fields[0]))
 
 struct conn {
-	char base[URL_MAX];	/* the repository's URL, no trailing slash */
+	char base[URL_MAX]; /* the repository's URL, no trailing slash */
 	char user[256];
 	char pass[1024];
 };
@@ -63,8 +71,7 @@ die(const char *fmt, ...)
 	exit(1);
 }
 
-static void __attribute__((noreturn))
-usage(void)
+static void __attribute__((noreturn)) usage(void)
 {
 	fprintf(stderr,
 	    "usage: kim_repo publish [-u USER] [--password-file F] [--version V] URL GROUP PATCH\n"
@@ -98,7 +105,8 @@ read_password_file(const char *path, char *pass, size_t n)
 	FILE *f = fopen(path, "r");
 
 	if (f == NULL)
-		die("cannot read the password file %s: %s", path, strerror(errno));
+		die("cannot read the password file %s: %s", path,
+		    strerror(errno));
 	if (fgets(pass, (int)n, f) == NULL)
 		die("the password file %s is empty", path);
 	fclose(f);
@@ -134,13 +142,16 @@ prompt_password(const char *user, char *pass, size_t n)
 }
 
 static void
-conn_setup(struct conn *c, const char *url, const char *user, const char *pwfile)
+conn_setup(
+    struct conn *c, const char *url, const char *user, const char *pwfile)
 {
 	size_t n = strlen(url);
 
-	if ((strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0) ||
+	if ((strncmp(url, "http://", 7) != 0 &&
+		strncmp(url, "https://", 8) != 0) ||
 	    n >= URL_MAX - 512 || strpbrk(url, "?# \t\r\n\"<>\\") != NULL)
-		die("'%s' is not a repository URL (http:// or https://, no query or fragment)", url);
+		die("'%s' is not a repository URL (http:// or https://, no query or fragment)",
+		    url);
 	while (n > 8 && url[n - 1] == '/')
 		n--;
 	memcpy(c->base, url, n);
@@ -149,7 +160,8 @@ conn_setup(struct conn *c, const char *url, const char *user, const char *pwfile
 		user = getenv("KIM_REPO_USER");
 	if (user == NULL || *user == '\0')
 		die("no user: give -u USER or set KIM_REPO_USER");
-	if (strlen(user) >= sizeof(c->user) || strchr(user, ':') || strpbrk(user, "\r\n"))
+	if (strlen(user) >= sizeof(c->user) || strchr(user, ':') ||
+	    strpbrk(user, "\r\n"))
 		die("'%s' is not a user name", user);
 	snprintf(c->user, sizeof(c->user), "%s", user);
 	if (pwfile == NULL)
@@ -162,8 +174,10 @@ conn_setup(struct conn *c, const char *url, const char *user, const char *pwfile
 	    strncmp(c->base, "http://127.", 11) != 0 &&
 	    strncmp(c->base, "http://localhost", 16) != 0 &&
 	    strncmp(c->base, "http://[::1]", 12) != 0)
-		fprintf(stderr, "%s: warning: the password crosses the network in clear "
-		    "text (use https://)\n", prog);
+		fprintf(stderr,
+		    "%s: warning: the password crosses the network in clear "
+		    "text (use https://)\n",
+		    prog);
 }
 
 /* ---- HTTP ---- */
@@ -205,10 +219,15 @@ on_body(char *p, size_t size, size_t nmemb, void *arg)
 }
 
 static int
-on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
+on_progress(
+    void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, curl_off_t un)
 {
-	(void)arg; (void)dt; (void)dn; (void)ut; (void)un;
-	return interrupted;	/* Ctrl-C: abort, the caller cleans up */
+	(void)arg;
+	(void)dt;
+	(void)dn;
+	(void)ut;
+	(void)un;
+	return interrupted; /* Ctrl-C: abort, the caller cleans up */
 }
 
 /* One request.  upload: a file for PUT (size bytes), else body (may be
@@ -231,10 +250,12 @@ request(const struct conn *c, const char *method, const char *url,
 		h = curl_slist_append(h, *extra);
 	h = curl_slist_append(h, "Expect:");
 	if (body)
-		h = curl_slist_append(h, "Content-Type: application/xml; charset=utf-8");
+		h = curl_slist_append(
+		    h, "Content-Type: application/xml; charset=utf-8");
 	curl_easy_setopt(e, CURLOPT_URL, url);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);	/* credentials stay here */
+	curl_easy_setopt(
+	    e, CURLOPT_FOLLOWLOCATION, 0L); /* credentials stay here */
 	curl_easy_setopt(e, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
 	curl_easy_setopt(e, CURLOPT_USERNAME, c->user);
 	curl_easy_setopt(e, CURLOPT_PASSWORD, c->pass);
@@ -254,7 +275,8 @@ request(const struct conn *c, const char *method, const char *url,
 		curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, size);
 	} else if (body) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body);
-		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
+		curl_easy_setopt(
+		    e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)strlen(body));
 	}
 	if (strcmp(method, "GET") == 0)
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
@@ -270,7 +292,8 @@ request(const struct conn *c, const char *method, const char *url,
 		if (interrupted)
 			fprintf(stderr, "%s: interrupted\n", prog);
 		else if (a->too_big)
-			fprintf(stderr, "%s: %s %s: the answer is larger than %u bytes\n",
+			fprintf(stderr,
+			    "%s: %s %s: the answer is larger than %u bytes\n",
 			    prog, method, url, ANSWER_CAP);
 		else
 			fprintf(stderr, "%s: %s %s: %s\n", prog, method, url,
@@ -287,7 +310,8 @@ static const char *
 why_code(long code)
 {
 	switch (code) {
-	case 401: return "the repository refused the user name or password (HTTP 401)";
+	case 401:
+		return "the repository refused the user name or password (HTTP 401)";
 	case 403: return "not allowed for this user (HTTP 403)";
 	case 404: return "not found on the repository (HTTP 404)";
 	case 507: return "the repository is out of space (HTTP 507)";
@@ -295,8 +319,7 @@ why_code(long code)
 	}
 }
 
-static void __attribute__((noreturn))
-fail_code(const char *what, long code)
+static void __attribute__((noreturn)) fail_code(const char *what, long code)
 {
 	const char *w = why_code(code);
 
@@ -320,10 +343,12 @@ user_groups(const struct conn *c, char groups[][REPO_NAME_MAX + 1], size_t max)
 	if (a.code != 200)
 		fail_code("asking for your groups", a.code);
 	for (line = strtok_r(a.buf ? a.buf : "", "\n", &save); line && n < max;
-	    line = strtok_r(NULL, "\n", &save)) {
+	     line = strtok_r(NULL, "\n", &save)) {
 		line[strcspn(line, "\r")] = '\0';
 		if (repo_group_ok(line, strlen(line)) != 0) {
-			fprintf(stderr, "%s: ignoring a group name that is not one: ", prog);
+			fprintf(stderr,
+			    "%s: ignoring a group name that is not one: ",
+			    prog);
 			put_clean(stderr, line);
 			fputc('\n', stderr);
 			continue;
@@ -355,11 +380,13 @@ read_header(const char *path, int fd, struct header *h)
 		len += (size_t)n;
 	buf[len] = '\0';
 	if (strncmp(buf, "KIMBERLEY-PATCH 1\n", 18) != 0)
-		die("%s is not a Kimberley patch (no 'KIMBERLEY-PATCH 1' line)", path);
+		die("%s is not a Kimberley patch (no 'KIMBERLEY-PATCH 1' line)",
+		    path);
 	for (line = buf + 18;; line = end + 1) {
 		end = memchr(line, '\n', len - (size_t)(line - buf));
 		if (end == NULL)
-			die("%s: the header does not end within %d bytes", path, HDR_MAX);
+			die("%s: the header does not end within %d bytes", path,
+			    HDR_MAX);
 		*end = '\0';
 		if (line == end)
 			break;
@@ -377,7 +404,8 @@ read_header(const char *path, int fd, struct header *h)
 		if (h->val[i] == NULL)
 			h->val[i] = "";
 		if (strlen(h->val[i]) > DAV_VALUE_MAX)
-			die("%s: the header's %s is longer than %d bytes", path, fields[i], DAV_VALUE_MAX);
+			die("%s: the header's %s is longer than %d bytes", path,
+			    fields[i], DAV_VALUE_MAX);
 	}
 	if (!*h->val[0] || !*h->val[1] || !*h->val[3])
 		die("%s: the header lacks kind, base or app", path);
@@ -425,16 +453,19 @@ cleanup_temp(const struct conn *c, const char *url)
 	interrupted = 0;
 	if (request(c, "DELETE", url, NULL, NULL, NULL, 0, &a) != 0 ||
 	    (a.code != 204 && a.code != 200 && a.code != 404))
-		fprintf(stderr, "%s: could not remove the upload %s (HTTP %ld)\n",
-		    prog, url, a.code);
+		fprintf(stderr,
+		    "%s: could not remove the upload %s (HTTP %ld)\n", prog,
+		    url, a.code);
 	free(a.buf);
 }
 
 static int
 cmd_publish(int argc, char **argv)
 {
-	const char *user = NULL, *pwfile = NULL, *version = NULL, *url, *group, *path;
-	char name[REPO_FILE_MAX + 1], tmp[URL_MAX], dst[URL_MAX], dsthdr[URL_MAX + 16];
+	const char *user = NULL, *pwfile = NULL, *version = NULL, *url, *group,
+		   *path;
+	char name[REPO_FILE_MAX + 1], tmp[URL_MAX], dst[URL_MAX],
+	    dsthdr[URL_MAX + 16];
 	char hex[KIM_SHA256_HEX], rnd[33], sizes[32];
 	unsigned char md[KIM_SHA256_BYTES], r[16];
 	static char body[NFIELDS * DAV_VALUE_MAX * 7 + 4096];
@@ -451,9 +482,11 @@ cmd_publish(int argc, char **argv)
 	for (i = 1; i < (size_t)argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-u") == 0 && i + 1 < (size_t)argc)
 			user = argv[++i];
-		else if (strcmp(argv[i], "--password-file") == 0 && i + 1 < (size_t)argc)
+		else if (strcmp(argv[i], "--password-file") == 0 &&
+		    i + 1 < (size_t)argc)
 			pwfile = argv[++i];
-		else if (strcmp(argv[i], "--version") == 0 && i + 1 < (size_t)argc)
+		else if (strcmp(argv[i], "--version") == 0 &&
+		    i + 1 < (size_t)argc)
 			version = argv[++i];
 		else
 			usage();
@@ -476,11 +509,14 @@ cmd_publish(int argc, char **argv)
 	if (version == NULL)
 		die("%s has no version in its header: give --version V", path);
 	if (repo_file_ok(version, strlen(version)) != 0 || strlen(version) > 64)
-		die("'%s' is not a version (letters, digits, ._+-, not starting with a dot)", version);
+		die("'%s' is not a version (letters, digits, ._+-, not starting with a dot)",
+		    version);
 	/* the file's name: APP-VERSION.kim, the app's other bytes as '_' */
 	snprintf(name, sizeof(name), "%.120s-%s.kim", h.val[3], version);
 	for (j = 0; name[j]; j++)
-		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-", name[j]))
+		if (!strchr(
+			"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-",
+			name[j]))
 			name[j] = '_';
 	if (name[0] == '.')
 		name[0] = '_';
@@ -496,7 +532,8 @@ cmd_publish(int argc, char **argv)
 	free(a.buf);
 	if (a.code == 200)
 		die("%s/%s is already published; a version is never replaced: "
-		    "publish a new --version", group, name);
+		    "publish a new --version",
+		    group, name);
 	if (a.code != 404)
 		fail_code("publishing", a.code);
 
@@ -504,7 +541,8 @@ cmd_publish(int argc, char **argv)
 		die("no random bytes");
 	for (j = 0; j < sizeof(r); j++)
 		sprintf(rnd + 2 * j, "%02x", r[j]);
-	mkurl(tmp, sizeof(tmp), "%s/patches/%s/.incoming/%s", c.base, group, rnd);
+	mkurl(
+	    tmp, sizeof(tmp), "%s/patches/%s/.incoming/%s", c.base, group, rnd);
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	signal(SIGHUP, on_signal);
@@ -513,8 +551,10 @@ cmd_publish(int argc, char **argv)
 	if ((f = fdopen(fd, "rb")) == NULL || fseek(f, 0, SEEK_SET) != 0)
 		die("cannot read %s", path);
 	{
-		const char *hdrs[] = { "If-None-Match: *", "Content-Type: application/octet-stream", NULL };
-		if (request(&c, "PUT", tmp, hdrs, NULL, f, (curl_off_t)st.st_size, &a) != 0) {
+		const char *hdrs[] = { "If-None-Match: *",
+			"Content-Type: application/octet-stream", NULL };
+		if (request(&c, "PUT", tmp, hdrs, NULL, f,
+			(curl_off_t)st.st_size, &a) != 0) {
 			cleanup_temp(&c, tmp);
 			return 1;
 		}
@@ -525,13 +565,17 @@ cmd_publish(int argc, char **argv)
 		/* 412: the random name is someone else's (never removed) */
 		if (a.code != 401 && a.code != 403 && a.code != 412)
 			cleanup_temp(&c, tmp);
-		fail_code(a.code == 403 ? "publishing (are you one of the group's publishers?)"
-		    : "uploading", a.code);
+		fail_code(a.code == 403
+			? "publishing (are you one of the group's publishers?)"
+			: "uploading",
+		    a.code);
 	}
 
 	/* 2. the header's fields, the file's hash and size, as properties */
-	snprintf(body, sizeof(body), "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-	    "<D:propertyupdate xmlns:D=\"DAV:\" xmlns:K=\"" KIM_NS "\"><D:set><D:prop>");
+	snprintf(body, sizeof(body),
+	    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	    "<D:propertyupdate xmlns:D=\"DAV:\" xmlns:K=\"" KIM_NS
+	    "\"><D:set><D:prop>");
 	for (j = 0; j < NFIELDS; j++)
 		add_prop(body, sizeof(body), fields[j], h.val[j]);
 	add_prop(body, sizeof(body), "version", version);
@@ -547,10 +591,12 @@ cmd_publish(int argc, char **argv)
 		cleanup_temp(&c, tmp);
 		return 1;
 	}
-	if (a.code != 207 || dav_parse(a.buf ? a.buf : "", a.len, &ms, why, sizeof(why)) != 0) {
+	if (a.code != 207 ||
+	    dav_parse(a.buf ? a.buf : "", a.len, &ms, why, sizeof(why)) != 0) {
 		free(a.buf);
 		cleanup_temp(&c, tmp);
-		die("setting the patch's properties: the repository answered HTTP %ld", a.code);
+		die("setting the patch's properties: the repository answered HTTP %ld",
+		    a.code);
 	}
 	free(a.buf);
 	for (i = 0; i < ms.n; i++)
@@ -558,7 +604,8 @@ cmd_publish(int argc, char **argv)
 			if (ms.r[i].props[j].status != 200) {
 				cleanup_temp(&c, tmp);
 				die("setting the patch's properties: %s refused (%d)",
-				    ms.r[i].props[j].name, ms.r[i].props[j].status);
+				    ms.r[i].props[j].name,
+				    ms.r[i].props[j].status);
 			}
 	dav_free(&ms);
 
@@ -575,7 +622,8 @@ cmd_publish(int argc, char **argv)
 	if (a.code == 412) {
 		cleanup_temp(&c, tmp);
 		die("%s/%s is already published; a version is never replaced: "
-		    "publish a new --version", group, name);
+		    "publish a new --version",
+		    group, name);
 	}
 	if (a.code != 201) {
 		cleanup_temp(&c, tmp);
@@ -588,12 +636,12 @@ cmd_publish(int argc, char **argv)
 /* ---- search ---- */
 
 static const char propfind_body[] =
-	"<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
-	"<D:propfind xmlns:D=\"DAV:\" xmlns:K=\"" KIM_NS "\"><D:prop>"
-	"<D:getcontentlength/><D:getetag/><D:resourcetype/>"
-	"<K:kind/><K:base/><K:base-name/><K:app/><K:version/><K:qemu-version/>"
-	"<K:machine/><K:encrypted/><K:size/><K:sha256/>"
-	"</D:prop></D:propfind>\n";
+    "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+    "<D:propfind xmlns:D=\"DAV:\" xmlns:K=\"" KIM_NS "\"><D:prop>"
+    "<D:getcontentlength/><D:getetag/><D:resourcetype/>"
+    "<K:kind/><K:base/><K:base-name/><K:app/><K:version/><K:qemu-version/>"
+    "<K:machine/><K:encrypted/><K:size/><K:sha256/>"
+    "</D:prop></D:propfind>\n";
 
 /* The file name of an href inside a group's folder, or NULL. */
 static const char *
@@ -603,7 +651,7 @@ href_file(char *href)
 	char *slash;
 
 	if (n == 0 || href[n - 1] == '/')
-		return NULL;	/* a collection */
+		return NULL; /* a collection */
 	slash = strrchr(href, '/');
 	slash = slash ? slash + 1 : href;
 	return repo_file_ok(slash, strlen(slash)) == 0 ? slash : NULL;
@@ -628,13 +676,16 @@ cmd_search(int argc, char **argv)
 	for (i = 1; i < (size_t)argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-u") == 0 && i + 1 < (size_t)argc)
 			user = argv[++i];
-		else if (strcmp(argv[i], "--password-file") == 0 && i + 1 < (size_t)argc)
+		else if (strcmp(argv[i], "--password-file") == 0 &&
+		    i + 1 < (size_t)argc)
 			pwfile = argv[++i];
-		else if (strcmp(argv[i], "--base") == 0 && i + 1 < (size_t)argc) {
+		else if (strcmp(argv[i], "--base") == 0 &&
+		    i + 1 < (size_t)argc) {
 			if (nb == BASES_MAX)
 				die("at most %d --base", BASES_MAX);
 			bases[nb++] = argv[++i];
-		} else if (strcmp(argv[i], "--app") == 0 && i + 1 < (size_t)argc)
+		} else if (strcmp(argv[i], "--app") == 0 &&
+		    i + 1 < (size_t)argc)
 			app = argv[++i];
 		else
 			usage();
@@ -646,25 +697,31 @@ cmd_search(int argc, char **argv)
 	for (gi = 0; gi < ng; gi++) {
 		const char *hdrs[] = { "Depth: 1", NULL };
 		mkurl(url, sizeof(url), "%s/patches/%s/", c.base, groups[gi]);
-		if (request(&c, "PROPFIND", url, hdrs, propfind_body, NULL, 0, &a) != 0)
+		if (request(&c, "PROPFIND", url, hdrs, propfind_body, NULL, 0,
+			&a) != 0)
 			return 1;
-		if (a.code == 404 || a.code == 403) {	/* a group without a folder */
+		if (a.code == 404 ||
+		    a.code == 403) { /* a group without a folder */
 			free(a.buf);
 			continue;
 		}
 		if (a.code != 207)
 			fail_code("searching", a.code);
-		if (dav_parse(a.buf ? a.buf : "", a.len, &ms, why, sizeof(why)) != 0)
+		if (dav_parse(
+			a.buf ? a.buf : "", a.len, &ms, why, sizeof(why)) != 0)
 			die("searching %s: %s", groups[gi], why);
 		free(a.buf);
 		for (i = 0; i < ms.n; i++) {
 			const struct dav_resp *r = &ms.r[i];
-			const char *file = href_file(r->href), *base = dav_get(r, NS_KIM, "base");
-			const char *v[5] = { dav_get(r, NS_KIM, "app"), dav_get(r, NS_KIM, "version"),
-				dav_get(r, NS_KIM, "size"), dav_get(r, NS_KIM, "sha256"),
+			const char *file = href_file(r->href),
+				   *base = dav_get(r, NS_KIM, "base");
+			const char *v[5] = { dav_get(r, NS_KIM, "app"),
+				dav_get(r, NS_KIM, "version"),
+				dav_get(r, NS_KIM, "size"),
+				dav_get(r, NS_KIM, "sha256"),
 				dav_get(r, NS_KIM, "base-name") };
 			if (file == NULL || base == NULL || !hex64(v[3]))
-				continue;	/* not a published patch */
+				continue; /* not a published patch */
 			if (v[2] == NULL)
 				v[2] = dav_get(r, NS_DAV, "getcontentlength");
 			for (j = 0; j < nb && strcmp(bases[j], base) != 0; j++)
@@ -703,7 +760,8 @@ cmd_url(int argc, char **argv)
 	for (i = 1; i < (size_t)argc && argv[i][0] == '-'; i++) {
 		if (strcmp(argv[i], "-u") == 0 && i + 1 < (size_t)argc)
 			user = argv[++i];
-		else if (strcmp(argv[i], "--password-file") == 0 && i + 1 < (size_t)argc)
+		else if (strcmp(argv[i], "--password-file") == 0 &&
+		    i + 1 < (size_t)argc)
 			pwfile = argv[++i];
 		else if (strcmp(argv[i], "--ttl") == 0 && i + 1 < (size_t)argc)
 			ttl = argv[++i];
@@ -721,7 +779,9 @@ cmd_url(int argc, char **argv)
 	if (slash == NULL || repo_group_ok(gf, (size_t)(slash - gf)) != 0 ||
 	    repo_file_ok(slash + 1, strlen(slash + 1)) != 0)
 		die("'%s' is not GROUP/FILE (as search prints them)", gf);
-	if (ttl && (strlen(ttl) < 1 || strlen(ttl) > 6 || strspn(ttl, "0123456789") != strlen(ttl)))
+	if (ttl &&
+	    (strlen(ttl) < 1 || strlen(ttl) > 6 ||
+		strspn(ttl, "0123456789") != strlen(ttl)))
 		die("--ttl: seconds, 1 to 6 digits");
 	conn_setup(&c, argv[i], user, pwfile);
 	mkurl(url, sizeof(url), "%s/api/mint?path=%s%s%s", c.base, gf,
@@ -736,26 +796,32 @@ cmd_url(int argc, char **argv)
 			fputc('\n', stderr);
 			exit(1);
 		}
-		fail_code(a.code == 403 ? "a signed URL (are you a member of that group?)"
-		    : "a signed URL", a.code);
+		fail_code(a.code == 403
+			? "a signed URL (are you a member of that group?)"
+			: "a signed URL",
+		    a.code);
 	}
 	/* "path k/EXP/SIG/G/F" */
 	path = a.buf && strncmp(a.buf, "path k/", 7) == 0 ? a.buf + 5 : NULL;
 	if (path && (nl = strchr(path, '\n')) != NULL)
 		*nl = '\0';
 	if (path == NULL || strlen(path) > 512 ||
-	    strspn(path, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-/") != strlen(path))
+	    strspn(path,
+		"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._+-/") !=
+		strlen(path))
 		die("the repository's mint answered something else than a signed path");
 	printf("%s/%s", c.base, path);
 	free(a.buf);
 	if (sha || pinned) {
 		const char *hdrs[] = { "Depth: 0", NULL }, *s;
 		mkurl(url, sizeof(url), "%s/patches/%s", c.base, gf);
-		if (request(&c, "PROPFIND", url, hdrs, propfind_body, NULL, 0, &a) != 0)
+		if (request(&c, "PROPFIND", url, hdrs, propfind_body, NULL, 0,
+			&a) != 0)
 			return 1;
 		if (a.code != 207)
 			fail_code("reading the patch's sha256", a.code);
-		if (dav_parse(a.buf ? a.buf : "", a.len, &ms, why, sizeof(why)) != 0)
+		if (dav_parse(
+			a.buf ? a.buf : "", a.len, &ms, why, sizeof(why)) != 0)
 			die("reading the patch's sha256: %s", why);
 		s = ms.n ? dav_get(&ms.r[0], NS_KIM, "sha256") : NULL;
 		if (!hex64(s))

@@ -17,18 +17,20 @@
 
 #include "repo/names.h"
 
-#define GROUPS_MAX (1 << 20)	/* bytes of the group file read */
+#define GROUPS_MAX (1 << 20) /* bytes of the group file read */
 #define TTL_DEFAULT 300
 
-static void __attribute__((noreturn))
-answer(int status, const char *text)
+static void __attribute__((noreturn)) answer(int status, const char *text)
 {
-	const char *word = status == 400 ? "Bad Request" : status == 403 ?
-	    "Forbidden" : status == 404 ? "Not Found" : status == 405 ?
-	    "Method Not Allowed" : "Internal Server Error";
+	const char *word = status == 400 ? "Bad Request"
+	    : status == 403		 ? "Forbidden"
+	    : status == 404		 ? "Not Found"
+	    : status == 405		 ? "Method Not Allowed"
+					 : "Internal Server Error";
 
 	printf("Status: %d %s\r\nContent-Type: text/plain\r\n"
-	    "Cache-Control: no-store\r\n\r\n%s\n", status, word, text);
+	       "Cache-Control: no-store\r\n\r\n%s\n",
+	    status, word, text);
 	exit(0);
 }
 
@@ -36,7 +38,7 @@ answer(int status, const char *text)
 static char *
 read_groups(void)
 {
-	static char buf[GROUPS_MAX + 1];	/* read once per run */
+	static char buf[GROUPS_MAX + 1]; /* read once per run */
 	const char *path = getenv("KIM_REPO_GROUPS");
 	size_t n;
 	FILE *f;
@@ -63,16 +65,18 @@ listed(const char *groups, const char *name, const char *user)
 		end = strchr(line, '\n');
 		if (end == NULL)
 			end = line + strlen(line);
-		if ((size_t)(end - line) <= nl || strncmp(line, name, nl) != 0 ||
-		    line[nl] != ':')
+		if ((size_t)(end - line) <= nl ||
+		    strncmp(line, name, nl) != 0 || line[nl] != ':')
 			continue;
 		for (p = line + nl + 1; p < end;) {
-			while (p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
+			while (
+			    p < end && (*p == ' ' || *p == '\t' || *p == '\r'))
 				p++;
 			w = p;
 			while (p < end && *p != ' ' && *p != '\t' && *p != '\r')
 				p++;
-			if ((size_t)(p - w) == ul && ul > 0 && memcmp(w, user, ul) == 0)
+			if ((size_t)(p - w) == ul && ul > 0 &&
+			    memcmp(w, user, ul) == 0)
 				return 1;
 		}
 	}
@@ -116,7 +120,7 @@ do_groups(const char *user)
 			continue;
 		for (i = 0; i < nseen && strcmp(seen[i], g) != 0; i++)
 			;
-		if (i < nseen)		/* once each */
+		if (i < nseen) /* once each */
 			continue;
 		if (nseen == sizeof(seen) / sizeof(seen[0]))
 			break;
@@ -150,8 +154,10 @@ static void
 do_mint(const char *user, const char *query)
 {
 	char g[REPO_NAME_MAX + 1], f[REPO_FILE_MAX + 1], exp[15], msg[512];
-	char secret[129], inner[41], sig[41], path[REPO_NAME_MAX + REPO_FILE_MAX + 8], fpath[4096];
-	const char *p, *e, *tm = getenv("KIM_REPO_TTL_MAX"), *dav = getenv("KIM_REPO_DAV");
+	char secret[129], inner[41], sig[41],
+	    path[REPO_NAME_MAX + REPO_FILE_MAX + 8], fpath[4096];
+	const char *p, *e, *tm = getenv("KIM_REPO_TTL_MAX"),
+			   *dav = getenv("KIM_REPO_DAV");
 	const char *sp = getenv("KIM_REPO_SECRET");
 	long ttl = -1, ttlmax;
 	int have_path = 0;
@@ -163,8 +169,10 @@ do_mint(const char *user, const char *query)
 	size_t n;
 
 	ttlmax = tm ? strtol(tm, &end, 10) : 0;
-	if (tm == NULL || *end || ttlmax < 1 || ttlmax > 999999 || dav == NULL || sp == NULL)
-		answer(500, "the mint is not configured (KIM_REPO_TTL_MAX, KIM_REPO_DAV, KIM_REPO_SECRET)");
+	if (tm == NULL || *end || ttlmax < 1 || ttlmax > 999999 ||
+	    dav == NULL || sp == NULL)
+		answer(500,
+		    "the mint is not configured (KIM_REPO_TTL_MAX, KIM_REPO_DAV, KIM_REPO_SECRET)");
 	/* the query: path=G/F and optionally ttl=S, each once, nothing else */
 	if (query == NULL || strlen(query) > 512)
 		answer(400, "usage: /api/mint?path=GROUP/FILE[&ttl=SECONDS]");
@@ -174,15 +182,18 @@ do_mint(const char *user, const char *query)
 			e = p + strlen(p);
 		if (strncmp(p, "path=", 5) == 0 && !have_path) {
 			const char *s = p + 5, *slash = memchr(s, '/', e - s);
-			if (slash == NULL || (size_t)(slash - s) > REPO_NAME_MAX ||
+			if (slash == NULL ||
+			    (size_t)(slash - s) > REPO_NAME_MAX ||
 			    (size_t)(e - slash - 1) > REPO_FILE_MAX)
 				answer(400, "path: GROUP/FILE");
 			memcpy(g, s, slash - s);
 			g[slash - s] = '\0';
 			memcpy(f, slash + 1, e - slash - 1);
 			f[e - slash - 1] = '\0';
-			if (repo_group_ok(g, strlen(g)) != 0 || repo_file_ok(f, strlen(f)) != 0)
-				answer(400, "path: GROUP of letters, digits, _ and -; FILE of "
+			if (repo_group_ok(g, strlen(g)) != 0 ||
+			    repo_file_ok(f, strlen(f)) != 0)
+				answer(400,
+				    "path: GROUP of letters, digits, _ and -; FILE of "
 				    "letters, digits, ._+- not starting with a dot");
 			have_path = 1;
 		} else if (strncmp(p, "ttl=", 4) == 0 && ttl < 0) {
@@ -193,33 +204,39 @@ do_mint(const char *user, const char *query)
 			if (ttl < 1)
 				answer(400, "ttl: at least 1 second");
 		} else
-			answer(400, "usage: /api/mint?path=GROUP/FILE[&ttl=SECONDS] (each once)");
+			answer(400,
+			    "usage: /api/mint?path=GROUP/FILE[&ttl=SECONDS] (each once)");
 	}
 	if (!have_path)
 		answer(400, "usage: /api/mint?path=GROUP/FILE[&ttl=SECONDS]");
 	if (ttl < 0)
 		ttl = TTL_DEFAULT < ttlmax ? TTL_DEFAULT : ttlmax;
 	if (ttl > ttlmax) {
-		snprintf(msg, sizeof(msg), "ttl: at most %ld seconds on this repository", ttlmax);
+		snprintf(msg, sizeof(msg),
+		    "ttl: at most %ld seconds on this repository", ttlmax);
 		answer(400, msg);
 	}
 	/* membership first, so that a stranger learns nothing of G's files */
 	groups = read_groups();
 	if (!may_read(groups, g, user))
 		answer(403, "you are not a member of that group");
-	if ((size_t)snprintf(fpath, sizeof(fpath), "%s/%s/%s", dav, g, f) >= sizeof(fpath))
+	if ((size_t)snprintf(fpath, sizeof(fpath), "%s/%s/%s", dav, g, f) >=
+	    sizeof(fpath))
 		answer(500, "KIM_REPO_DAV is too long");
 	if (lstat(fpath, &st) != 0 || !S_ISREG(st.st_mode))
 		answer(404, "no such file in that group");
 	/* the secret: hex, first line */
-	if ((sf = fopen(sp, "r")) == NULL || fgets(secret, sizeof(secret), sf) == NULL)
+	if ((sf = fopen(sp, "r")) == NULL ||
+	    fgets(secret, sizeof(secret), sf) == NULL)
 		answer(500, "the signing secret cannot be read");
 	fclose(sf);
 	secret[strcspn(secret, "\r\n")] = '\0';
-	if (strlen(secret) < 32 || strspn(secret, "0123456789abcdef") != strlen(secret))
+	if (strlen(secret) < 32 ||
+	    strspn(secret, "0123456789abcdef") != strlen(secret))
 		answer(500, "the signing secret is not hex");
 	now = time(NULL) + ttl;
-	if (gmtime_r(&now, &t) == NULL || strftime(exp, sizeof(exp), "%Y%m%d%H%M%S", &t) != 14)
+	if (gmtime_r(&now, &t) == NULL ||
+	    strftime(exp, sizeof(exp), "%Y%m%d%H%M%S", &t) != 14)
 		answer(500, "clock");
 	/* sha1(K . sha1(K . "kim1:" . EXP . ":" . G/F)): the check in httpd.conf.in */
 	snprintf(path, sizeof(path), "%s/%s", g, f);
@@ -228,19 +245,22 @@ do_mint(const char *user, const char *query)
 	sha1_hex(secret, inner, sig);
 	explicit_bzero(secret, sizeof(secret));
 	printf("Content-Type: text/plain\r\nCache-Control: no-store\r\n\r\n"
-	    "path k/%s/%s/%s\nexpires %s\nttl %ld\n", exp, sig, path, exp, ttl);
+	       "path k/%s/%s/%s\nexpires %s\nttl %ld\n",
+	    exp, sig, path, exp, ttl);
 	exit(0);
 }
 
 int
 main(void)
 {
-	const char *user = getenv("REMOTE_USER"), *script = getenv("SCRIPT_NAME");
+	const char *user = getenv("REMOTE_USER"),
+		   *script = getenv("SCRIPT_NAME");
 	const char *method = getenv("REQUEST_METHOD");
 
 	if (user == NULL || *user == '\0' || strlen(user) > 255)
 		answer(403, "no authenticated user");
-	if (method == NULL || (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
+	if (method == NULL ||
+	    (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0))
 		answer(405, "GET only");
 	if (script && strcmp(script, "/api/groups") == 0)
 		do_groups(user);

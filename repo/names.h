@@ -5,8 +5,8 @@
 
 #include <stddef.h>
 
-#define REPO_NAME_MAX 64	/* a group's name */
-#define REPO_FILE_MAX 200	/* a file's name in a group's folder */
+#define REPO_NAME_MAX 64  /* a group's name */
+#define REPO_FILE_MAX 200 /* a file's name in a group's folder */
 
 /* 0 when s[0..n) is 1..64 of [A-Za-z0-9_-], -1 otherwise. */
 int repo_group_ok(const char *s, size_t n);

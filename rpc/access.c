@@ -13,8 +13,11 @@ kim_auth_mac(const char *code, const unsigned char *nonce, size_t nonce_len,
 {
 	unsigned len = 0;
 
-	return HMAC(EVP_sha256(), code, (int)strlen(code), nonce, nonce_len, mac,
-	    &len) && len == KIM_AUTH_MAC ? 0 : -1;
+	return HMAC(EVP_sha256(), code, (int)strlen(code), nonce, nonce_len,
+		   mac, &len) &&
+		len == KIM_AUTH_MAC
+	    ? 0
+	    : -1;
 }
 
 int
@@ -90,7 +93,7 @@ kim_guard_wait(struct kim_guard *g, const char *addr, double now, int *global)
 		w = (1 - g->tokens) / KIM_GUARD_RATE;
 		*global = 1;
 	}
-	return w > 0 ? (int)w + (w > (int)w) : 0;	/* rounded up */
+	return w > 0 ? (int)w + (w > (int)w) : 0; /* rounded up */
 }
 
 int
@@ -109,7 +112,8 @@ kim_guard_fail(struct kim_guard *g, const char *addr, double now)
 	if (++s->fails > KIM_GUARD_FREE) {
 		unsigned n = s->fails - KIM_GUARD_FREE - 1;
 		double w = n >= 16 ? KIM_GUARD_WAIT_MAX : (double)(1u << n);
-		s->until = now + (w < KIM_GUARD_WAIT_MAX ? w : KIM_GUARD_WAIT_MAX);
+		s->until =
+		    now + (w < KIM_GUARD_WAIT_MAX ? w : KIM_GUARD_WAIT_MAX);
 		alarm = 1;
 	}
 	if (alarm && now - g->alarmed >= KIM_GUARD_ALARM) {

@@ -52,7 +52,8 @@ kim_config_load(const char *path, int required, kim_config_fn fn, void *arg,
 		if (*key == '\0')
 			continue;
 		if ((eq = strchr(key, '=')) == NULL) {
-			snprintf(why, whylen, "%s:%d: expected 'key = value'", path, lineno);
+			snprintf(why, whylen, "%s:%d: expected 'key = value'",
+			    path, lineno);
 			rc = -1;
 			break;
 		}
@@ -65,8 +66,8 @@ kim_config_load(const char *path, int required, kim_config_fn fn, void *arg,
 			value++;
 		}
 		if (fn(arg, key, value) != 0) {
-			snprintf(why, whylen, "%s:%d: bad setting '%s = %s'", path,
-			    lineno, key, value);
+			snprintf(why, whylen, "%s:%d: bad setting '%s = %s'",
+			    path, lineno, key, value);
 			rc = -1;
 			break;
 		}
@@ -80,7 +81,8 @@ int
 kim_config_option(const struct option *opts, const char *key)
 {
 	for (; opts->name; opts++)
-		if (strcmp(opts->name, key) == 0 && opts->has_arg == required_argument)
+		if (strcmp(opts->name, key) == 0 &&
+		    opts->has_arg == required_argument)
 			return opts->val;
 	return -1;
 }

@@ -16,8 +16,6 @@ typedef int (*kim_config_fn)(void *arg, const char *key, const char *value);
 int kim_config_load(const char *path, int required, kim_config_fn fn, void *arg,
     char *why, size_t whylen);
 
-
-
 struct option;
 /* The getopt_long code of the long option named key (it must take an
  * argument), or -1.  Lets a config file use the command line's names. */

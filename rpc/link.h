@@ -12,10 +12,10 @@
 #include <netinet/tcp.h>
 #include <sys/socket.h>
 
-#define KIM_LINK_DEAD_S		15
-#define KIM_KEEPALIVE_IDLE_S	5
-#define KIM_KEEPALIVE_INTVL_S	5
-#define KIM_KEEPALIVE_CNT	3
+#define KIM_LINK_DEAD_S 15
+#define KIM_KEEPALIVE_IDLE_S 5
+#define KIM_KEEPALIVE_INTVL_S 5
+#define KIM_KEEPALIVE_CNT 3
 
 static inline void
 kim_link_bounds(int fd)
@@ -28,7 +28,8 @@ kim_link_bounds(int fd)
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof(idle));
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &intvl, sizeof(intvl));
 	setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &cnt, sizeof(cnt));
-	setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_ms, sizeof(user_ms));
+	setsockopt(
+	    fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_ms, sizeof(user_ms));
 }
 
 #endif

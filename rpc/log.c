@@ -14,9 +14,9 @@
 static struct {
 	pthread_mutex_t lock;
 	const char *prog;
-	FILE *file;		/* NULL: syslog */
+	FILE *file; /* NULL: syslog */
 	int verbose;
-	int to_stderr;		/* file is stderr: no second copy there */
+	int to_stderr; /* file is stderr: no second copy there */
 } logger = { PTHREAD_MUTEX_INITIALIZER, "kimberley", NULL, 0, 0 };
 
 int
@@ -86,7 +86,8 @@ kim_logq(char *out, size_t len, const char *s)
 		n += put_byte(out + n, (unsigned char)s[i], 1);
 	out[n++] = '"';
 	if (i < in)
-		n += (size_t)snprintf(out + n, len - n, "+%zu_bytes_cut", in - i);
+		n += (size_t)snprintf(
+		    out + n, len - n, "+%zu_bytes_cut", in - i);
 	out[n] = '\0';
 	return out;
 }
@@ -107,8 +108,8 @@ kim_vlog(const char *step, const char *fmt, va_list ap)
 	pthread_mutex_lock(&logger.lock);
 	double t = kim_now();
 	if (logger.file)
-		fprintf(logger.file, "t=%.6f prog=%s pid=%d step=%s %s\n",
-		    t, logger.prog, (int)getpid(), step, msg);
+		fprintf(logger.file, "t=%.6f prog=%s pid=%d step=%s %s\n", t,
+		    logger.prog, (int)getpid(), step, msg);
 	else
 		syslog(LOG_INFO, "t=%.6f step=%s %s", t, step, msg);
 	if (logger.verbose)

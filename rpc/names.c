@@ -49,8 +49,8 @@ kim_check_vmname(const char *name)
 
 	if (len == 0 || len > KIM_VMNAME_MAX)
 		return KIM_E_VMNAME_BAD;
-	if (strchr(name, '/') || strcmp(name, ".") == 0 || strcmp(name, "..") == 0 ||
-	    name[0] == '.')
+	if (strchr(name, '/') || strcmp(name, ".") == 0 ||
+	    strcmp(name, "..") == 0 || name[0] == '.')
 		return KIM_E_VMNAME_BAD;
 	for (size_t i = 0; i < len; i++)
 		if ((unsigned char)name[i] < 0x20 || name[i] == 0x7f)

@@ -35,7 +35,8 @@ kim_sha256_fd(int fd, unsigned char out[KIM_SHA256_BYTES])
 
 	buf = OPENSSL_malloc(bufsz);
 	md = EVP_MD_CTX_new();
-	if (buf == NULL || md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+	if (buf == NULL || md == NULL ||
+	    !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
 		goto out;
 	while ((n = pread(fd, buf, bufsz, off)) > 0) {
 		EVP_DigestUpdate(md, buf, (size_t)n);
@@ -52,7 +53,8 @@ out:
 }
 
 void
-kim_sha256_hex(const unsigned char in[KIM_SHA256_BYTES], char out[KIM_SHA256_HEX])
+kim_sha256_hex(
+    const unsigned char in[KIM_SHA256_BYTES], char out[KIM_SHA256_HEX])
 {
 	for (int i = 0; i < KIM_SHA256_BYTES; i++)
 		snprintf(out + 2 * i, 3, "%02x", in[i]);

@@ -148,8 +148,9 @@ kim_sink_write(struct kim_sink *s, const void *buf, size_t len)
 	if (s->error)
 		return s->error;
 	if (s->fd < 0)
-		return s->done || s->complete ? sink_fail(s, KIM_E_TOO_MANY_BYTES) :
-		    KIM_E_NO_TRANSFER;
+		return s->done || s->complete
+		    ? sink_fail(s, KIM_E_TOO_MANY_BYTES)
+		    : KIM_E_NO_TRANSFER;
 	if (len > KIM_CHUNK)
 		return sink_fail(s, KIM_E_CHUNK_TOO_BIG);
 	if (len > s->size - s->got)
@@ -178,12 +179,13 @@ kim_sink_end(struct kim_sink *s, const unsigned char *sha)
 	if (s->error)
 		rc = s->error;
 	else if (s->done)
-		rc = 0;			/* in place already: no checksum was awaited */
+		rc = 0; /* in place already: no checksum was awaited */
 	else if (s->fd >= 0)
 		rc = KIM_E_TRUNCATED;
 	else if (!s->complete)
 		rc = KIM_E_NO_TRANSFER;
-	else if (s->verify && (sha == NULL || memcmp(s->have, sha, KIM_SHA256_BYTES)))
+	else if (s->verify &&
+	    (sha == NULL || memcmp(s->have, sha, KIM_SHA256_BYTES)))
 		rc = KIM_E_CHECKSUM;
 	else if (rename(s->part_path, s->final_path) != 0)
 		rc = KIM_E_IO;
@@ -206,7 +208,8 @@ kim_source_open(struct kim_source *src, const char *path, unsigned char *sha)
 		return -1;
 	if (fstat(src->fd, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    (sha && kim_sha256_file(path, sha) != 0)) {
-		kim_source_close(src);	/* a directory or device: not a file to send */
+		kim_source_close(
+		    src); /* a directory or device: not a file to send */
 		return -1;
 	}
 	src->size = (uint64_t)st.st_size;
@@ -242,7 +245,7 @@ kim_source_next(struct kim_source *src, void *buf)
 			continue;
 		if (n < 0)
 			return -1;
-		if (n == 0) {	/* the file shrank under us */
+		if (n == 0) { /* the file shrank under us */
 			errno = EIO;
 			return -1;
 		}
@@ -266,7 +269,7 @@ int
 kim_client_send(CLIENT *c, const char *path, const char *name,
     kim_progress_fn progress, void *arg)
 {
-	static const struct timeval batch = { 0, 0 };	/* no reply: batched */
+	static const struct timeval batch = { 0, 0 }; /* no reply: batched */
 	file_end fe = { { 0 } };
 	struct kim_source src;
 	EVP_MD_CTX *md;
@@ -287,7 +290,8 @@ kim_client_send(CLIENT *c, const char *path, const char *name,
 	}
 	buf = malloc(KIM_CHUNK);
 	md = EVP_MD_CTX_new();
-	if (buf == NULL || md == NULL || !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
+	if (buf == NULL || md == NULL ||
+	    !EVP_DigestInit_ex(md, EVP_sha256(), NULL))
 		rc = KIM_E_LOCAL_IO;
 	if (progress)
 		progress(arg, 0, src.size);
@@ -301,9 +305,9 @@ kim_client_send(CLIENT *c, const char *path, const char *name,
 		EVP_DigestUpdate(md, buf, (size_t)n);
 		piece.data_val = buf;
 		piece.data_len = (u_int)n;
-		enum clnt_stat st = clnt_call(c, SEND_FILE_BATCH,
-		    (xdrproc_t)xdr_data, (caddr_t)&piece, (xdrproc_t)NULL,
-		    NULL, batch);
+		enum clnt_stat st =
+		    clnt_call(c, SEND_FILE_BATCH, (xdrproc_t)xdr_data,
+			(caddr_t)&piece, (xdrproc_t)NULL, NULL, batch);
 		if (st != RPC_SUCCESS && st != RPC_TIMEDOUT) {
 			rc = KIM_E_LINK;
 			break;
@@ -311,7 +315,8 @@ kim_client_send(CLIENT *c, const char *path, const char *name,
 		if (progress)
 			progress(arg, src.off, src.size);
 	}
-	if (rc == 0 && !EVP_DigestFinal_ex(md, (unsigned char *)fe.sha256, NULL))
+	if (rc == 0 &&
+	    !EVP_DigestFinal_ex(md, (unsigned char *)fe.sha256, NULL))
 		rc = KIM_E_LOCAL_IO;
 	EVP_MD_CTX_free(md);
 	free(buf);
@@ -352,7 +357,7 @@ kim_client_retrieve(CLIENT *c, const char *name, const char *dir,
 			kim_sink_abort(&sink);
 			return KIM_E_LINK;
 		}
-		if (piece.data_len == 0) {	/* the display has no more */
+		if (piece.data_len == 0) { /* the display has no more */
 			xdr_free((xdrproc_t)xdr_data, (char *)&piece);
 			break;
 		}
@@ -361,7 +366,7 @@ kim_client_retrieve(CLIENT *c, const char *name, const char *dir,
 		xdr_free((xdrproc_t)xdr_data, (char *)&piece);
 		if (rc != 0)
 			break;
-		if (progress)	/* the sink forgets its size once complete */
+		if (progress) /* the sink forgets its size once complete */
 			progress(arg, got, fr.size);
 	}
 	rc = kim_sink_end(&sink, (unsigned char *)fr.sha256);

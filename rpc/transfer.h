@@ -19,7 +19,7 @@
 
 #include "sha256.h"
 
-#define KIM_CHUNK ((size_t)1 << 20)	/* 1 MiB: the protocol's piece limit */
+#define KIM_CHUNK ((size_t)1 << 20) /* 1 MiB: the protocol's piece limit */
 
 /* Pieces needed for size bytes (0 for an empty file). */
 uint64_t kim_chunk_count(uint64_t size);
@@ -27,17 +27,17 @@ uint64_t kim_chunk_count(uint64_t size);
 size_t kim_chunk_len(uint64_t size, uint64_t offset);
 
 struct kim_sink {
-	int fd;			/* -1 when idle */
+	int fd; /* -1 when idle */
 	char *part_path;
 	char *final_path;
 	uint64_t size;
 	uint64_t got;
-	int verify;		/* wait for kim_sink_end's checksum */
-	int complete;		/* every byte arrived (verify: not yet renamed) */
+	int verify;   /* wait for kim_sink_end's checksum */
+	int complete; /* every byte arrived (verify: not yet renamed) */
 	unsigned char have[KIM_SHA256_BYTES];
-	void *md;		/* EVP_MD_CTX */
-	int error;		/* sticky: first error, 0 if none */
-	int done;		/* renamed into place */
+	void *md;  /* EVP_MD_CTX */
+	int error; /* sticky: first error, 0 if none */
+	int done;  /* renamed into place */
 };
 
 void kim_sink_init(struct kim_sink *s);
@@ -73,7 +73,8 @@ struct kim_source {
 };
 
 /* Open path for sending; sha (optional) receives its SHA-256.  0 or -1. */
-int kim_source_open(struct kim_source *src, const char *path, unsigned char *sha);
+int
+kim_source_open(struct kim_source *src, const char *path, unsigned char *sha);
 /* The same for a descriptor already open (taken over: closed by
  * kim_source_close, also on failure). */
 int kim_source_fdopen(struct kim_source *src, int fd, unsigned char *sha);

@@ -56,15 +56,16 @@
 #define PROG "kim_disk"
 #define BS 4096u
 #define MAGIC "KIMDISK1"
-#define L2E (BS / 8)                  /* entries per L2 table (4 KiB clusters) */
+#define L2E (BS / 8) /* entries per L2 table (4 KiB clusters) */
 #define OFLAG_COPIED (1ULL << 63)
 #define OFLAG_COMPRESSED (1ULL << 62)
 #define OFLAG_ZERO 1ULL
 #define OFF_MASK 0x00fffffffffffe00ULL
 
-static const char *out_path;          /* removed on a decode failure */
+static const char *out_path; /* removed on a decode failure */
 
-static void die(const char *fmt, ...)
+static void
+die(const char *fmt, ...)
 {
 	va_list ap;
 	fputs(PROG ": ", stderr);
@@ -76,7 +77,8 @@ static void die(const char *fmt, ...)
 }
 
 /* a refused stream: contract status line, message, OUT removed, exit 1 */
-static void corrupt(const char *fmt, ...)
+static void
+corrupt(const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
@@ -85,13 +87,15 @@ static void corrupt(const char *fmt, ...)
 	va_end(ap);
 	if (out_path)
 		unlink(out_path);
-	printf("ERROR PATCH_CORRUPT the patch's disk part is damaged: %s\n", msg);
+	printf(
+	    "ERROR PATCH_CORRUPT the patch's disk part is damaged: %s\n", msg);
 	fflush(stdout);
 	fprintf(stderr, PROG ": %s\n", msg);
 	exit(1);
 }
 
-static int pread_full(int fd, void *buf, size_t n, off_t off)
+static int
+pread_full(int fd, void *buf, size_t n, off_t off)
 {
 	size_t got = 0;
 	while (got < n) {
@@ -100,7 +104,7 @@ static int pread_full(int fd, void *buf, size_t n, off_t off)
 			continue;
 		if (r < 0)
 			return -1;
-		if (r == 0) {           /* past the end: zeros */
+		if (r == 0) { /* past the end: zeros */
 			memset((char *)buf + got, 0, n - got);
 			break;
 		}
@@ -109,36 +113,42 @@ static int pread_full(int fd, void *buf, size_t n, off_t off)
 	return 0;
 }
 
-static void pwrite_full(int fd, const void *buf, size_t n, off_t off)
+static void
+pwrite_full(int fd, const void *buf, size_t n, off_t off)
 {
 	size_t done = 0;
 	while (done < n) {
-		ssize_t w = pwrite(fd, (const char *)buf + done, n - done, off + done);
+		ssize_t w =
+		    pwrite(fd, (const char *)buf + done, n - done, off + done);
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0) {
 			if (out_path)
 				unlink(out_path);
-			fprintf(stderr, PROG ": writing %s: %s\n", out_path ? out_path : "output", strerror(errno));
+			fprintf(stderr, PROG ": writing %s: %s\n",
+			    out_path ? out_path : "output", strerror(errno));
 			exit(errno == ENOSPC || errno == EDQUOT ? 3 : 1);
 		}
 		done += w;
 	}
 }
 
-static size_t read_full(FILE *f, void *buf, size_t n)
+static size_t
+read_full(FILE *f, void *buf, size_t n)
 {
 	return fread(buf, 1, n, f);
 }
 
-static int is_zero(const unsigned char *b)
+static int
+is_zero(const unsigned char *b)
 {
 	static const unsigned char z[BS];
 	return memcmp(b, z, BS) == 0;
 }
 
 /* a fast 64-bit hash of a block; equality is always confirmed by memcmp */
-static uint64_t bhash(const unsigned char *b)
+static uint64_t
+bhash(const unsigned char *b)
 {
 	uint64_t h = 0x9e3779b97f4a7c15ULL, w;
 	for (unsigned i = 0; i < BS; i += 8) {
@@ -157,7 +167,8 @@ struct htab {
 	size_t cap, n;
 };
 
-static void ht_init(struct htab *t, size_t want)
+static void
+ht_init(struct htab *t, size_t want)
 {
 	t->cap = 1024;
 	while (t->cap < want * 2)
@@ -171,7 +182,8 @@ static void ht_init(struct htab *t, size_t want)
 
 static void ht_put(struct htab *t, uint64_t h, uint32_t v);
 
-static void ht_grow(struct htab *t)
+static void
+ht_grow(struct htab *t)
 {
 	struct htab n;
 	ht_init(&n, t->cap);
@@ -183,7 +195,8 @@ static void ht_grow(struct htab *t)
 	*t = n;
 }
 
-static void ht_put(struct htab *t, uint64_t h, uint32_t v)
+static void
+ht_put(struct htab *t, uint64_t h, uint32_t v)
 {
 	if (!h)
 		h = 1;
@@ -201,7 +214,8 @@ static void ht_put(struct htab *t, uint64_t h, uint32_t v)
 	}
 }
 
-static int ht_get(const struct htab *t, uint64_t h, uint32_t *v)
+static int
+ht_get(const struct htab *t, uint64_t h, uint32_t *v)
 {
 	if (!h)
 		h = 1;
@@ -216,9 +230,10 @@ static int ht_get(const struct htab *t, uint64_t h, uint32_t *v)
 /* ---------------------------------------------------------------- encode */
 
 static FILE *rec_out;
-static int data_out = -1;           /* DATA: every data cluster in stream order */
+static int data_out = -1; /* DATA: every data cluster in stream order */
 
-static void data_append(const unsigned char *b)
+static void
+data_append(const unsigned char *b)
 {
 	size_t done = 0;
 	while (done < BS) {
@@ -228,21 +243,25 @@ static void data_append(const unsigned char *b)
 		if (w < 0) {
 			if (out_path)
 				unlink(out_path);
-			fprintf(stderr, PROG ": writing the data file: %s\n", strerror(errno));
+			fprintf(stderr, PROG ": writing the data file: %s\n",
+			    strerror(errno));
 			exit(errno == ENOSPC || errno == EDQUOT ? 3 : 1);
 		}
 		done += w;
 	}
 }
-static unsigned long long st_same, st_zero_skip, st_zero, st_base, st_self, st_data;
+static unsigned long long st_same, st_zero_skip, st_zero, st_base, st_self,
+    st_data;
 
-static void put32(FILE *f, uint32_t v)
+static void
+put32(FILE *f, uint32_t v)
 {
 	uint32_t le = htole32(v);
 	fwrite(&le, 4, 1, f);
 }
 
-static void put64(FILE *f, uint64_t v)
+static void
+put64(FILE *f, uint64_t v)
 {
 	uint64_t le = htole64(v);
 	fwrite(&le, 8, 1, f);
@@ -251,14 +270,15 @@ static void put64(FILE *f, uint64_t v)
 struct enc {
 	int base, ov;
 	uint64_t vsize, base_blocks;
-	struct htab bidx;               /* base block contents */
-	struct htab sidx;               /* this overlay's D blocks: guest block */
-	uint64_t *dhost;                /* guest block -> overlay host offset for D */
+	struct htab bidx; /* base block contents */
+	struct htab sidx; /* this overlay's D blocks: guest block */
+	uint64_t *dhost;  /* guest block -> overlay host offset for D */
 	uint64_t n_data, n_l2, last_l1;
 	int any;
 };
 
-static void note_l2(struct enc *e, uint32_t blk)
+static void
+note_l2(struct enc *e, uint32_t blk)
 {
 	uint64_t l1 = blk / L2E;
 	if (!e->any || l1 != e->last_l1)
@@ -268,7 +288,8 @@ static void note_l2(struct enc *e, uint32_t blk)
 }
 
 /* one 4 KiB guest block the overlay holds (data, or NULL: reads as zeros) */
-static void enc_block(struct enc *e, uint32_t blk, const unsigned char *data, uint64_t host)
+static void
+enc_block(struct enc *e, uint32_t blk, const unsigned char *data, uint64_t host)
 {
 	static unsigned char bb[BS], cand[BS];
 	static const unsigned char zeros[BS];
@@ -294,7 +315,8 @@ static void enc_block(struct enc *e, uint32_t blk, const unsigned char *data, ui
 	}
 	uint64_t h = bhash(data);
 	e->n_data++;
-	if (ht_get(&e->bidx, h, &v) && pread_full(e->base, cand, BS, (off_t)v * BS) == 0 &&
+	if (ht_get(&e->bidx, h, &v) &&
+	    pread_full(e->base, cand, BS, (off_t)v * BS) == 0 &&
 	    memcmp(cand, data, BS) == 0) {
 		fputc('B', rec_out);
 		put32(rec_out, blk);
@@ -304,7 +326,8 @@ static void enc_block(struct enc *e, uint32_t blk, const unsigned char *data, ui
 			data_append(data);
 		return;
 	}
-	if (ht_get(&e->sidx, h, &v) && pread_full(e->ov, cand, BS, e->dhost[v]) == 0 &&
+	if (ht_get(&e->sidx, h, &v) &&
+	    pread_full(e->ov, cand, BS, e->dhost[v]) == 0 &&
 	    memcmp(cand, data, BS) == 0) {
 		fputc('S', rec_out);
 		put32(rec_out, blk);
@@ -325,7 +348,8 @@ static void enc_block(struct enc *e, uint32_t blk, const unsigned char *data, ui
 }
 
 /* the base's index: every non-zero block's hash (holes skipped) */
-static void index_base(struct enc *e)
+static void
+index_base(struct enc *e)
 {
 	static unsigned char buf[256 * BS];
 	off_t pos = 0, end = (off_t)e->vsize;
@@ -339,22 +363,39 @@ static void index_base(struct enc *e)
 			h = end;
 		d &= ~(off_t)(BS - 1);
 		for (off_t o = d; o < h; o += sizeof buf) {
-			size_t n = (size_t)(h - o < (off_t)sizeof buf ? h - o : (off_t)sizeof buf);
+			size_t n = (size_t)(h - o < (off_t)sizeof buf
+				? h - o
+				: (off_t)sizeof buf);
 			n = (n + BS - 1) / BS * BS;
 			if (pread_full(e->base, buf, n, o) < 0)
-				die("reading the base disk: %s", strerror(errno));
+				die("reading the base disk: %s",
+				    strerror(errno));
 			for (size_t i = 0; i < n; i += BS)
 				if (!is_zero(buf + i))
-					ht_put(&e->bidx, bhash(buf + i), (uint32_t)((o + i) / BS));
+					ht_put(&e->bidx, bhash(buf + i),
+					    (uint32_t)((o + i) / BS));
 		}
 		pos = h;
 	}
 }
 
-static uint64_t be64at(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return be64toh(v); }
-static uint32_t be32at(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return be32toh(v); }
+static uint64_t
+be64at(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return be64toh(v);
+}
+static uint32_t
+be32at(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return be32toh(v);
+}
 
-static int encode(const char *basep, const char *ovp, const char *outp)
+static int
+encode(const char *basep, const char *ovp, const char *outp)
 {
 	struct enc e = { 0 };
 	unsigned char hdr[112];
@@ -364,21 +405,28 @@ static int encode(const char *basep, const char *ovp, const char *outp)
 		die("%s: %s", basep, strerror(errno));
 	if ((e.ov = open(ovp, O_RDONLY)) < 0)
 		die("%s: %s", ovp, strerror(errno));
-	if (pread_full(e.ov, hdr, sizeof hdr, 0) < 0 || memcmp(hdr, "QFI\xfb", 4) != 0)
+	if (pread_full(e.ov, hdr, sizeof hdr, 0) < 0 ||
+	    memcmp(hdr, "QFI\xfb", 4) != 0)
 		die("%s: not a qcow2 image", ovp);
 	uint32_t version = be32at(hdr + 4), cbits = be32at(hdr + 20);
 	e.vsize = be64at(hdr + 24);
 	uint32_t l1n = be32at(hdr + 36);
 	uint64_t l1off = be64at(hdr + 40);
-	if (version < 2 || version > 3 || cbits < 12 || cbits > 21 || be32at(hdr + 32) != 0)
-		die("%s: an unsupported qcow2 image (version %u, cluster bits %u)", ovp, version, cbits);
-	if (version == 3 && be64at(hdr + 72) != 0)          /* no dirty, corrupt, data-file... */
-		die("%s: qcow2 incompatible features %#llx not supported", ovp, (unsigned long long)be64at(hdr + 72));
+	if (version < 2 || version > 3 || cbits < 12 || cbits > 21 ||
+	    be32at(hdr + 32) != 0)
+		die("%s: an unsupported qcow2 image (version %u, cluster bits %u)",
+		    ovp, version, cbits);
+	if (version == 3 &&
+	    be64at(hdr + 72) != 0) /* no dirty, corrupt, data-file... */
+		die("%s: qcow2 incompatible features %#llx not supported", ovp,
+		    (unsigned long long)be64at(hdr + 72));
 	if ((uint64_t)st.st_size != e.vsize)
 		die("the overlay's size %llu is not the base disk's %llu",
-		    (unsigned long long)e.vsize, (unsigned long long)st.st_size);
+		    (unsigned long long)e.vsize,
+		    (unsigned long long)st.st_size);
 	if (e.vsize % BS || e.vsize / BS > UINT32_MAX)
-		die("disk size %llu not supported", (unsigned long long)e.vsize);
+		die("disk size %llu not supported",
+		    (unsigned long long)e.vsize);
 	uint64_t cs = 1ULL << cbits, l2n = cs / 8;
 	e.base_blocks = e.vsize / BS;
 	e.dhost = calloc(e.base_blocks, sizeof *e.dhost);
@@ -415,11 +463,12 @@ static int encode(const char *basep, const char *ovp, const char *outp)
 				die("compressed qcow2 clusters are not supported");
 			int zero = version == 3 && (ent & OFLAG_ZERO);
 			if (!off && !zero)
-				continue;       /* the base shows through */
+				continue; /* the base shows through */
 			if (!zero && pread_full(e.ov, clu, cs, off) < 0)
 				die("reading a cluster: %s", strerror(errno));
 			for (uint64_t k = 0; k < cs && g + k < e.vsize; k += BS)
-				enc_block(&e, (uint32_t)((g + k) / BS), zero ? NULL : clu + k, off + k);
+				enc_block(&e, (uint32_t)((g + k) / BS),
+				    zero ? NULL : clu + k, off + k);
 		}
 	}
 	fputc('E', rec_out);
@@ -441,18 +490,32 @@ static int encode(const char *basep, const char *ovp, const char *outp)
 	if (ferror(rec_out) || fclose(o) != 0)
 		die("writing %s: %s", outp, strerror(errno));
 	fclose(rec_out);
-	fprintf(stderr, PROG ": 4 KiB blocks in the overlay: %llu same as the base, %llu zero over zero, "
-		"%llu zeroed, %llu found elsewhere in the base, %llu repeats, %llu new (%llu bytes)\n",
-		st_same, st_zero_skip, st_zero, st_base, st_self, st_data, st_data * BS);
+	fprintf(stderr,
+	    PROG
+	    ": 4 KiB blocks in the overlay: %llu same as the base, %llu zero over zero, "
+	    "%llu zeroed, %llu found elsewhere in the base, %llu repeats, %llu new (%llu bytes)\n",
+	    st_same, st_zero_skip, st_zero, st_base, st_self, st_data,
+	    st_data * BS);
 	return 0;
 }
 
 /* ---------------------------------------------------------------- decode */
 
-static void be64put(unsigned char *p, uint64_t v) { v = htobe64(v); memcpy(p, &v, 8); }
-static void be32put(unsigned char *p, uint32_t v) { v = htobe32(v); memcpy(p, &v, 4); }
+static void
+be64put(unsigned char *p, uint64_t v)
+{
+	v = htobe64(v);
+	memcpy(p, &v, 8);
+}
+static void
+be32put(unsigned char *p, uint32_t v)
+{
+	v = htobe32(v);
+	memcpy(p, &v, 4);
+}
 
-static uint64_t get_le(FILE *f, int n)
+static uint64_t
+get_le(FILE *f, int n)
 {
 	unsigned char b[8];
 	uint64_t v = 0;
@@ -463,7 +526,8 @@ static uint64_t get_le(FILE *f, int n)
 	return v;
 }
 
-static int decode(const char *basep, const char *inp, const char *outp)
+static int
+decode(const char *basep, const char *inp, const char *outp)
 {
 	FILE *in = strcmp(inp, "-") == 0 ? stdin : fopen(inp, "r");
 	struct stat st;
@@ -474,15 +538,17 @@ static int decode(const char *basep, const char *inp, const char *outp)
 		die("%s: %s", inp, strerror(errno));
 	if (base < 0 || fstat(base, &st) < 0)
 		die("%s: %s", basep, strerror(errno));
-	if ((out = open(outp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0600)) < 0)
+	if ((out = open(outp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0600)) <
+	    0)
 		die("%s: %s", outp, strerror(errno));
 	out_path = outp;
 	if (read_full(in, m, 8) != 8 || memcmp(m, MAGIC, 8) != 0)
 		corrupt("not a KIMDISK1 stream");
-	uint64_t vsize = get_le(in, 8), n_data = get_le(in, 8), n_l2 = get_le(in, 8);
+	uint64_t vsize = get_le(in, 8), n_data = get_le(in, 8),
+		 n_l2 = get_le(in, 8);
 	if (vsize != (uint64_t)st.st_size)
 		corrupt("made for a disk of %llu bytes, the base's is %llu",
-			(unsigned long long)vsize, (unsigned long long)st.st_size);
+		    (unsigned long long)vsize, (unsigned long long)st.st_size);
 	if (vsize % BS || vsize / BS > UINT32_MAX)
 		corrupt("bad disk size");
 	uint64_t blocks = vsize / BS, l1n = (blocks + L2E - 1) / L2E;
@@ -499,10 +565,11 @@ static int decode(const char *basep, const char *inp, const char *outp)
 			break;
 		rbc = nrb, rtc = nrt;
 	}
-	uint64_t l1_at = 1, rt_at = l1_at + l1c, rb_at = rt_at + rtc, l2_at = rb_at + rbc,
-		 data_at = l2_at + n_l2;
+	uint64_t l1_at = 1, rt_at = l1_at + l1c, rb_at = rt_at + rtc,
+		 l2_at = rb_at + rbc, data_at = l2_at + n_l2;
 	uint64_t *l1 = calloc(l1n, 8), *l2 = calloc(n_l2 ? n_l2 : 1, BS);
-	uint32_t *dblk = malloc((n_data ? n_data : 1) * sizeof *dblk);   /* data index -> guest block */
+	uint32_t *dblk = malloc((n_data ? n_data : 1) *
+	    sizeof *dblk); /* data index -> guest block */
 	if (!l1 || !l2 || !dblk)
 		die("out of memory");
 	uint64_t used_l2 = 0, used_data = 0, last = 0, cur_l1 = UINT64_MAX;
@@ -543,8 +610,11 @@ static int decode(const char *basep, const char *inp, const char *outp)
 		} else {
 			uint32_t src = (uint32_t)get_le(in, 4);
 			if (t == 'B') {
-				if (src >= blocks || pread_full(base, buf, BS, (off_t)src * BS) < 0)
-					corrupt("base block %u out of range", src);
+				if (src >= blocks ||
+				    pread_full(base, buf, BS, (off_t)src * BS) <
+					0)
+					corrupt(
+					    "base block %u out of range", src);
 			} else {
 				/* an earlier block of this stream: binary search */
 				uint64_t lo = 0, hi = used_data;
@@ -556,9 +626,13 @@ static int decode(const char *basep, const char *inp, const char *outp)
 						hi = mid;
 				}
 				if (lo == used_data || dblk[lo] != src)
-					corrupt("repeat of block %u, which is not in the stream before it", src);
-				if (pread_full(out, buf, BS, (off_t)(data_at + lo) * BS) < 0)
-					die("reading back %s: %s", outp, strerror(errno));
+					corrupt(
+					    "repeat of block %u, which is not in the stream before it",
+					    src);
+				if (pread_full(out, buf, BS,
+					(off_t)(data_at + lo) * BS) < 0)
+					die("reading back %s: %s", outp,
+					    strerror(errno));
 			}
 		}
 		pwrite_full(out, buf, BS, (off_t)(data_at + used_data) * BS);
@@ -593,15 +667,15 @@ static int decode(const char *basep, const char *inp, const char *outp)
 
 	unsigned char h[BS] = { 0 };
 	memcpy(h, "QFI\xfb", 4);
-	be32put(h + 4, 3);                      /* version */
-	be32put(h + 20, 12);                    /* cluster bits: 4 KiB */
+	be32put(h + 4, 3);   /* version */
+	be32put(h + 20, 12); /* cluster bits: 4 KiB */
 	be64put(h + 24, vsize);
 	be32put(h + 36, (uint32_t)l1n);
 	be64put(h + 40, l1_at * BS);
 	be64put(h + 48, rt_at * BS);
 	be32put(h + 56, (uint32_t)rtc);
-	be32put(h + 96, 4);                     /* refcount order: 16 bits */
-	be32put(h + 100, 104);                  /* header length */
+	be32put(h + 96, 4);    /* refcount order: 16 bits */
+	be32put(h + 100, 104); /* header length */
 	/* extension: backing file format "raw"; end of extensions */
 	be32put(h + 104, 0xE2792ACA);
 	be32put(h + 108, 3);
@@ -611,7 +685,8 @@ static int decode(const char *basep, const char *inp, const char *outp)
 	be32put(h + 16, 8);
 	memcpy(h + 128, "disk.img", 8);
 	pwrite_full(out, h, BS, 0);
-	if (ftruncate(out, (off_t)(data_at + n_data) * BS) < 0 || fsync(out) < 0 || close(out) < 0) {
+	if (ftruncate(out, (off_t)(data_at + n_data) * BS) < 0 ||
+	    fsync(out) < 0 || close(out) < 0) {
 		unlink(outp);
 		die("writing %s: %s", outp, strerror(errno));
 	}
@@ -624,12 +699,15 @@ static int decode(const char *basep, const char *inp, const char *outp)
  * big-endian header whose low 12 bits are QEMU's flags: 0x28 = PAGE |
  * CONTINUE (docs/vm.md, "Patch format 2").  Candidates found that way are
  * only looked up (hash, then bytes): a false one costs nothing. */
-static int page_at(const unsigned char *d, size_t n, size_t j)
+static int
+page_at(const unsigned char *d, size_t n, size_t j)
 {
-	return j >= 7 && j + 1 + BS <= n && d[j] == 0x28 && (d[j - 1] & 0x0f) == 0;
+	return j >= 7 && j + 1 + BS <= n && d[j] == 0x28 &&
+	    (d[j - 1] & 0x0f) == 0;
 }
 
-static unsigned char *slurp(const char *path, size_t *n)
+static unsigned char *
+slurp(const char *path, size_t *n)
 {
 	int fd = open(path, O_RDONLY);
 	struct stat st;
@@ -647,7 +725,9 @@ static unsigned char *slurp(const char *path, size_t *n)
 
 /* pages BASE_DISK BASE_MEM APP_MEM LIST: the base disk blocks that pages of
  * APP_MEM (not in BASE_MEM) equal, as u32 LE block indices, each once */
-static int pages(const char *diskp, const char *bmemp, const char *amemp, const char *listp)
+static int
+pages(
+    const char *diskp, const char *bmemp, const char *amemp, const char *listp)
 {
 	struct enc e = { 0 };
 	struct stat st;
@@ -679,7 +759,8 @@ static int pages(const char *diskp, const char *bmemp, const char *amemp, const 
 		uint32_t v;
 		if (is_zero(pg) || ht_get(&inb, h, &v) || ht_get(&seen, h, &v))
 			continue;
-		if (ht_get(&e.bidx, h, &v) && pread_full(e.base, cand, BS, (off_t)v * BS) == 0 &&
+		if (ht_get(&e.bidx, h, &v) &&
+		    pread_full(e.base, cand, BS, (off_t)v * BS) == 0 &&
 		    memcmp(cand, pg, BS) == 0) {
 			put32(o, v);
 			ht_put(&seen, h, v);
@@ -689,13 +770,16 @@ static int pages(const char *diskp, const char *bmemp, const char *amemp, const 
 	}
 	if (fclose(o) != 0)
 		die("writing %s: %s", listp, strerror(errno));
-	fprintf(stderr, PROG ": %llu memory pages found on the base disk (%llu bytes)\n", n, n * BS);
+	fprintf(stderr,
+	    PROG ": %llu memory pages found on the base disk (%llu bytes)\n", n,
+	    n * BS);
 	return 0;
 }
 
 /* blocks BASE_DISK LIST DATA: append the listed base disk blocks to DATA
  * (the display's side of `pages`); LIST comes from a stranger */
-static int blocks(const char *diskp, const char *listp, const char *datap)
+static int
+blocks(const char *diskp, const char *listp, const char *datap)
 {
 	struct stat st;
 	int base = open(diskp, O_RDONLY);
@@ -704,14 +788,18 @@ static int blocks(const char *diskp, const char *listp, const char *datap)
 
 	if (base < 0 || fstat(base, &st) < 0 || !l)
 		die("%s: %s", base < 0 ? diskp : listp, strerror(errno));
-	if ((data_out = open(datap, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if ((data_out = open(
+		 datap, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0)
 		die("%s: %s", datap, strerror(errno));
 	uint64_t nb = st.st_size / BS;
 	size_t r;
 	while ((r = read_full(l, b4, 4)) == 4) {
-		uint32_t v = b4[0] | b4[1] << 8 | b4[2] << 16 | (uint32_t)b4[3] << 24;
+		uint32_t v =
+		    b4[0] | b4[1] << 8 | b4[2] << 16 | (uint32_t)b4[3] << 24;
 		if (v >= nb)
-			corrupt("the memory part names block %u, beyond the base disk", v);
+			corrupt(
+			    "the memory part names block %u, beyond the base disk",
+			    v);
 		if (pread_full(base, buf, BS, (off_t)v * BS) < 0)
 			die("reading the base disk: %s", strerror(errno));
 		data_append(buf);
@@ -721,22 +809,28 @@ static int blocks(const char *diskp, const char *listp, const char *datap)
 	return 0;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	if (argc == 6 && strcmp(argv[1], "pages") == 0)
 		return pages(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 5 && strcmp(argv[1], "blocks") == 0)
 		return blocks(argv[2], argv[3], argv[4]);
-	if ((argc == 5 || argc == 6) && (strcmp(argv[1], "encode") == 0 || strcmp(argv[1], "decode") == 0)) {
-		if (argc == 6 && (data_out = open(argv[5], O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0)
+	if ((argc == 5 || argc == 6) &&
+	    (strcmp(argv[1], "encode") == 0 ||
+		strcmp(argv[1], "decode") == 0)) {
+		if (argc == 6 &&
+		    (data_out = open(argv[5],
+			 O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC)) < 0)
 			die("%s: %s", argv[5], strerror(errno));
 		if (argv[1][0] == 'e')
 			return encode(argv[2], argv[3], argv[4]);
 		return decode(argv[2], argv[3], argv[4]);
 	}
-	fprintf(stderr, "usage: " PROG " encode BASE_DISK OVERLAY.qcow2 OUT [DATA]\n"
-		"       " PROG " decode BASE_DISK IN|- OUT.qcow2 [DATA]\n"
-		"       " PROG " pages BASE_DISK BASE_MEM APP_MEM LIST\n"
-		"       " PROG " blocks BASE_DISK LIST DATA\n");
+	fprintf(stderr,
+	    "usage: " PROG " encode BASE_DISK OVERLAY.qcow2 OUT [DATA]\n"
+	    "       " PROG " decode BASE_DISK IN|- OUT.qcow2 [DATA]\n"
+	    "       " PROG " pages BASE_DISK BASE_MEM APP_MEM LIST\n"
+	    "       " PROG " blocks BASE_DISK LIST DATA\n");
 	return 2;
 }

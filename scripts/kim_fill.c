@@ -35,8 +35,9 @@ window_pid(Display *dpy, Window w, Atom pid_atom)
 	unsigned char *data = NULL;
 	long pid = -1;
 
-	if (XGetWindowProperty(dpy, w, pid_atom, 0, 1, False, XA_CARDINAL, &type, &format,
-			       &n, &after, &data) == Success && data) {
+	if (XGetWindowProperty(dpy, w, pid_atom, 0, 1, False, XA_CARDINAL,
+		&type, &format, &n, &after, &data) == Success &&
+	    data) {
 		if (type == XA_CARDINAL && format == 32 && n == 1)
 			pid = (long)*(unsigned long *)data;
 		XFree(data);
@@ -52,11 +53,13 @@ find_window(Display *dpy, long pid, Atom pid_atom)
 	Window root_ret, parent, *kids = NULL, found = None;
 	unsigned int n;
 
-	if (!XQueryTree(dpy, DefaultRootWindow(dpy), &root_ret, &parent, &kids, &n))
+	if (!XQueryTree(
+		dpy, DefaultRootWindow(dpy), &root_ret, &parent, &kids, &n))
 		return None;
 	for (unsigned int i = 0; i < n && found == None; i++) {
 		XWindowAttributes a;
-		if (!XGetWindowAttributes(dpy, kids[i], &a) || a.map_state != IsViewable)
+		if (!XGetWindowAttributes(dpy, kids[i], &a) ||
+		    a.map_state != IsViewable)
 			continue;
 		if (window_pid(dpy, kids[i], pid_atom) == pid) {
 			found = kids[i];
@@ -84,7 +87,7 @@ static int
 ignore_x_error(Display *dpy, XErrorEvent *e)
 {
 	(void)dpy;
-	(void)e;	/* a window went away while we looked at it */
+	(void)e; /* a window went away while we looked at it */
 	return 0;
 }
 
@@ -98,7 +101,9 @@ main(int argc, char **argv)
 		char *end;
 		limit = strtod(argv[2], &end);
 		if (*end || limit <= 0 || limit > 600) {
-			fprintf(stderr, PROG ": -t wants seconds (0-600), got '%s'\n", argv[2]);
+			fprintf(stderr,
+			    PROG ": -t wants seconds (0-600), got '%s'\n",
+			    argv[2]);
 			return 2;
 		}
 		i = 3;
@@ -117,7 +122,7 @@ main(int argc, char **argv)
 	Display *dpy = XOpenDisplay(NULL);
 	if (!dpy) {
 		fprintf(stderr, PROG ": cannot open the X display '%s'\n",
-			getenv("DISPLAY") ? getenv("DISPLAY") : "");
+		    getenv("DISPLAY") ? getenv("DISPLAY") : "");
 		return 1;
 	}
 	XSetErrorHandler(ignore_x_error);
@@ -128,7 +133,9 @@ main(int argc, char **argv)
 	Window w;
 	while ((w = find_window(dpy, pid, pid_atom)) == None) {
 		if (kim_now() >= deadline) {
-			fprintf(stderr, PROG ": no window of process %ld within %.0f s\n", pid, limit);
+			fprintf(stderr,
+			    PROG ": no window of process %ld within %.0f s\n",
+			    pid, limit);
 			XCloseDisplay(dpy);
 			return 1;
 		}
@@ -142,10 +149,14 @@ main(int argc, char **argv)
 	 * step (resume the guest) should be seen full screen. */
 	for (;;) {
 		XWindowAttributes a;
-		if (XGetWindowAttributes(dpy, w, &a) && a.width == sw && a.height == sh)
+		if (XGetWindowAttributes(dpy, w, &a) && a.width == sw &&
+		    a.height == sh)
 			break;
 		if (kim_now() >= deadline) {
-			fprintf(stderr, PROG ": the window of process %ld did not take the screen's size\n", pid);
+			fprintf(stderr,
+			    PROG
+			    ": the window of process %ld did not take the screen's size\n",
+			    pid);
 			XCloseDisplay(dpy);
 			return 1;
 		}

@@ -61,22 +61,24 @@
 
 #define PROG "kim_patch"
 #define MAGIC "KIMBERLEY-PATCH 1"
-#define HDR_MAX KIM_PATCH_HDR_MAX /* the header fits in the first 64 KiB (rpc/kimberley.x) */
-#define CHUNK (256 * 1024)      /* read size for both passes */
-#define PASS_MAX 1024           /* openssl's -pass file: reads one line < 1024 */
-#define PBKDF2_ITER 10000       /* openssl enc -pbkdf2 default */
+#define HDR_MAX \
+	KIM_PATCH_HDR_MAX /* the header fits in the first 64 KiB (rpc/kimberley.x) */
+#define CHUNK (256 * 1024) /* read size for both passes */
+#define PASS_MAX 1024	   /* openssl's -pass file: reads one line < 1024 */
+#define PBKDF2_ITER 10000  /* openssl enc -pbkdf2 default */
 
 extern char **environ;
 
 struct patch {
 	const char *path;
 	int fd;
-	off_t size;                 /* whole file */
-	size_t hl;                  /* header length including the blank line */
-	char hdr[HDR_MAX + 1];      /* header lines, NUL at hl - 1 */
+	off_t size;	       /* whole file */
+	size_t hl;	       /* header length including the blank line */
+	char hdr[HDR_MAX + 1]; /* header lines, NUL at hl - 1 */
 };
 
-static void die(const char *fmt, ...)
+static void
+die(const char *fmt, ...)
 {
 	va_list ap;
 	fputs(PROG ": ", stderr);
@@ -88,7 +90,8 @@ static void die(const char *fmt, ...)
 }
 
 /* the contract's status line on stdout, the message on stderr, exit 1 */
-static void fail(const char *code, const char *fmt, ...)
+static void
+fail(const char *code, const char *fmt, ...)
 {
 	char msg[4096];
 	va_list ap;
@@ -103,7 +106,8 @@ static void fail(const char *code, const char *fmt, ...)
 
 /* value of the first header line "KEY: value" ("" if none), in a static
  * buffer per slot so that a message can use several */
-static const char *hget(const struct patch *p, const char *key)
+static const char *
+hget(const struct patch *p, const char *key)
 {
 	static char val[4][HDR_MAX];
 	static int slot;
@@ -115,7 +119,8 @@ static const char *hget(const struct patch *p, const char *key)
 	while (l < end) {
 		const char *nl = memchr(l, '\n', end - l);
 		size_t n = nl ? (size_t)(nl - l) : (size_t)(end - l);
-		if (n >= kl + 2 && memcmp(l, key, kl) == 0 && l[kl] == ':' && l[kl + 1] == ' ') {
+		if (n >= kl + 2 && memcmp(l, key, kl) == 0 && l[kl] == ':' &&
+		    l[kl + 1] == ' ') {
 			size_t vl = n - kl - 2;
 			memcpy(v, l + kl + 2, vl);
 			v[vl] = '\0';
@@ -127,7 +132,8 @@ static const char *hget(const struct patch *p, const char *key)
 }
 
 /* the first N characters (UTF-8 aware, as bash's ${v:0:N}) */
-static const char *prefix(const char *s, int n, char *buf, size_t bufsz)
+static const char *
+prefix(const char *s, int n, char *buf, size_t bufsz)
 {
 	size_t i = 0;
 	int chars = 0;
@@ -140,7 +146,8 @@ static const char *prefix(const char *s, int n, char *buf, size_t bufsz)
 	return buf;
 }
 
-static ssize_t read_full(int fd, void *buf, size_t n)
+static ssize_t
+read_full(int fd, void *buf, size_t n)
 {
 	size_t got = 0;
 	while (got < n) {
@@ -156,7 +163,8 @@ static ssize_t read_full(int fd, void *buf, size_t n)
 	return got;
 }
 
-static int write_full(int fd, const void *buf, size_t n)
+static int
+write_full(int fd, const void *buf, size_t n)
 {
 	while (n > 0) {
 		ssize_t w = write(fd, buf, n);
@@ -171,7 +179,8 @@ static int write_full(int fd, const void *buf, size_t n)
 }
 
 /* sha256 of the payload as stored, lowercase hex; -1 on a read error */
-static int payload_sha256(const struct patch *p, char hex[65])
+static int
+payload_sha256(const struct patch *p, char hex[65])
 {
 	static unsigned char buf[CHUNK];
 	unsigned char md[32];
@@ -180,7 +189,8 @@ static int payload_sha256(const struct patch *p, char hex[65])
 	ssize_t r;
 	int ok;
 
-	if (!c || lseek(p->fd, p->hl, SEEK_SET) < 0 || !EVP_DigestInit_ex(c, EVP_sha256(), NULL))
+	if (!c || lseek(p->fd, p->hl, SEEK_SET) < 0 ||
+	    !EVP_DigestInit_ex(c, EVP_sha256(), NULL))
 		return -1;
 	while ((r = read_full(p->fd, buf, sizeof buf)) > 0)
 		EVP_DigestUpdate(c, buf, r);
@@ -192,18 +202,21 @@ static int payload_sha256(const struct patch *p, char hex[65])
 }
 
 /* The header, payload size and payload hash (the old shell `verify`). */
-static void verify(struct patch *p)
+static void
+verify(struct patch *p)
 {
-	static const char *need[] = { "kind", "base", "compression", "encryption",
-		"payload-size", "payload-sha256" };
+	static const char *need[] = { "kind", "base", "compression",
+		"encryption", "payload-size", "payload-sha256" };
 	struct stat st;
 	ssize_t n;
 	size_t j;
 	const char *v, *nl;
 	char hex[65];
 
-	if (stat(p->path, &st) < 0 || !S_ISREG(st.st_mode) || access(p->path, R_OK) < 0 ||
-	    (p->fd = open(p->path, O_RDONLY | O_CLOEXEC)) < 0 || fstat(p->fd, &st) < 0)
+	if (stat(p->path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    access(p->path, R_OK) < 0 ||
+	    (p->fd = open(p->path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(p->fd, &st) < 0)
 		fail("PATCH_CORRUPT", "cannot read patch file '%s'", p->path);
 	p->size = st.st_size;
 	n = read_full(p->fd, p->hdr, HDR_MAX);
@@ -214,21 +227,28 @@ static void verify(struct patch *p)
 		if (p->hdr[j] == '\n' && p->hdr[j - 1] == '\n')
 			break;
 	if (j >= (size_t)n)
-		fail("PATCH_CORRUPT", "patch '%s' has no Kimberley header (no blank line within %d bytes)",
-		     p->path, HDR_MAX);
+		fail("PATCH_CORRUPT",
+		    "patch '%s' has no Kimberley header (no blank line within %d bytes)",
+		    p->path, HDR_MAX);
 	p->hl = j + 1;
 	p->hdr[j] = '\0';
 	nl = memchr(p->hdr, '\n', j);
 	/* "KIMBERLEY-PATCH 1" or "... 2" (a VM patch in format 2: docs/vm.md);
 	 * a later version is refused naming it */
-	if (!nl || (size_t)(nl - p->hdr) != strlen(MAGIC) || memcmp(p->hdr, MAGIC, strlen(MAGIC) - 1) != 0)
-		fail("PATCH_CORRUPT", "'%s' is not a Kimberley patch (first line is not '%s')", p->path, MAGIC);
-	if (p->hdr[strlen(MAGIC) - 1] != '1' && p->hdr[strlen(MAGIC) - 1] != '2')
-		fail("PATCH_CORRUPT", "'%s' is a Kimberley patch of format version %c; this display reads versions 1 and 2",
-		     p->path, p->hdr[strlen(MAGIC) - 1]);
+	if (!nl || (size_t)(nl - p->hdr) != strlen(MAGIC) ||
+	    memcmp(p->hdr, MAGIC, strlen(MAGIC) - 1) != 0)
+		fail("PATCH_CORRUPT",
+		    "'%s' is not a Kimberley patch (first line is not '%s')",
+		    p->path, MAGIC);
+	if (p->hdr[strlen(MAGIC) - 1] != '1' &&
+	    p->hdr[strlen(MAGIC) - 1] != '2')
+		fail("PATCH_CORRUPT",
+		    "'%s' is a Kimberley patch of format version %c; this display reads versions 1 and 2",
+		    p->path, p->hdr[strlen(MAGIC) - 1]);
 	for (size_t i = 0; i < sizeof need / sizeof *need; i++)
 		if (!*hget(p, need[i]))
-			fail("PATCH_CORRUPT", "patch header lacks '%s'", need[i]);
+			fail("PATCH_CORRUPT", "patch header lacks '%s'",
+			    need[i]);
 
 	v = hget(p, "payload-size");
 	if (strspn(v, "0123456789") != strlen(v))
@@ -239,10 +259,14 @@ static void verify(struct patch *p)
 		errno = 0;
 		want = strtoll(v, &end, 10);
 		if (errno || want != have)
-			fail("PATCH_CORRUPT", "payload is %lld bytes, header says %s (truncated or padded)", have, v);
+			fail("PATCH_CORRUPT",
+			    "payload is %lld bytes, header says %s (truncated or padded)",
+			    have, v);
 	}
-	if (payload_sha256(p, hex) < 0 || strcmp(hex, hget(p, "payload-sha256")) != 0)
-		fail("PATCH_CORRUPT", "payload sha256 mismatch (file damaged in transit?)");
+	if (payload_sha256(p, hex) < 0 ||
+	    strcmp(hex, hget(p, "payload-sha256")) != 0)
+		fail("PATCH_CORRUPT",
+		    "payload sha256 mismatch (file damaged in transit?)");
 	v = hget(p, "compression");
 	if (strcmp(v, "zstd") && strcmp(v, "xz"))
 		fail("PATCH_CORRUPT", "unknown compression");
@@ -251,14 +275,20 @@ static void verify(struct patch *p)
 		fail("PATCH_CORRUPT", "unknown encryption");
 }
 
-static int encrypted(const struct patch *p) { return strcmp(hget(p, "encryption"), "none") != 0; }
+static int
+encrypted(const struct patch *p)
+{
+	return strcmp(hget(p, "encryption"), "none") != 0;
+}
 
-static void need_key(const struct patch *p, const char *key)
+static void
+need_key(const struct patch *p, const char *key)
 {
 	if (!encrypted(p))
 		return;
 	if (!key || !*key)
-		fail("PATCH_KEY", "the patch is encrypted and no key file was given");
+		fail("PATCH_KEY",
+		    "the patch is encrypted and no key file was given");
 	if (access(key, R_OK) < 0)
 		fail("PATCH_KEY", "cannot read key file '%s'", key);
 }
@@ -269,12 +299,13 @@ struct decoder {
 	int xz;
 	ZSTD_DCtx *z;
 	lzma_stream l;
-	int zdone;                  /* zstd: last frame complete */
+	int zdone; /* zstd: last frame complete */
 	int out;
 };
 
 /* decompress IN (or finish when in == NULL); write what comes out */
-static int decompress(struct decoder *d, const void *in, size_t n)
+static int
+decompress(struct decoder *d, const void *in, size_t n)
 {
 	static unsigned char obuf[CHUNK];
 
@@ -289,32 +320,36 @@ static int decompress(struct decoder *d, const void *in, size_t n)
 			r = lzma_code(&d->l, act);
 			if (r != LZMA_OK && r != LZMA_STREAM_END)
 				return -1;
-			if (write_full(d->out, obuf, sizeof obuf - d->l.avail_out) < 0)
+			if (write_full(
+				d->out, obuf, sizeof obuf - d->l.avail_out) < 0)
 				return -1;
 			if (r == LZMA_STREAM_END)
-				return in ? -1 : 0;     /* data after the end */
+				return in ? -1 : 0; /* data after the end */
 		} while (d->l.avail_in > 0 || d->l.avail_out == 0 || !in);
 		return 0;
 	}
 	if (!in)
-		return d->zdone ? 0 : -1;       /* truncated frame, or no frame at all */
+		return d->zdone ? 0
+				: -1; /* truncated frame, or no frame at all */
 	ZSTD_inBuffer ib = { in, n, 0 };
 	for (;;) {
 		ZSTD_outBuffer ob = { obuf, sizeof obuf, 0 };
-		size_t before = ib.pos, r = ZSTD_decompressStream(d->z, &ob, &ib);
+		size_t before = ib.pos,
+		       r = ZSTD_decompressStream(d->z, &ob, &ib);
 		if (ZSTD_isError(r))
 			return -1;
 		if (ib.pos != before || ob.pos > 0)
-			d->zdone = r == 0;      /* 0: a frame ended and is flushed */
+			d->zdone = r == 0; /* 0: a frame ended and is flushed */
 		if (write_full(d->out, obuf, ob.pos) < 0)
 			return -1;
 		if (ib.pos == ib.size && ob.pos < ob.size)
-			return 0;               /* input used, output flushed */
+			return 0; /* input used, output flushed */
 	}
 }
 
 /* openssl enc -pass file:KEY: the key file's first line (without '\n') */
-static int read_pass(const char *key, char *pass)
+static int
+read_pass(const char *key, char *pass)
 {
 	int fd = open(key, O_RDONLY | O_CLOEXEC);
 	ssize_t n;
@@ -330,16 +365,19 @@ static int read_pass(const char *key, char *pass)
 }
 
 /* decode the payload into fd OUT; 0 when every stage succeeded */
-static int decode(const struct patch *p, const char *key, int out)
+static int
+decode(const struct patch *p, const char *key, int out)
 {
 	static unsigned char buf[CHUNK], plain[CHUNK + EVP_MAX_BLOCK_LENGTH];
 	struct decoder d = { .xz = strcmp(hget(p, "compression"), "xz") == 0,
-			     .l = LZMA_STREAM_INIT, .out = out };
+		.l = LZMA_STREAM_INIT,
+		.out = out };
 	EVP_CIPHER_CTX *c = NULL;
 	ssize_t r;
 	int pl, rc = -1;
 
-	if (d.xz ? lzma_auto_decoder(&d.l, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK
+	if (d.xz ? lzma_auto_decoder(&d.l, UINT64_MAX, LZMA_CONCATENATED) !=
+		    LZMA_OK
 		 : !(d.z = ZSTD_createDCtx()))
 		goto out;
 	if (lseek(p->fd, p->hl, SEEK_SET) < 0)
@@ -347,23 +385,29 @@ static int decode(const struct patch *p, const char *key, int out)
 	if (encrypted(p)) {
 		char pass[PASS_MAX];
 		unsigned char head[16], kiv[48];
-		if (read_pass(key, pass) < 0 || read_full(p->fd, head, 16) != 16 ||
+		if (read_pass(key, pass) < 0 ||
+		    read_full(p->fd, head, 16) != 16 ||
 		    memcmp(head, "Salted__", 8) != 0 ||
-		    !PKCS5_PBKDF2_HMAC(pass, strlen(pass), head + 8, 8, PBKDF2_ITER, EVP_sha256(), 48, kiv) ||
+		    !PKCS5_PBKDF2_HMAC(pass, strlen(pass), head + 8, 8,
+			PBKDF2_ITER, EVP_sha256(), 48, kiv) ||
 		    !(c = EVP_CIPHER_CTX_new()) ||
-		    !EVP_DecryptInit_ex(c, EVP_aes_256_cbc(), NULL, kiv, kiv + 32))
+		    !EVP_DecryptInit_ex(
+			c, EVP_aes_256_cbc(), NULL, kiv, kiv + 32))
 			goto out;
 	}
 	while ((r = read_full(p->fd, buf, sizeof buf)) > 0) {
 		if (!c) {
 			if (decompress(&d, buf, r) < 0)
 				goto out;
-		} else if (!EVP_DecryptUpdate(c, plain, &pl, buf, r) || decompress(&d, plain, pl) < 0)
+		} else if (!EVP_DecryptUpdate(c, plain, &pl, buf, r) ||
+		    decompress(&d, plain, pl) < 0)
 			goto out;
 	}
 	if (r < 0)
 		goto out;
-	if (c && (!EVP_DecryptFinal_ex(c, plain, &pl) || decompress(&d, plain, pl) < 0))
+	if (c &&
+	    (!EVP_DecryptFinal_ex(c, plain, &pl) ||
+		decompress(&d, plain, pl) < 0))
 		goto out;
 	rc = decompress(&d, NULL, 0);
 out:
@@ -375,7 +419,9 @@ out:
 
 /* decode into `tar ARGV` (stdin a pipe, stderr /dev/null; stdout too if
  * QUIET); 0 when decoding and tar both succeeded */
-static int decode_into_tar(const struct patch *p, const char *key, char *const argv[], int quiet)
+static int
+decode_into_tar(
+    const struct patch *p, const char *key, char *const argv[], int quiet)
 {
 	posix_spawn_file_actions_t fa;
 	posix_spawnattr_t at;
@@ -393,14 +439,16 @@ static int decode_into_tar(const struct patch *p, const char *key, char *const a
 	sigemptyset(&pipe_);
 	sigaddset(&pipe_, SIGPIPE);
 	posix_spawnattr_init(&at);
-	posix_spawnattr_setflags(&at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+	posix_spawnattr_setflags(
+	    &at, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
 	posix_spawnattr_setsigmask(&at, &none);
 	posix_spawnattr_setsigdefault(&at, &pipe_);
 	posix_spawn_file_actions_init(&fa);
 	posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
 	posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	if (quiet)
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+		posix_spawn_file_actions_addopen(
+		    &fa, 1, "/dev/null", O_WRONLY, 0);
 	rc = posix_spawnp(&pid, argv[0], &fa, &at, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	posix_spawnattr_destroy(&at);
@@ -410,31 +458,37 @@ static int decode_into_tar(const struct patch *p, const char *key, char *const a
 		return -1;
 	}
 	rc = decode(p, key, fds[1]);
-	close(fds[1]);              /* tar sees the end (also after a failure) */
+	close(fds[1]); /* tar sees the end (also after a failure) */
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	return rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-static void refuse_payload(const struct patch *p)
+static void
+refuse_payload(const struct patch *p)
 {
 	if (encrypted(p))
-		fail("PATCH_KEY", "the patch could not be decrypted: wrong key?");
-	fail("PATCH_CORRUPT", "the payload does not decompress to a valid archive");
+		fail("PATCH_KEY",
+		    "the patch could not be decrypted: wrong key?");
+	fail("PATCH_CORRUPT",
+	    "the payload does not decompress to a valid archive");
 }
 
-static const char *opt_arg(int argc, char **argv, int i, const char *usage)
+static const char *
+opt_arg(int argc, char **argv, int i, const char *usage)
 {
 	if (i + 1 >= argc)
 		die("%s", usage);
 	return argv[i + 1];
 }
 
-static int cmd_check(int argc, char **argv)
+static int
+cmd_check(int argc, char **argv)
 {
-	static const char usage[] = "check: usage: kim_patch check [--kind K] [--base ID] "
-		"[--qemu-version V] [--machine M] [--key F] [--deep] PATCH";
+	static const char usage[] =
+	    "check: usage: kim_patch check [--kind K] [--base ID] "
+	    "[--qemu-version V] [--machine M] [--key F] [--deep] PATCH";
 	const char *kind = "", *base = "", *qv = "", *mach = "", *key = "", *v;
 	static struct patch p;
 	int deep = 0, i = 1;
@@ -442,15 +496,25 @@ static int cmd_check(int argc, char **argv)
 
 	for (; i < argc; i++) {
 		const char *o = argv[i];
-		if (!strcmp(o, "--kind")) kind = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--base")) base = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--qemu-version")) qv = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--machine")) mach = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--key")) key = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--deep")) deep = 1;
-		else if (!strcmp(o, "--")) { i++; break; }
-		else if (o[0] == '-') die("check: unknown option '%s'", o);
-		else break;
+		if (!strcmp(o, "--kind"))
+			kind = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--base"))
+			base = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--qemu-version"))
+			qv = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--machine"))
+			mach = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--key"))
+			key = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--deep"))
+			deep = 1;
+		else if (!strcmp(o, "--")) {
+			i++;
+			break;
+		} else if (o[0] == '-')
+			die("check: unknown option '%s'", o);
+		else
+			break;
 	}
 	if (argc - i != 1)
 		die("%s", usage);
@@ -458,18 +522,25 @@ static int cmd_check(int argc, char **argv)
 	verify(&p);
 	v = hget(&p, "kind");
 	if (*kind && strcmp(v, kind))
-		fail("PATCH_WRONG_KIND", "the patch is for a '%s' base, but '%s' here is a '%s' base",
-		     v, hget(&p, "base-name"), kind);
+		fail("PATCH_WRONG_KIND",
+		    "the patch is for a '%s' base, but '%s' here is a '%s' base",
+		    v, hget(&p, "base-name"), kind);
 	v = hget(&p, "base");
 	if (*base && strcmp(v, base))
-		fail("PATCH_WRONG_BASE", "the patch fits base '%s' %s, this display's base is %s",
-		     hget(&p, "base-name"), prefix(v, 12, a, sizeof a), prefix(base, 12, b, sizeof b));
+		fail("PATCH_WRONG_BASE",
+		    "the patch fits base '%s' %s, this display's base is %s",
+		    hget(&p, "base-name"), prefix(v, 12, a, sizeof a),
+		    prefix(base, 12, b, sizeof b));
 	v = hget(&p, "qemu-version");
 	if (*qv && strcmp(v, qv))
-		fail("PATCH_WRONG_QEMU", "the patch was made with QEMU %s, this display has QEMU %s", v, qv);
+		fail("PATCH_WRONG_QEMU",
+		    "the patch was made with QEMU %s, this display has QEMU %s",
+		    v, qv);
 	v = hget(&p, "machine");
 	if (*mach && strcmp(v, mach))
-		fail("PATCH_WRONG_QEMU", "the patch was made for machine type %s, this display uses %s", v, mach);
+		fail("PATCH_WRONG_QEMU",
+		    "the patch was made for machine type %s, this display uses %s",
+		    v, mach);
 	need_key(&p, key);
 	if (deep) {
 		char *tar[] = { "tar", "-tf", "-", NULL };
@@ -480,7 +551,8 @@ static int cmd_check(int argc, char **argv)
 }
 
 /* mkdir -p; on failure PATH names the component that failed */
-static int mkdirs(const char *dir, char path[4096])
+static int
+mkdirs(const char *dir, char path[4096])
 {
 	struct stat st;
 	size_t n = strlen(dir);
@@ -491,14 +563,15 @@ static int mkdirs(const char *dir, char path[4096])
 		return -1;
 	}
 	memcpy(path, dir, n + 1);
-	for (char *s = path + 1; ; s++) {
+	for (char *s = path + 1;; s++) {
 		if (*s != '/' && *s != '\0')
 			continue;
 		char c = *s;
 		*s = '\0';
 		if (mkdir(path, 0777) < 0) {
 			int e = errno;
-			if (e != EEXIST || stat(path, &st) < 0 || !S_ISDIR(st.st_mode)) {
+			if (e != EEXIST || stat(path, &st) < 0 ||
+			    !S_ISDIR(st.st_mode)) {
 				errno = e == EEXIST && c ? ENOTDIR : e;
 				return -1;
 			}
@@ -508,13 +581,14 @@ static int mkdirs(const char *dir, char path[4096])
 	}
 }
 
-static int is_empty_dir(const char *dir)
+static int
+is_empty_dir(const char *dir)
 {
 	DIR *d = opendir(dir);
 	struct dirent *e;
 	int empty = 1;
 	if (!d)
-		return 1;       /* as `ls -A` printing nothing */
+		return 1; /* as `ls -A` printing nothing */
 	while (empty && (e = readdir(d)))
 		if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
 			empty = 0;
@@ -522,31 +596,38 @@ static int is_empty_dir(const char *dir)
 	return empty;
 }
 
-static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *f)
+static int
+rm_entry(const char *path, const struct stat *st, int type, struct FTW *f)
 {
-	(void)st; (void)type;
+	(void)st;
+	(void)type;
 	if (f->level > 0 && remove(path) < 0)
-		fprintf(stderr, PROG ": cannot remove '%s': %s\n", path, strerror(errno));
+		fprintf(stderr, PROG ": cannot remove '%s': %s\n", path,
+		    strerror(errno));
 	return 0;
 }
 
-
 /* ---- what an unpacked payload may contain (--tree) --------------------- */
 
-#define LINKS_MAX 100000        /* hard-linked inodes tracked in one layer */
+#define LINKS_MAX 100000 /* hard-linked inodes tracked in one layer */
 
 static struct tree_walk {
-	int workspace;              /* else a VM payload */
+	int workspace; /* else a VM payload */
 	const char *root;
-	char rel[4096], what[160];  /* the first refused entry and why */
-	struct { dev_t dev; ino_t ino; nlink_t nlink, seen; } *links;
+	char rel[4096], what[160]; /* the first refused entry and why */
+	struct {
+		dev_t dev;
+		ino_t ino;
+		nlink_t nlink, seen;
+	} * links;
 	size_t nlinks;
 } tw;
 
 /* A relative symlink target stays inside the tree: ".." only as leading
  * components (later ones could follow another link up), no more of them
  * than the link's directory is deep.  DEPTH: components above the link. */
-static int link_stays_inside(const char *t, int depth)
+static int
+link_stays_inside(const char *t, int depth)
 {
 	int ups = 0, seen_name = 0;
 
@@ -565,7 +646,8 @@ static int link_stays_inside(const char *t, int depth)
 	return 1;
 }
 
-static int tree_entry(const char *path, const struct stat *st, int type, struct FTW *f)
+static int
+tree_entry(const char *path, const struct stat *st, int type, struct FTW *f)
 {
 	const char *what = NULL;
 	char target[4096];
@@ -585,12 +667,15 @@ static int tree_entry(const char *path, const struct stat *st, int type, struct 
 		else if (st->st_nlink > 1) {
 			size_t i;
 			for (i = 0; i < tw.nlinks; i++)
-				if (tw.links[i].dev == st->st_dev && tw.links[i].ino == st->st_ino)
+				if (tw.links[i].dev == st->st_dev &&
+				    tw.links[i].ino == st->st_ino)
 					break;
 			if (i == tw.nlinks) {
 				if (tw.nlinks == LINKS_MAX)
 					what = "one hard link too many";
-				else if ((tw.links = realloc(tw.links, (i + 1) * sizeof(*tw.links))) == NULL)
+				else if ((tw.links = realloc(tw.links,
+					      (i + 1) * sizeof(*tw.links))) ==
+				    NULL)
 					die("out of memory");
 				else {
 					tw.links[i].dev = st->st_dev;
@@ -615,8 +700,9 @@ static int tree_entry(const char *path, const struct stat *st, int type, struct 
 			else if (!link_stays_inside(target, f->level - 1))
 				what = "a symbolic link out of the layer";
 		}
-	} else if (S_ISCHR(st->st_mode) && tw.workspace && st->st_rdev == makedev(0, 0)) {
-		;                       /* overlayfs whiteout: a file the patch removed */
+	} else if (S_ISCHR(st->st_mode) && tw.workspace &&
+	    st->st_rdev == makedev(0, 0)) {
+		; /* overlayfs whiteout: a file the patch removed */
 	} else if (S_ISCHR(st->st_mode) || S_ISBLK(st->st_mode)) {
 		what = "a device node";
 	} else {
@@ -630,7 +716,8 @@ static int tree_entry(const char *path, const struct stat *st, int type, struct 
 }
 
 /* refuse (PATCH_UNSAFE, DIR emptied) what a payload of this kind may not hold */
-static void check_tree(const char *dir, const char *kind)
+static void
+check_tree(const char *dir, const char *kind)
 {
 	char safe[256];
 	size_t i;
@@ -643,7 +730,8 @@ static void check_tree(const char *dir, const char *kind)
 	for (i = 0; rc == 0 && i < tw.nlinks; i++)
 		if (tw.links[i].seen != tw.links[i].nlink) {
 			snprintf(tw.rel, sizeof tw.rel, "a file");
-			snprintf(tw.what, sizeof tw.what, "hard-linked to a file outside the layer");
+			snprintf(tw.what, sizeof tw.what,
+			    "hard-linked to a file outside the layer");
 			rc = 1;
 		}
 	free(tw.links);
@@ -651,48 +739,64 @@ static void check_tree(const char *dir, const char *kind)
 		return;
 	nftw(dir, rm_entry, 64, FTW_DEPTH | FTW_PHYS);
 	if (rc < 0)
-		fail("PATCH_CORRUPT", "cannot read the unpacked patch: %s", strerror(errno));
+		fail("PATCH_CORRUPT", "cannot read the unpacked patch: %s",
+		    strerror(errno));
 	/* the name is the stranger's: printable ASCII only, bounded */
 	for (i = 0; tw.rel[i] && i < sizeof safe - 4; i++)
-		safe[i] = tw.rel[i] >= 0x20 && tw.rel[i] < 0x7f ? tw.rel[i] : '?';
+		safe[i] =
+		    tw.rel[i] >= 0x20 && tw.rel[i] < 0x7f ? tw.rel[i] : '?';
 	snprintf(safe + i, sizeof safe - i, "%s", tw.rel[i] ? "..." : "");
-	fail("PATCH_UNSAFE", "the patch's '%s' is %s, which a %s patch may not contain",
-	     safe, tw.what, tw.workspace ? "workspace" : "VM");
+	fail("PATCH_UNSAFE",
+	    "the patch's '%s' is %s, which a %s patch may not contain", safe,
+	    tw.what, tw.workspace ? "workspace" : "VM");
 }
 
 /* after a failed unpack: is DIR's file system (as good as) full?  Then the
  * display's disk is to blame, not the patch. */
-#define DISK_SLACK (1024 * 1024)        /* bytes free below which it is full */
-static int disk_full(const char *dir)
+#define DISK_SLACK (1024 * 1024) /* bytes free below which it is full */
+static int
+disk_full(const char *dir)
 {
 	struct statvfs v;
 	return statvfs(dir, &v) == 0 &&
-	       ((unsigned long long)v.f_bavail * v.f_frsize < DISK_SLACK || v.f_favail == 0);
+	    ((unsigned long long)v.f_bavail * v.f_frsize < DISK_SLACK ||
+		v.f_favail == 0);
 }
 
-static void refuse_disk_full(const char *dir)
+static void
+refuse_disk_full(const char *dir)
 {
 	fprintf(stderr, PROG ": unpack: %s is full\n", dir);
-	fail("DISPLAY_DISK_FULL", "the display's disk is full: no room to unpack the patch");
+	fail("DISPLAY_DISK_FULL",
+	    "the display's disk is full: no room to unpack the patch");
 }
 
-static int cmd_unpack(int argc, char **argv)
+static int
+cmd_unpack(int argc, char **argv)
 {
-	static const char usage[] = "unpack: usage: kim_patch unpack [--key KEYFILE] "
-		"[--tree vm|workspace] PATCH DIR";
+	static const char usage[] =
+	    "unpack: usage: kim_patch unpack [--key KEYFILE] "
+	    "[--tree vm|workspace] PATCH DIR";
 	static struct patch p;
 	const char *key = "", *tree = "", *dir;
 	int i = 1;
 
 	for (; i < argc; i++) {
 		const char *o = argv[i];
-		if (!strcmp(o, "--key")) key = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--tree")) tree = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--")) { i++; break; }
-		else if (o[0] == '-') die("unpack: unknown option '%s'", o);
-		else break;
+		if (!strcmp(o, "--key"))
+			key = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--tree"))
+			tree = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--")) {
+			i++;
+			break;
+		} else if (o[0] == '-')
+			die("unpack: unknown option '%s'", o);
+		else
+			break;
 	}
-	if (argc - i != 2 || (*tree && strcmp(tree, "vm") && strcmp(tree, "workspace")))
+	if (argc - i != 2 ||
+	    (*tree && strcmp(tree, "vm") && strcmp(tree, "workspace")))
 		die("%s", usage);
 	p.path = argv[i];
 	dir = argv[i + 1];
@@ -702,15 +806,17 @@ static int cmd_unpack(int argc, char **argv)
 	if (mkdirs(dir, failed) < 0) {
 		if (errno == ENOSPC || errno == EDQUOT)
 			refuse_disk_full(dir);
-		fprintf(stderr, PROG ": unpack: cannot create directory '%s': %s\n",
-			*failed ? failed : dir, strerror(errno));
+		fprintf(stderr,
+		    PROG ": unpack: cannot create directory '%s': %s\n",
+		    *failed ? failed : dir, strerror(errno));
 		exit(1);
 	}
 	if (!is_empty_dir(dir))
 		die("unpack: '%s' is not empty", dir);
 	char *tar[] = { "tar", "-C", (char *)dir, "--numeric-owner", "--xattrs",
-		"--xattrs-include=trusted.overlay.opaque", "--xattrs-include=user.overlay.opaque",
-		"--no-overwrite-dir", "-xf", "-", NULL };
+		"--xattrs-include=trusted.overlay.opaque",
+		"--xattrs-include=user.overlay.opaque", "--no-overwrite-dir",
+		"-xf", "-", NULL };
 	if (decode_into_tar(&p, key, tar, 0) < 0) {
 		int full = disk_full(dir);
 		/* nothing of a payload that failed may stay */
@@ -724,35 +830,52 @@ static int cmd_unpack(int argc, char **argv)
 	return 0;
 }
 
-
 /* ---- a VM patch's disk overlay (overlay) -------------------------------- */
 
-#define QCOW2_MAGIC 0x514649fbU         /* "QFI\xfb" */
-#define QCOW2_HDR_MAX (2 << 20)         /* header and extensions: first cluster at most */
-#define QCOW2_BACKING "disk.img"        /* what kimberlize writes */
-#define QCOW2_INCOMPAT_OK ((1u << 3) | (1u << 4))       /* compression type, extended L2 */
-#define QCOW2_AUTOCLEAR_OK (1u << 0)    /* bitmaps (bit 1, raw data file: refused) */
+#define QCOW2_MAGIC 0x514649fbU /* "QFI\xfb" */
+#define QCOW2_HDR_MAX \
+	(2 << 20) /* header and extensions: first cluster at most */
+#define QCOW2_BACKING "disk.img" /* what kimberlize writes */
+#define QCOW2_INCOMPAT_OK \
+	((1u << 3) | (1u << 4)) /* compression type, extended L2 */
+#define QCOW2_AUTOCLEAR_OK \
+	(1u << 0) /* bitmaps (bit 1, raw data file: refused) */
 #define QCOW2_EXT_BACKING_FMT 0xe2792acaU
 #define QCOW2_EXT_FEATURES 0x6803f857U
 #define QCOW2_EXT_BITMAPS 0x23852875U
-#define QEMU_IMG_OUT_MAX (1 << 20)      /* qemu-img info's JSON */
+#define QEMU_IMG_OUT_MAX (1 << 20) /* qemu-img info's JSON */
 
-static uint32_t be32(const unsigned char *p) { uint32_t v; memcpy(&v, p, 4); return be32toh(v); }
-static uint64_t be64(const unsigned char *p) { uint64_t v; memcpy(&v, p, 8); return be64toh(v); }
+static uint32_t
+be32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return be32toh(v);
+}
+static uint64_t
+be64(const unsigned char *p)
+{
+	uint64_t v;
+	memcpy(&v, p, 8);
+	return be64toh(v);
+}
 
-static void unsafe_overlay(const char *fmt, ...)
+static void
+unsafe_overlay(const char *fmt, ...)
 {
 	char msg[512];
 	va_list ap;
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	fail("PATCH_UNSAFE", "the patch's disk overlay %s; a display does not run it", msg);
+	fail("PATCH_UNSAFE",
+	    "the patch's disk overlay %s; a display does not run it", msg);
 }
 
 /* The header as kimberlize makes it, read without any QEMU tool (which
  * would open the files the header names). */
-static void check_qcow2_header(const char *path)
+static void
+check_qcow2_header(const char *path)
 {
 	static unsigned char h[QCOW2_HDR_MAX];
 	char backing_fmt[16] = "";
@@ -762,8 +885,10 @@ static void check_qcow2_header(const char *path)
 	uint32_t version, blen, cbits, hlen, off;
 	int fd;
 
-	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 || fstat(fd, &st) < 0)
-		fail("PATCH_CORRUPT", "the patch lacks its disk overlay: %s", strerror(errno));
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0 ||
+	    fstat(fd, &st) < 0)
+		fail("PATCH_CORRUPT", "the patch lacks its disk overlay: %s",
+		    strerror(errno));
 	if (!S_ISREG(st.st_mode) || st.st_nlink != 1)
 		unsafe_overlay("is not a plain file");
 	n = read_full(fd, h, sizeof h);
@@ -789,17 +914,20 @@ static void check_qcow2_header(const char *path)
 	if (incompat & (1u << 2))
 		unsafe_overlay("names an external data file");
 	if (incompat & ~(uint64_t)QCOW2_INCOMPAT_OK)
-		unsafe_overlay("has incompatible features 0x%llx (dirty, corrupt or unknown)",
-		    (unsigned long long)(incompat & ~(uint64_t)QCOW2_INCOMPAT_OK));
+		unsafe_overlay(
+		    "has incompatible features 0x%llx (dirty, corrupt or unknown)",
+		    (unsigned long long)(incompat &
+			~(uint64_t)QCOW2_INCOMPAT_OK));
 	if (autoclear & ~(uint64_t)QCOW2_AUTOCLEAR_OK)
 		unsafe_overlay("has unknown or data-file features 0x%llx",
-		    (unsigned long long)(autoclear & ~(uint64_t)QCOW2_AUTOCLEAR_OK));
+		    (unsigned long long)(autoclear &
+			~(uint64_t)QCOW2_AUTOCLEAR_OK));
 	if ((1u << cbits) < (uint64_t)n)
 		n = 1 << cbits;
 	if (hlen < 72 || hlen > (uint32_t)n || hlen % 8)
 		unsafe_overlay("has a bad header length");
 	/* header extensions: type, length, data padded to 8 bytes */
-	for (off = hlen; ; ) {
+	for (off = hlen;;) {
 		uint32_t type, len;
 		if ((uint64_t)off + 8 > (uint64_t)n)
 			unsafe_overlay("has a truncated header extension");
@@ -813,34 +941,38 @@ static void check_qcow2_header(const char *path)
 		switch (type) {
 		case QCOW2_EXT_BACKING_FMT:
 			if (len >= sizeof backing_fmt)
-				unsafe_overlay("names a backing format that is not raw");
+				unsafe_overlay(
+				    "names a backing format that is not raw");
 			memcpy(backing_fmt, h + off, len);
 			backing_fmt[len] = '\0';
 			break;
 		case QCOW2_EXT_FEATURES:
-		case QCOW2_EXT_BITMAPS:
-			break;
-		case 0x44415441U:       /* "DATA": external data file name */
+		case QCOW2_EXT_BITMAPS: break;
+		case 0x44415441U: /* "DATA": external data file name */
 			unsafe_overlay("names an external data file");
 			break;
-		case 0x0537be77U:       /* full disk encryption header */
+		case 0x0537be77U: /* full disk encryption header */
 			unsafe_overlay("is encrypted");
 			break;
 		default:
-			unsafe_overlay("has an unknown header extension 0x%08x", type);
+			unsafe_overlay(
+			    "has an unknown header extension 0x%08x", type);
 		}
 		off += (len + 7) & ~7u;
 	}
-	if (boff == 0 || blen != sizeof(QCOW2_BACKING) - 1 || boff + blen > (uint64_t)n ||
+	if (boff == 0 || blen != sizeof(QCOW2_BACKING) - 1 ||
+	    boff + blen > (uint64_t)n ||
 	    memcmp(h + boff, QCOW2_BACKING, blen) != 0)
-		unsafe_overlay("names another backing file than the base's disk");
+		unsafe_overlay(
+		    "names another backing file than the base's disk");
 	if (strcmp(backing_fmt, "raw") != 0)
 		unsafe_overlay("names a backing format that is not raw");
 }
 
 /* run argv (stdin /dev/null, stderr ours); its stdout into out (at most
  * cap - 1 bytes, NUL-terminated) when out != NULL.  0 if it exited 0. */
-static int run(char *const argv[], char *out, size_t cap)
+static int
+run(char *const argv[], char *out, size_t cap)
 {
 	posix_spawn_file_actions_t fa;
 	int fds[2] = { -1, -1 }, st, rc;
@@ -855,7 +987,8 @@ static int run(char *const argv[], char *out, size_t cap)
 	if (out)
 		posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
 	else
-		posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+		posix_spawn_file_actions_addopen(
+		    &fa, 1, "/dev/null", O_WRONLY, 0);
 	rc = posix_spawnp(&pid, argv[0], &fa, NULL, argv, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	if (out)
@@ -868,8 +1001,9 @@ static int run(char *const argv[], char *out, size_t cap)
 	if (out) {
 		ssize_t r;
 		char sink[4096];
-		while ((r = read(fds[0], got + 1 < cap ? out + got : sink,
-		    got + 1 < cap ? cap - 1 - got : sizeof sink)) != 0) {
+		while (
+		    (r = read(fds[0], got + 1 < cap ? out + got : sink,
+			 got + 1 < cap ? cap - 1 - got : sizeof sink)) != 0) {
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r < 0)
@@ -877,7 +1011,7 @@ static int run(char *const argv[], char *out, size_t cap)
 			if (got + 1 < cap)
 				got += r;
 			else
-				rc = -1;        /* too much: refused below */
+				rc = -1; /* too much: refused below */
 		}
 		out[got] = '\0';
 		close(fds[0]);
@@ -888,21 +1022,27 @@ static int run(char *const argv[], char *out, size_t cap)
 	return rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
 }
 
-static const char *jstr(json_object *o, const char *key)
+static const char *
+jstr(json_object *o, const char *key)
 {
 	json_object *v;
-	return json_object_object_get_ex(o, key, &v) && json_object_is_type(v, json_type_string) ?
-	    json_object_get_string(v) : NULL;
+	return json_object_object_get_ex(o, key, &v) &&
+		json_object_is_type(v, json_type_string)
+	    ? json_object_get_string(v)
+	    : NULL;
 }
 
-static int jhas(json_object *o, const char *key)
+static int
+jhas(json_object *o, const char *key)
 {
 	return json_object_object_get_ex(o, key, NULL);
 }
 
-static int cmd_overlay(int argc, char **argv)
+static int
+cmd_overlay(int argc, char **argv)
 {
-	static const char usage[] = "overlay: usage: kim_patch overlay BASE_DISK OVERLAY";
+	static const char usage[] =
+	    "overlay: usage: kim_patch overlay BASE_DISK OVERLAY";
 	static char js[QEMU_IMG_OUT_MAX];
 	json_object *chain, *top, *base, *fs, *data;
 	const char *disk, *ov, *v;
@@ -912,43 +1052,53 @@ static int cmd_overlay(int argc, char **argv)
 	disk = argv[1];
 	ov = argv[2];
 	check_qcow2_header(ov);
-	char *rebase[] = { "qemu-img", "rebase", "-q", "-u", "-f", "qcow2", "-b", (char *)disk,
-		"-F", "raw", "--", (char *)ov, NULL };
+	char *rebase[] = { "qemu-img", "rebase", "-q", "-u", "-f", "qcow2",
+		"-b", (char *)disk, "-F", "raw", "--", (char *)ov, NULL };
 	if (run(rebase, NULL, 0) != 0)
-		fail("PATCH_CORRUPT", "the patch's disk overlay is not a usable qcow2 image");
-	char *info[] = { "qemu-img", "info", "-f", "qcow2", "--backing-chain", "--output=json",
-		"--", (char *)ov, NULL };
-	if (run(info, js, sizeof js) != 0 || (chain = json_tokener_parse(js)) == NULL)
-		fail("PATCH_CORRUPT", "qemu-img cannot read the patch's disk overlay");
-	if (!json_object_is_type(chain, json_type_array) || json_object_array_length(chain) != 2)
+		fail("PATCH_CORRUPT",
+		    "the patch's disk overlay is not a usable qcow2 image");
+	char *info[] = { "qemu-img", "info", "-f", "qcow2", "--backing-chain",
+		"--output=json", "--", (char *)ov, NULL };
+	if (run(info, js, sizeof js) != 0 ||
+	    (chain = json_tokener_parse(js)) == NULL)
+		fail("PATCH_CORRUPT",
+		    "qemu-img cannot read the patch's disk overlay");
+	if (!json_object_is_type(chain, json_type_array) ||
+	    json_object_array_length(chain) != 2)
 		unsafe_overlay("is not one qcow2 image over the base's disk");
 	top = json_object_array_get_idx(chain, 0);
 	base = json_object_array_get_idx(chain, 1);
-	if (!json_object_is_type(top, json_type_object) || !json_object_is_type(base, json_type_object))
+	if (!json_object_is_type(top, json_type_object) ||
+	    !json_object_is_type(base, json_type_object))
 		unsafe_overlay("is not one qcow2 image over the base's disk");
 	if ((v = jstr(top, "format")) == NULL || strcmp(v, "qcow2"))
 		unsafe_overlay("is not a qcow2 image");
 	if ((v = jstr(top, "backing-filename")) == NULL || strcmp(v, disk) ||
-	    (v = jstr(top, "full-backing-filename")) == NULL || strcmp(v, disk) ||
-	    (v = jstr(base, "filename")) == NULL || strcmp(v, disk))
-		unsafe_overlay("names another backing file than the base's disk");
-	if ((v = jstr(top, "backing-filename-format")) == NULL || strcmp(v, "raw") ||
-	    (v = jstr(base, "format")) == NULL || strcmp(v, "raw") ||
-	    jhas(base, "backing-filename") || jhas(base, "full-backing-filename"))
+	    (v = jstr(top, "full-backing-filename")) == NULL ||
+	    strcmp(v, disk) || (v = jstr(base, "filename")) == NULL ||
+	    strcmp(v, disk))
+		unsafe_overlay(
+		    "names another backing file than the base's disk");
+	if ((v = jstr(top, "backing-filename-format")) == NULL ||
+	    strcmp(v, "raw") || (v = jstr(base, "format")) == NULL ||
+	    strcmp(v, "raw") || jhas(base, "backing-filename") ||
+	    jhas(base, "full-backing-filename"))
 		unsafe_overlay("names a backing format that is not raw");
 	if (jhas(top, "encrypted") || jhas(base, "encrypted"))
 		unsafe_overlay("is encrypted");
 	if (json_object_object_get_ex(top, "format-specific", &fs) &&
 	    json_object_object_get_ex(fs, "data", &data) &&
-	    (jhas(data, "data-file") || jhas(data, "data-file-raw") || jhas(data, "encrypt")))
+	    (jhas(data, "data-file") || jhas(data, "data-file-raw") ||
+		jhas(data, "encrypt")))
 		unsafe_overlay("names an external data file");
 	json_object_put(chain);
 	return 0;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
-	signal(SIGPIPE, SIG_IGN);       /* a tar that quits early: EPIPE, a failure */
+	signal(SIGPIPE, SIG_IGN); /* a tar that quits early: EPIPE, a failure */
 	/* SHA-256, PBKDF2 and AES come from the default provider: no need to
 	 * read openssl.cnf on every patch */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);

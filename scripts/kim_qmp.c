@@ -65,18 +65,20 @@ struct qmp {
 	char buf[65536];
 	size_t len;
 	int id;
-	char migration[32];   /* last MIGRATION event status */
-	int resumed;          /* saw a RESUME event */
-	char deleted[64];     /* last DEVICE_DELETED event's device */
+	char migration[32]; /* last MIGRATION event status */
+	int resumed;	    /* saw a RESUME event */
+	char deleted[64];   /* last DEVICE_DELETED event's device */
 };
 
-static void fail(const char *what, const char *why)
+static void
+fail(const char *what, const char *why)
 {
 	fprintf(stderr, "%s: %s: %s\n", prog, what, why);
 	exit(1);
 }
 
-static void qmp_connect(struct qmp *q, const char *path)
+static void
+qmp_connect(struct qmp *q, const char *path)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (strlen(path) >= sizeof sa.sun_path)
@@ -90,7 +92,8 @@ static void qmp_connect(struct qmp *q, const char *path)
 			return;
 		int e = errno;
 		close(q->fd);
-		if ((e != ENOENT && e != ECONNREFUSED) || kim_now() > q->deadline)
+		if ((e != ENOENT && e != ECONNREFUSED) ||
+		    kim_now() > q->deadline)
 			fail(path, strerror(e));
 		/* QEMU is still starting: the socket appears within milliseconds */
 		poll(NULL, 0, 10);
@@ -98,7 +101,8 @@ static void qmp_connect(struct qmp *q, const char *path)
 }
 
 /* Next JSON message; NULL on EOF.  Exits on timeout or bad input. */
-static json_object *qmp_read(struct qmp *q)
+static json_object *
+qmp_read(struct qmp *q)
 {
 	for (;;) {
 		char *nl = memchr(q->buf, '\n', q->len);
@@ -111,19 +115,28 @@ static json_object *qmp_read(struct qmp *q)
 			memmove(q->buf, nl + 1, q->len - used);
 			q->len -= used;
 			if (!o)
-				continue;   /* not JSON: ignore */
+				continue; /* not JSON: ignore */
 			json_object *ev;
 			if (json_object_object_get_ex(o, "event", &ev)) {
 				const char *name = json_object_get_string(ev);
 				json_object *data, *st;
-				if (!strcmp(name, "MIGRATION") && json_object_object_get_ex(o, "data", &data) &&
-				    json_object_object_get_ex(data, "status", &st))
-					snprintf(q->migration, sizeof q->migration, "%s", json_object_get_string(st));
+				if (!strcmp(name, "MIGRATION") &&
+				    json_object_object_get_ex(
+					o, "data", &data) &&
+				    json_object_object_get_ex(
+					data, "status", &st))
+					snprintf(q->migration,
+					    sizeof q->migration, "%s",
+					    json_object_get_string(st));
 				if (!strcmp(name, "RESUME"))
 					q->resumed = 1;
-				if (!strcmp(name, "DEVICE_DELETED") && json_object_object_get_ex(o, "data", &data) &&
-				    json_object_object_get_ex(data, "device", &st))
-					snprintf(q->deleted, sizeof q->deleted, "%s", json_object_get_string(st));
+				if (!strcmp(name, "DEVICE_DELETED") &&
+				    json_object_object_get_ex(
+					o, "data", &data) &&
+				    json_object_object_get_ex(
+					data, "device", &st))
+					snprintf(q->deleted, sizeof q->deleted,
+					    "%s", json_object_get_string(st));
 			}
 			return o;
 		}
@@ -138,9 +151,10 @@ static json_object *qmp_read(struct qmp *q)
 			fail("poll", strerror(errno));
 		if (n <= 0)
 			continue;
-		ssize_t r = read(q->fd, q->buf + q->len, sizeof q->buf - q->len);
+		ssize_t r =
+		    read(q->fd, q->buf + q->len, sizeof q->buf - q->len);
 		if (r < 0 && errno == ECONNRESET)
-			return NULL;   /* QEMU went away (e.g. after quit) */
+			return NULL; /* QEMU went away (e.g. after quit) */
 		if (r < 0 && errno != EINTR)
 			fail("QMP read", strerror(errno));
 		if (r == 0)
@@ -154,7 +168,8 @@ static json_object *qmp_read(struct qmp *q)
  * reply, which is returned via *reply).  Exits on an "error" reply. */
 /* Send one command; its id, or -1 when QEMU's end is closed. */
 /* pass_fd >= 0: the descriptor rides along (SCM_RIGHTS), for getfd. */
-static int qmp_send_fd(struct qmp *q, const char *cmd, json_object *args, int pass_fd)
+static int
+qmp_send_fd(struct qmp *q, const char *cmd, json_object *args, int pass_fd)
 {
 	json_object *req = json_object_new_object();
 	int id = ++q->id, ok;
@@ -162,33 +177,43 @@ static int qmp_send_fd(struct qmp *q, const char *cmd, json_object *args, int pa
 	if (args)
 		json_object_object_add(req, "arguments", args);
 	json_object_object_add(req, "id", json_object_new_int(id));
-	const char *s = json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
+	const char *s =
+	    json_object_to_json_string_ext(req, JSON_C_TO_STRING_PLAIN);
 	size_t n = strlen(s);
 	if (pass_fd >= 0) {
-		union { char buf[CMSG_SPACE(sizeof(int))]; struct cmsghdr align; } cm;
+		union {
+			char buf[CMSG_SPACE(sizeof(int))];
+			struct cmsghdr align;
+		} cm;
 		struct iovec iov = { (void *)s, n };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1,
-			.msg_control = cm.buf, .msg_controllen = sizeof cm.buf };
+		struct msghdr m = { .msg_iov = &iov,
+			.msg_iovlen = 1,
+			.msg_control = cm.buf,
+			.msg_controllen = sizeof cm.buf };
 		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
 		memset(cm.buf, 0, sizeof cm.buf);
 		c->cmsg_level = SOL_SOCKET;
 		c->cmsg_type = SCM_RIGHTS;
 		c->cmsg_len = CMSG_LEN(sizeof(int));
 		memcpy(CMSG_DATA(c), &pass_fd, sizeof(int));
-		ok = sendmsg(q->fd, &m, MSG_NOSIGNAL) == (ssize_t)n && write(q->fd, "\n", 1) == 1;
+		ok = sendmsg(q->fd, &m, MSG_NOSIGNAL) == (ssize_t)n &&
+		    write(q->fd, "\n", 1) == 1;
 	} else {
-		ok = write(q->fd, s, n) == (ssize_t)n && write(q->fd, "\n", 1) == 1;
+		ok = write(q->fd, s, n) == (ssize_t)n &&
+		    write(q->fd, "\n", 1) == 1;
 	}
 	json_object_put(req);
 	return ok ? id : -1;
 }
 
-static int qmp_send(struct qmp *q, const char *cmd, json_object *args)
+static int
+qmp_send(struct qmp *q, const char *cmd, json_object *args)
 {
 	return qmp_send_fd(q, cmd, args, -1);
 }
 
-static json_object *qmp_cmd(struct qmp *q, const char *cmd, json_object *args, json_object **reply)
+static json_object *
+qmp_cmd(struct qmp *q, const char *cmd, json_object *args, json_object **reply)
 {
 	int id = qmp_send(q, cmd, args);
 	if (id < 0)
@@ -197,11 +222,14 @@ static json_object *qmp_cmd(struct qmp *q, const char *cmd, json_object *args, j
 		json_object *o = qmp_read(q), *v, *idv;
 		if (!o)
 			fail(cmd, "QEMU closed the connection");
-		if (json_object_object_get_ex(o, "id", &idv) && json_object_get_int(idv) == id) {
+		if (json_object_object_get_ex(o, "id", &idv) &&
+		    json_object_get_int(idv) == id) {
 			if (json_object_object_get_ex(o, "error", &v)) {
 				json_object *d;
-				const char *why = json_object_object_get_ex(v, "desc", &d) ?
-					json_object_get_string(d) : "error";
+				const char *why =
+				    json_object_object_get_ex(v, "desc", &d)
+				    ? json_object_get_string(d)
+				    : "error";
 				fail(cmd, why);
 			}
 			json_object_object_get_ex(o, "return", &v);
@@ -212,7 +240,8 @@ static json_object *qmp_cmd(struct qmp *q, const char *cmd, json_object *args, j
 	}
 }
 
-static void qmp_simple(struct qmp *q, const char *cmd, json_object *args)
+static void
+qmp_simple(struct qmp *q, const char *cmd, json_object *args)
 {
 	json_object *reply;
 	qmp_cmd(q, cmd, args, &reply);
@@ -221,7 +250,8 @@ static void qmp_simple(struct qmp *q, const char *cmd, json_object *args)
 
 /* Run cmd; 0, or -1 with QEMU's error on stderr (no exit: the caller
  * undoes what it added). */
-static int qmp_try(struct qmp *q, const char *cmd, json_object *args, int pass_fd)
+static int
+qmp_try(struct qmp *q, const char *cmd, json_object *args, int pass_fd)
 {
 	int id = qmp_send_fd(q, cmd, args, pass_fd);
 	if (id < 0)
@@ -230,11 +260,14 @@ static int qmp_try(struct qmp *q, const char *cmd, json_object *args, int pass_f
 		json_object *o = qmp_read(q), *v, *idv, *d;
 		if (!o)
 			fail(cmd, "QEMU closed the connection");
-		if (json_object_object_get_ex(o, "id", &idv) && json_object_get_int(idv) == id) {
+		if (json_object_object_get_ex(o, "id", &idv) &&
+		    json_object_get_int(idv) == id) {
 			int rc = 0;
 			if (json_object_object_get_ex(o, "error", &v)) {
 				fprintf(stderr, "%s: %s: %s\n", prog, cmd,
-				    json_object_object_get_ex(v, "desc", &d) ? json_object_get_string(d) : "error");
+				    json_object_object_get_ex(v, "desc", &d)
+					? json_object_get_string(d)
+					: "error");
 				rc = -1;
 			}
 			json_object_put(o);
@@ -244,7 +277,8 @@ static int qmp_try(struct qmp *q, const char *cmd, json_object *args, int pass_f
 	}
 }
 
-static json_object *id_args(const char *key, const char *val)
+static json_object *
+id_args(const char *key, const char *val)
 {
 	json_object *a = json_object_new_object();
 	json_object_object_add(a, key, json_object_new_string(val));
@@ -252,7 +286,8 @@ static json_object *id_args(const char *key, const char *val)
 }
 
 /* an id of ours: a letter, then letters, digits, '-' (QEMU's node names) */
-static void check_id(const char *id)
+static void
+check_id(const char *id)
 {
 	size_t n = strlen(id);
 	if (n == 0 || n > 16 || !isalpha((unsigned char)id[0]))
@@ -262,7 +297,8 @@ static void check_id(const char *id)
 			fail(id, "bad id");
 }
 
-static int attach_nbd(struct qmp *q, const char *id, int fd, int ro)
+static int
+attach_nbd(struct qmp *q, const char *id, int fd, int ro)
 {
 	char nbd[40], raw[40], serial[40];
 	json_object *a, *srv;
@@ -291,7 +327,8 @@ static int attach_nbd(struct qmp *q, const char *id, int fd, int ro)
 	if (qmp_try(q, "blockdev-add", a, -1) != 0)
 		goto no_raw;
 	a = json_object_new_object();
-	json_object_object_add(a, "driver", json_object_new_string("virtio-blk-pci"));
+	json_object_object_add(
+	    a, "driver", json_object_new_string("virtio-blk-pci"));
 	json_object_object_add(a, "id", json_object_new_string(id));
 	json_object_object_add(a, "drive", json_object_new_string(raw));
 	json_object_object_add(a, "serial", json_object_new_string(serial));
@@ -308,7 +345,8 @@ no_nbd:
 	return -1;
 }
 
-static int detach(struct qmp *q, const char *id)
+static int
+detach(struct qmp *q, const char *id)
 {
 	char nbd[40], raw[40];
 	int rc = 0;
@@ -333,7 +371,8 @@ static int detach(struct qmp *q, const char *id)
 	return rc;
 }
 
-static int attach_usbredir(struct qmp *q, const char *id, int fd, const char *vidpid)
+static int
+attach_usbredir(struct qmp *q, const char *id, int fd, const char *vidpid)
 {
 	unsigned vid, pid;
 	char tail, filter[64];
@@ -342,7 +381,8 @@ static int attach_usbredir(struct qmp *q, const char *id, int fd, const char *vi
 	if (sscanf(vidpid, "%4x:%4x%c", &vid, &pid, &tail) != 2)
 		fail(vidpid, "not VID:PID");
 	/* class:vendor:product:version:allow, then reject everything else */
-	snprintf(filter, sizeof filter, "-1:0x%04x:0x%04x:-1:1|-1:-1:-1:-1:0", vid, pid);
+	snprintf(filter, sizeof filter, "-1:0x%04x:0x%04x:-1:1|-1:-1:-1:-1:0",
+	    vid, pid);
 	if (qmp_try(q, "getfd", id_args("fdname", id), fd) != 0)
 		return -1;
 	addrdata = json_object_new_object();
@@ -354,7 +394,8 @@ static int attach_usbredir(struct qmp *q, const char *id, int fd, const char *vi
 	json_object_object_add(data, "addr", addr);
 	json_object_object_add(data, "server", json_object_new_boolean(0));
 	backend = json_object_new_object();
-	json_object_object_add(backend, "type", json_object_new_string("socket"));
+	json_object_object_add(
+	    backend, "type", json_object_new_string("socket"));
 	json_object_object_add(backend, "data", data);
 	a = json_object_new_object();
 	json_object_object_add(a, "id", json_object_new_string(id));
@@ -364,13 +405,16 @@ static int attach_usbredir(struct qmp *q, const char *id, int fd, const char *vi
 		return -1;
 	}
 	a = json_object_new_object();
-	json_object_object_add(a, "driver", json_object_new_string("usb-redir"));
+	json_object_object_add(
+	    a, "driver", json_object_new_string("usb-redir"));
 	json_object_object_add(a, "id", json_object_new_string(id));
 	json_object_object_add(a, "chardev", json_object_new_string(id));
 	json_object_object_add(a, "bus", json_object_new_string("usb.0"));
 	json_object_object_add(a, "filter", json_object_new_string(filter));
 	if (getenv("KIM_QMP_USBREDIR_DEBUG"))
-		json_object_object_add(a, "debug", json_object_new_int(atoi(getenv("KIM_QMP_USBREDIR_DEBUG"))));
+		json_object_object_add(a, "debug",
+		    json_object_new_int(
+			atoi(getenv("KIM_QMP_USBREDIR_DEBUG"))));
 	if (qmp_try(q, "device_add", a, -1) != 0) {
 		qmp_try(q, "chardev-remove", id_args("id", id), -1);
 		return -1;
@@ -378,7 +422,8 @@ static int attach_usbredir(struct qmp *q, const char *id, int fd, const char *vi
 	return 0;
 }
 
-static int detach_usb(struct qmp *q, const char *id)
+static int
+detach_usb(struct qmp *q, const char *id)
 {
 	q->deleted[0] = '\0';
 	if (qmp_try(q, "device_del", id_args("id", id), -1) != 0)
@@ -392,10 +437,13 @@ static int detach_usb(struct qmp *q, const char *id)
 	return 0;
 }
 
-static void migration_events_on(struct qmp *q)
+static void
+migration_events_on(struct qmp *q)
 {
-	json_object *cap = json_object_new_object(), *caps = json_object_new_array();
-	json_object_object_add(cap, "capability", json_object_new_string("events"));
+	json_object *cap = json_object_new_object(),
+		    *caps = json_object_new_array();
+	json_object_object_add(
+	    cap, "capability", json_object_new_string("events"));
 	json_object_object_add(cap, "state", json_object_new_boolean(1));
 	json_object_array_add(caps, cap);
 	json_object *args = json_object_new_object();
@@ -403,26 +451,31 @@ static void migration_events_on(struct qmp *q)
 	qmp_simple(q, "migrate-set-capabilities", args);
 }
 
-static void wait_migration(struct qmp *q, const char *what)
+static void
+wait_migration(struct qmp *q, const char *what)
 {
 	while (strcmp(q->migration, "completed")) {
-		if (!strcmp(q->migration, "failed") || !strcmp(q->migration, "cancelled"))
+		if (!strcmp(q->migration, "failed") ||
+		    !strcmp(q->migration, "cancelled"))
 			fail(what, "migration failed (see QEMU's log)");
 		json_object *o = qmp_read(q);
 		if (!o)
-			fail(what, "QEMU closed the connection (crashed? see its log)");
+			fail(what,
+			    "QEMU closed the connection (crashed? see its log)");
 		json_object_put(o);
 	}
 }
 
-static json_object *uri_args(const char *uri)
+static json_object *
+uri_args(const char *uri)
 {
 	json_object *a = json_object_new_object();
 	json_object_object_add(a, "uri", json_object_new_string(uri));
 	return a;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	/* a QMP socket QEMU closed is reported (EPIPE: "cannot send"), not a
 	 * silent death by SIGPIPE */
@@ -436,7 +489,9 @@ int main(int argc, char **argv)
 		i += 2;
 	}
 	if (argc - i < 2) {
-		fprintf(stderr, "usage: %s [-t SECONDS] SOCKET incoming URI|save URI|cont|stop|quit|status|change-medium DEV FILE|eject DEV|usb-stick DRIVE|attach-nbd ID FD ro|rw|detach ID|attach-usbredir ID FD VID:PID|detach-usb ID|hmp CMD...\n", prog);
+		fprintf(stderr,
+		    "usage: %s [-t SECONDS] SOCKET incoming URI|save URI|cont|stop|quit|status|change-medium DEV FILE|eject DEV|usb-stick DRIVE|attach-nbd ID FD ro|rw|detach ID|attach-usbredir ID FD VID:PID|detach-usb ID|hmp CMD...\n",
+		    prog);
 		return 2;
 	}
 	q.deadline = kim_now() + timeout;
@@ -457,7 +512,8 @@ int main(int argc, char **argv)
 		} else if (!strcmp(op, "save") && i + 1 < argc) {
 			qmp_simple(&q, "stop", NULL);
 			json_object *p = json_object_new_object();
-			json_object_object_add(p, "max-bandwidth", json_object_new_int64(10737418240LL));
+			json_object_object_add(p, "max-bandwidth",
+			    json_object_new_int64(10737418240LL));
 			qmp_simple(&q, "migrate-set-parameters", p);
 			migration_events_on(&q);
 			q.migration[0] = '\0';
@@ -469,38 +525,51 @@ int main(int argc, char **argv)
 			while (!q.resumed) {
 				json_object *o = qmp_read(&q);
 				if (!o)
-					fail("cont", "QEMU closed the connection");
+					fail("cont",
+					    "QEMU closed the connection");
 				json_object_put(o);
 			}
 		} else if (!strcmp(op, "stop")) {
 			qmp_simple(&q, "stop", NULL);
 		} else if (!strcmp(op, "status")) {
 			json_object *reply, *st;
-			json_object *r = qmp_cmd(&q, "query-status", NULL, &reply);
+			json_object *r =
+			    qmp_cmd(&q, "query-status", NULL, &reply);
 			if (r && json_object_object_get_ex(r, "status", &st))
 				printf("%s\n", json_object_get_string(st));
 			json_object_put(reply);
 		} else if (!strcmp(op, "change-medium") && i + 2 < argc) {
 			json_object *a = json_object_new_object();
-			json_object_object_add(a, "id", json_object_new_string(argv[++i]));
-			json_object_object_add(a, "filename", json_object_new_string(argv[++i]));
-			json_object_object_add(a, "format", json_object_new_string("raw"));
-			json_object_object_add(a, "read-only-mode", json_object_new_string("read-only"));
+			json_object_object_add(
+			    a, "id", json_object_new_string(argv[++i]));
+			json_object_object_add(
+			    a, "filename", json_object_new_string(argv[++i]));
+			json_object_object_add(
+			    a, "format", json_object_new_string("raw"));
+			json_object_object_add(a, "read-only-mode",
+			    json_object_new_string("read-only"));
 			qmp_simple(&q, "blockdev-change-medium", a);
 		} else if (!strcmp(op, "eject") && i + 1 < argc) {
 			json_object *a = json_object_new_object();
-			json_object_object_add(a, "id", json_object_new_string(argv[++i]));
-			json_object_object_add(a, "force", json_object_new_boolean(1));
+			json_object_object_add(
+			    a, "id", json_object_new_string(argv[++i]));
+			json_object_object_add(
+			    a, "force", json_object_new_boolean(1));
 			qmp_simple(&q, "eject", a);
 		} else if (!strcmp(op, "usb-stick") && i + 1 < argc) {
 			char id[128];
 			snprintf(id, sizeof id, "%s-usb", argv[i + 1]);
 			json_object *a = json_object_new_object();
-			json_object_object_add(a, "driver", json_object_new_string("usb-storage"));
-			json_object_object_add(a, "id", json_object_new_string(id));
-			json_object_object_add(a, "drive", json_object_new_string(argv[++i]));
-			json_object_object_add(a, "bus", json_object_new_string("usb.0"));
-			json_object_object_add(a, "removable", json_object_new_boolean(1));
+			json_object_object_add(
+			    a, "driver", json_object_new_string("usb-storage"));
+			json_object_object_add(
+			    a, "id", json_object_new_string(id));
+			json_object_object_add(
+			    a, "drive", json_object_new_string(argv[++i]));
+			json_object_object_add(
+			    a, "bus", json_object_new_string("usb.0"));
+			json_object_object_add(
+			    a, "removable", json_object_new_boolean(1));
 			qmp_simple(&q, "device_add", a);
 		} else if (!strcmp(op, "attach-nbd") && i + 3 < argc) {
 			const char *id = argv[++i];
@@ -508,9 +577,11 @@ int main(int argc, char **argv)
 			long fd = strtol(argv[++i], &end, 10);
 			const char *mode = argv[++i];
 			check_id(id);
-			if (*end || fd < 3 || fd > 1023 || (strcmp(mode, "ro") && strcmp(mode, "rw")))
+			if (*end || fd < 3 || fd > 1023 ||
+			    (strcmp(mode, "ro") && strcmp(mode, "rw")))
 				fail("attach-nbd", "wants ID FD ro|rw");
-			if (attach_nbd(&q, id, (int)fd, !strcmp(mode, "ro")) != 0)
+			if (attach_nbd(&q, id, (int)fd, !strcmp(mode, "ro")) !=
+			    0)
 				return 1;
 		} else if (!strcmp(op, "attach-usbredir") && i + 3 < argc) {
 			const char *id = argv[++i];
@@ -527,8 +598,10 @@ int main(int argc, char **argv)
 				return 1;
 		} else if (!strcmp(op, "hmp") && i + 1 < argc) {
 			json_object *reply, *a = json_object_new_object();
-			json_object_object_add(a, "command-line", json_object_new_string(argv[++i]));
-			json_object *r = qmp_cmd(&q, "human-monitor-command", a, &reply);
+			json_object_object_add(a, "command-line",
+			    json_object_new_string(argv[++i]));
+			json_object *r =
+			    qmp_cmd(&q, "human-monitor-command", a, &reply);
 			fputs(r ? json_object_get_string(r) : "", stdout);
 			json_object_put(reply);
 		} else if (!strcmp(op, "detach") && i + 1 < argc) {
@@ -542,8 +615,11 @@ int main(int argc, char **argv)
 			json_object *o, *v;
 			if (qmp_send(&q, "quit", NULL) >= 0)
 				while ((o = qmp_read(&q))) {
-					if (json_object_object_get_ex(o, "error", &v))
-						fail("quit", json_object_to_json_string(v));
+					if (json_object_object_get_ex(
+						o, "error", &v))
+						fail("quit",
+						    json_object_to_json_string(
+							v));
 					json_object_put(o);
 				}
 		} else {

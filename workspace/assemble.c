@@ -20,20 +20,23 @@
 
 #define DEV_NODES "null", "zero", "full", "random", "urandom", "tty"
 
-static int fail(const char *what, const char *path)
+static int
+fail(const char *what, const char *path)
 {
 	kim_log("workspace", "%s %s: %s", what, path, strerror(errno));
 	return -1;
 }
 
 /* OUT = A followed by B; -1 (ENAMETOOLONG) if it does not fit. */
-static int join(char out[PATH_MAX], const char *a, const char *b)
+static int
+join(char out[PATH_MAX], const char *a, const char *b)
 {
 	int n = snprintf(out, PATH_MAX, "%s%s", a, b);
 	return n < 0 || n >= PATH_MAX ? (errno = ENAMETOOLONG, -1) : 0;
 }
 
-static int mkdir_p(const char *path, mode_t mode)
+static int
+mkdir_p(const char *path, mode_t mode)
 {
 	char buf[PATH_MAX];
 	size_t len = strlen(path);
@@ -41,7 +44,7 @@ static int mkdir_p(const char *path, mode_t mode)
 	if (len >= sizeof buf)
 		return errno = ENAMETOOLONG, -1;
 	memcpy(buf, path, len + 1);
-	for (char *s = buf + 1; ; s++) {
+	for (char *s = buf + 1;; s++) {
 		if (*s == '/' || *s == 0) {
 			char c = *s;
 			*s = 0;
@@ -55,7 +58,8 @@ static int mkdir_p(const char *path, mode_t mode)
 }
 
 /* Make a mount point at DST of the same type as SRC (directory or file). */
-static int mountpoint_like(const char *src, const char *dst)
+static int
+mountpoint_like(const char *src, const char *dst)
 {
 	struct stat st;
 
@@ -79,18 +83,21 @@ static int mountpoint_like(const char *src, const char *dst)
 }
 
 /* Bind SRC on DST with FLAGS (MS_RDONLY, MS_NODEV) and always nosuid. */
-static int bind(const char *src, const char *dst, unsigned long flags)
+static int
+bind(const char *src, const char *dst, unsigned long flags)
 {
 	if (mountpoint_like(src, dst) != 0)
 		return fail("mount point", dst);
 	if (mount(src, dst, NULL, MS_BIND | MS_REC, NULL) != 0)
 		return fail("bind", src);
-	if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | flags, NULL) != 0)
+	if (mount(NULL, dst, NULL, MS_BIND | MS_REMOUNT | MS_NOSUID | flags,
+		NULL) != 0)
 		return fail("remount", dst);
 	return 0;
 }
 
-static int layer(const char *src, const char *dst)
+static int
+layer(const char *src, const char *dst)
 {
 	struct stat st;
 
@@ -99,17 +106,21 @@ static int layer(const char *src, const char *dst)
 	if (stat(src, &st) != 0)
 		return fail("layer", src);
 	if (S_ISDIR(st.st_mode))
-		return mount(src, dst, NULL, MS_BIND | MS_REC, NULL) == 0 ? 0 : fail("bind", src);
+		return mount(src, dst, NULL, MS_BIND | MS_REC, NULL) == 0
+		    ? 0
+		    : fail("bind", src);
 	return ws_mount_image(src, dst);
 }
 
-static int make_dev(const char *dst)
+static int
+make_dev(const char *dst)
 {
 	static const char *const nodes[] = { DEV_NODES };
 	char path[PATH_MAX], src[64];
 
 	if (mkdir_p(dst, 0755) != 0 ||
-	    mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NOEXEC, "mode=0755,size=64k") != 0)
+	    mount("tmpfs", dst, "tmpfs", MS_NOSUID | MS_NOEXEC,
+		"mode=0755,size=64k") != 0)
 		return fail("dev tmpfs", dst);
 	for (size_t i = 0; i < sizeof nodes / sizeof nodes[0]; i++) {
 		snprintf(src, sizeof src, "/dev/%s", nodes[i]);
@@ -121,23 +132,30 @@ static int make_dev(const char *dst)
 			return -1;
 	}
 	if (join(path, dst, "/pts") != 0 || mkdir(path, 0755) != 0 ||
-	    mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=0620") != 0)
+	    mount("devpts", path, "devpts", MS_NOSUID | MS_NOEXEC,
+		"newinstance,ptmxmode=0666,mode=0620") != 0)
 		return fail("devpts", path);
 	if (join(path, dst, "/shm") != 0 || mkdir(path, 01777) != 0 ||
-	    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV, "mode=1777,size=16m") != 0)
+	    mount("tmpfs", path, "tmpfs", MS_NOSUID | MS_NODEV,
+		"mode=1777,size=16m") != 0)
 		return fail("dev/shm", path);
 	static const char *const links[][2] = {
-		{ "pts/ptmx", "/ptmx" }, { "/proc/self/fd", "/fd" }, { "/proc/self/fd/0", "/stdin" },
-		{ "/proc/self/fd/1", "/stdout" }, { "/proc/self/fd/2", "/stderr" },
+		{ "pts/ptmx", "/ptmx" },
+		{ "/proc/self/fd", "/fd" },
+		{ "/proc/self/fd/0", "/stdin" },
+		{ "/proc/self/fd/1", "/stdout" },
+		{ "/proc/self/fd/2", "/stderr" },
 	};
 	for (size_t i = 0; i < sizeof links / sizeof links[0]; i++) {
-		if (join(path, dst, links[i][1]) != 0 || symlink(links[i][0], path) != 0)
+		if (join(path, dst, links[i][1]) != 0 ||
+		    symlink(links[i][0], path) != 0)
 			return fail("symlink", path);
 	}
 	return 0;
 }
 
-static int regions(const struct ws_config *c, const char *root)
+static int
+regions(const struct ws_config *c, const char *root)
 {
 	char dst[PATH_MAX];
 	int install = c->installdir != NULL;
@@ -150,10 +168,11 @@ static int regions(const struct ws_config *c, const char *root)
 		switch (r->region) {
 		case WS_SYSTEM:
 			if (install)
-				break;   /* package managers write there; the install sees the base's own */
+				break; /* package managers write there; the install sees the base's own */
 			if (access(r->path, F_OK) != 0) {
-				kim_log("workspace", "system region %s: absent on this display, skipped",
-				        r->path);
+				kim_log("workspace",
+				    "system region %s: absent on this display, skipped",
+				    r->path);
 				break;
 			}
 			if (bind(r->path, dst, MS_RDONLY | MS_NODEV) != 0)
@@ -161,8 +180,9 @@ static int regions(const struct ws_config *c, const char *root)
 			break;
 		case WS_PROC:
 			if (mkdir_p(dst, 0555) != 0 ||
-			    mount("proc", dst, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC,
-			          install ? NULL : "hidepid=invisible") != 0)
+			    mount("proc", dst, "proc",
+				MS_NOSUID | MS_NODEV | MS_NOEXEC,
+				install ? NULL : "hidepid=invisible") != 0)
 				return fail("proc", dst);
 			break;
 		case WS_DEV:
@@ -175,35 +195,42 @@ static int regions(const struct ws_config *c, const char *root)
 			if (bind(c->persist, dst, MS_NODEV) != 0)
 				return -1;
 			break;
-		case WS_OVERLAY:
-			break;
+		case WS_OVERLAY: break;
 		}
 	}
 	return 0;
 }
 
-int ws_assemble(const struct ws_config *c)
+int
+ws_assemble(const struct ws_config *c)
 {
 	char root[PATH_MAX], upper[PATH_MAX], work[PATH_MAX], path[PATH_MAX];
 	char opts[8192];
 	size_t off;
 	const char *rd = c->rundir;
 
-	if (strpbrk(rd, ",:") != NULL || (c->installdir != NULL && strpbrk(c->installdir, ",:") != NULL)) {
-		kim_log("workspace", "%s: ',' or ':' in a session path would break the overlay options", rd);
+	if (strpbrk(rd, ",:") != NULL ||
+	    (c->installdir != NULL && strpbrk(c->installdir, ",:") != NULL)) {
+		kim_log("workspace",
+		    "%s: ',' or ':' in a session path would break the overlay options",
+		    rd);
 		return -1;
 	}
 	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0)
 		return fail("make private", "/");
 	snprintf(opts, sizeof opts, "mode=0700,size=%s", c->tmpfs_size);
-	if (mount("kimberley-session", rd, "tmpfs", MS_NOSUID | MS_NODEV, opts) != 0)
+	if (mount("kimberley-session", rd, "tmpfs", MS_NOSUID | MS_NODEV,
+		opts) != 0)
 		return fail("session tmpfs", rd);
 	if (c->installdir != NULL) {
-		if (join(upper, c->installdir, "/upper") != 0 || join(work, c->installdir, "/work") != 0 ||
+		if (join(upper, c->installdir, "/upper") != 0 ||
+		    join(work, c->installdir, "/work") != 0 ||
 		    mkdir_p(upper, 0755) != 0 || mkdir_p(work, 0700) != 0)
 			return fail("install layer", c->installdir);
 	} else {
-		if (join(upper, rd, "/upper") != 0 || join(work, rd, "/work") != 0 || mkdir(upper, 0755) != 0 || mkdir(work, 0700) != 0)
+		if (join(upper, rd, "/upper") != 0 ||
+		    join(work, rd, "/work") != 0 || mkdir(upper, 0755) != 0 ||
+		    mkdir(work, 0700) != 0)
 			return fail("mkdir", upper);
 	}
 	if (join(root, rd, "/root") != 0 || mkdir(root, 0755) != 0)
@@ -215,15 +242,17 @@ int ws_assemble(const struct ws_config *c)
 		snprintf(name, sizeof name, "/layer%zu", i);
 		if (join(path, rd, name) != 0 || layer(c->layers[i], path) != 0)
 			return -1;
-		off += (size_t)snprintf(opts + off, sizeof opts - off, "%s:", path);
+		off += (size_t)snprintf(
+		    opts + off, sizeof opts - off, "%s:", path);
 		if (off >= sizeof opts)
-			return errno = ENAMETOOLONG, fail("overlay options for", rd);
+			return errno = ENAMETOOLONG,
+			       fail("overlay options for", rd);
 	}
 	if (join(path, rd, "/base") != 0 || layer(c->base, path) != 0)
 		return -1;
 	off += (size_t)snprintf(opts + off, sizeof opts - off,
-	                        "%s,upperdir=%s,workdir=%s,index=off,metacopy=off,redirect_dir=off,xino=off",
-	                        path, upper, work);
+	    "%s,upperdir=%s,workdir=%s,index=off,metacopy=off,redirect_dir=off,xino=off",
+	    path, upper, work);
 	if (off >= sizeof opts)
 		return errno = ENAMETOOLONG, fail("overlay options for", rd);
 	if (mount("kimberley", root, "overlay", MS_NOSUID, opts) != 0)
@@ -232,7 +261,8 @@ int ws_assemble(const struct ws_config *c)
 	if (regions(c, root) != 0)
 		return -1;
 	if (c->installdir != NULL && c->srcdir != NULL) {
-		if (join(path, root, "/mnt") != 0 || bind(c->srcdir, path, MS_RDONLY | MS_NODEV) != 0)
+		if (join(path, root, "/mnt") != 0 ||
+		    bind(c->srcdir, path, MS_RDONLY | MS_NODEV) != 0)
 			return -1;
 	}
 

@@ -15,18 +15,19 @@
 #include <string.h>
 #include <unistd.h>
 
-#define NOTE_MAX   4096
-#define NOTE_FILE  "note.txt"
-#define COL_TEAL   0x1b998bUL   /* colour signature: top band */
-#define COL_ORANGE 0xf46036UL   /* colour signature: bottom band */
-#define COL_PAGE   0xfff1d0UL
-#define COL_INK    0x2e294eUL
+#define NOTE_MAX 4096
+#define NOTE_FILE "note.txt"
+#define COL_TEAL 0x1b998bUL   /* colour signature: top band */
+#define COL_ORANGE 0xf46036UL /* colour signature: bottom band */
+#define COL_PAGE 0xfff1d0UL
+#define COL_INK 0x2e294eUL
 
 static char note[NOTE_MAX + 1];
 static size_t note_len;
 static char path[PATH_MAX];
 
-static void save(void)
+static void
+save(void)
 {
 	char tmp[PATH_MAX + 8];
 	int fd;
@@ -35,12 +36,14 @@ static void save(void)
 		return;
 	snprintf(tmp, sizeof tmp, "%s.new", path);
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-	if (fd < 0 || write(fd, note, note_len) != (ssize_t)note_len || fsync(fd) != 0 ||
-	    close(fd) != 0 || rename(tmp, path) != 0)
-		fprintf(stderr, "kimnote: save %s: %s\n", path, strerror(errno));
+	if (fd < 0 || write(fd, note, note_len) != (ssize_t)note_len ||
+	    fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0)
+		fprintf(
+		    stderr, "kimnote: save %s: %s\n", path, strerror(errno));
 }
 
-static void load(void)
+static void
+load(void)
 {
 	int fd = open(path, O_RDONLY);
 	ssize_t n;
@@ -53,7 +56,8 @@ static void load(void)
 	close(fd);
 }
 
-static void draw(Display *d, Window w, GC gc, int width, int height)
+static void
+draw(Display *d, Window w, GC gc, int width, int height)
 {
 	int band = height / 6, y = band + 30, x = 20;
 
@@ -64,18 +68,21 @@ static void draw(Display *d, Window w, GC gc, int width, int height)
 	XSetForeground(d, gc, COL_PAGE);
 	XFillRectangle(d, w, gc, 0, band, width, height - 2 * band);
 	XSetForeground(d, gc, COL_PAGE);
-	XDrawString(d, w, gc, 20, band / 2, "Kimberley note - type, it is saved to your floppy", 49);
+	XDrawString(d, w, gc, 20, band / 2,
+	    "Kimberley note - type, it is saved to your floppy", 49);
 	XSetForeground(d, gc, COL_INK);
 	for (size_t start = 0, i = 0; i <= note_len; i++) {
 		if (i == note_len || note[i] == '\n' || i - start >= 100) {
-			XDrawString(d, w, gc, x, y, note + start, (int)(i - start));
+			XDrawString(
+			    d, w, gc, x, y, note + start, (int)(i - start));
 			y += 16;
 			start = (i < note_len && note[i] == '\n') ? i + 1 : i;
 		}
 	}
 }
 
-int main(void)
+int
+main(void)
 {
 	const char *dir = getenv("KIM_PERSIST");
 	Display *d = XOpenDisplay(NULL);
@@ -86,7 +93,8 @@ int main(void)
 	Atom state, fullscreen;
 
 	if (d == NULL) {
-		fprintf(stderr, "kimnote: cannot open display '%s'\n", getenv("DISPLAY") ? getenv("DISPLAY") : "");
+		fprintf(stderr, "kimnote: cannot open display '%s'\n",
+		    getenv("DISPLAY") ? getenv("DISPLAY") : "");
 		return 1;
 	}
 	if (dir != NULL && dir[0] != 0) {
@@ -96,12 +104,14 @@ int main(void)
 	s = DefaultScreen(d);
 	width = DisplayWidth(d, s);
 	height = DisplayHeight(d, s);
-	w = XCreateWindow(d, RootWindow(d, s), 0, 0, (unsigned)width, (unsigned)height, 0,
-	                  CopyFromParent, InputOutput, CopyFromParent, CWBackPixel, &a);
+	w = XCreateWindow(d, RootWindow(d, s), 0, 0, (unsigned)width,
+	    (unsigned)height, 0, CopyFromParent, InputOutput, CopyFromParent,
+	    CWBackPixel, &a);
 	XStoreName(d, w, "kimnote");
 	state = XInternAtom(d, "_NET_WM_STATE", False);
 	fullscreen = XInternAtom(d, "_NET_WM_STATE_FULLSCREEN", False);
-	XChangeProperty(d, w, state, XA_ATOM, 32, PropModeReplace, (unsigned char *)&fullscreen, 1);
+	XChangeProperty(d, w, state, XA_ATOM, 32, PropModeReplace,
+	    (unsigned char *)&fullscreen, 1);
 	XSelectInput(d, w, ExposureMask | KeyPressMask | StructureNotifyMask);
 	gc = XCreateGC(d, w, 0, NULL);
 	XMapRaised(d, w);
@@ -117,7 +127,8 @@ int main(void)
 		} else if (ev.type == KeyPress) {
 			char buf[16];
 			KeySym ks;
-			int n = XLookupString(&ev.xkey, buf, sizeof buf, &ks, NULL);
+			int n =
+			    XLookupString(&ev.xkey, buf, sizeof buf, &ks, NULL);
 
 			if (ks == XK_BackSpace) {
 				if (note_len > 0)
@@ -126,7 +137,8 @@ int main(void)
 				if (note_len < NOTE_MAX)
 					note[note_len++] = '\n';
 			} else {
-				for (int i = 0; i < n && note_len < NOTE_MAX; i++)
+				for (int i = 0; i < n && note_len < NOTE_MAX;
+				     i++)
 					if ((unsigned char)buf[i] >= 0x20)
 						note[note_len++] = buf[i];
 			}

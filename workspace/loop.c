@@ -15,7 +15,8 @@
 
 #define LOOP_TRIES 16
 
-static int attach(int imgfd, char *dev, size_t devlen)
+static int
+attach(int imgfd, char *dev, size_t devlen)
 {
 	int ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
 
@@ -45,14 +46,15 @@ static int attach(int imgfd, char *dev, size_t devlen)
 			close(ctl);
 			return fd;
 		}
-		close(fd);              /* taken by a concurrent session: try the next */
+		close(fd); /* taken by a concurrent session: try the next */
 	}
 	kim_log("workspace", "no free loop device: %s", strerror(errno));
 	close(ctl);
 	return -1;
 }
 
-int ws_mount_image(const char *image, const char *dst)
+int
+ws_mount_image(const char *image, const char *dst)
 {
 	static const char *const types[] = { "erofs", "squashfs" };
 	char dev[64];
@@ -67,10 +69,12 @@ int ws_mount_image(const char *image, const char *dst)
 	if (loopfd < 0)
 		return -1;
 	for (size_t i = 0; i < sizeof types / sizeof types[0] && rc != 0; i++)
-		rc = mount(dev, dst, types[i], MS_RDONLY | MS_NODEV | MS_NOSUID, NULL);
+		rc = mount(
+		    dev, dst, types[i], MS_RDONLY | MS_NODEV | MS_NOSUID, NULL);
 	if (rc != 0)
-		kim_log("workspace", "mount %s: not an erofs or squashfs image: %s",
-		        image, strerror(errno));
-	close(loopfd);          /* autoclear: the device goes with the last mount */
+		kim_log("workspace",
+		    "mount %s: not an erofs or squashfs image: %s", image,
+		    strerror(errno));
+	close(loopfd); /* autoclear: the device goes with the last mount */
 	return rc;
 }

@@ -13,7 +13,8 @@ struct ws_mapwait {
 	int mapped;
 };
 
-struct ws_mapwait *ws_mapwait_open(const char *xdisplay)
+struct ws_mapwait *
+ws_mapwait_open(const char *xdisplay)
 {
 	struct ws_mapwait *w = calloc(1, sizeof *w);
 
@@ -25,18 +26,21 @@ struct ws_mapwait *ws_mapwait_open(const char *xdisplay)
 		free(w);
 		return NULL;
 	}
-	fcntl(ConnectionNumber(w->dpy), F_SETFD, FD_CLOEXEC);   /* never the app's */
+	fcntl(ConnectionNumber(w->dpy), F_SETFD,
+	    FD_CLOEXEC); /* never the app's */
 	XSelectInput(w->dpy, DefaultRootWindow(w->dpy), SubstructureNotifyMask);
 	XSync(w->dpy, False);
 	return w;
 }
 
-int ws_mapwait_fd(struct ws_mapwait *w)
+int
+ws_mapwait_fd(struct ws_mapwait *w)
 {
 	return ConnectionNumber(w->dpy);
 }
 
-int ws_mapwait_mapped(struct ws_mapwait *w)
+int
+ws_mapwait_mapped(struct ws_mapwait *w)
 {
 	while (!w->mapped && XPending(w->dpy) > 0) {
 		XEvent ev;
@@ -47,7 +51,8 @@ int ws_mapwait_mapped(struct ws_mapwait *w)
 	return w->mapped;
 }
 
-void ws_mapwait_close(struct ws_mapwait *w)
+void
+ws_mapwait_close(struct ws_mapwait *w)
 {
 	if (w == NULL)
 		return;

@@ -6,7 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const struct { const char *name; enum ws_region region; } names[] = {
+static const struct {
+	const char *name;
+	enum ws_region region;
+} names[] = {
 	{ "system", WS_SYSTEM },
 	{ "proc", WS_PROC },
 	{ "dev", WS_DEV },
@@ -14,7 +17,8 @@ static const struct { const char *name; enum ws_region region; } names[] = {
 	{ "overlay", WS_OVERLAY },
 };
 
-const char *ws_region_name(enum ws_region r)
+const char *
+ws_region_name(enum ws_region r)
 {
 	for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
 		if (names[i].region == r)
@@ -23,15 +27,19 @@ const char *ws_region_name(enum ws_region r)
 }
 
 /* An absolute path without "." or ".." components, "//", or option-breaking bytes. */
-static int path_ok(const char *p)
+static int
+path_ok(const char *p)
 {
 	if (p[0] != '/' || strlen(p) >= 1024)
 		return 0;
 	if (strpbrk(p, ",:\\") != NULL)
 		return 0;
 	for (const char *c = p; *c; c++) {
-		if (c[0] == '/' && (c[1] == '/' || (c[1] == '.' && (c[2] == '/' || c[2] == 0 ||
-		    (c[2] == '.' && (c[3] == '/' || c[3] == 0))))))
+		if (c[0] == '/' &&
+		    (c[1] == '/' ||
+			(c[1] == '.' &&
+			    (c[2] == '/' || c[2] == 0 ||
+				(c[2] == '.' && (c[3] == '/' || c[3] == 0))))))
 			return 0;
 		if ((unsigned char)*c < 0x20)
 			return 0;
@@ -39,7 +47,8 @@ static int path_ok(const char *p)
 	return 1;
 }
 
-int ws_policy_load(const char *file, struct ws_policy *p, char *err, size_t errlen)
+int
+ws_policy_load(const char *file, struct ws_policy *p, char *err, size_t errlen)
 {
 	FILE *f = fopen(file, "r");
 	char line[2048];
@@ -67,22 +76,27 @@ int ws_policy_load(const char *file, struct ws_policy *p, char *err, size_t errl
 			if (strcmp(region, names[i].name) == 0)
 				break;
 		if (i == sizeof names / sizeof names[0]) {
-			snprintf(err, errlen, "%s:%u: unknown region '%s' (system, proc, dev, persistent, overlay)",
-			         file, lineno, region);
+			snprintf(err, errlen,
+			    "%s:%u: unknown region '%s' (system, proc, dev, persistent, overlay)",
+			    file, lineno, region);
 			goto fail;
 		}
-		if (path == NULL || extra != NULL || !path_ok(path) || strcmp(path, "/") == 0) {
-			snprintf(err, errlen, "%s:%u: expected '<region> <absolute path>' (no '..', ',', ':', not '/')",
-			         file, lineno);
+		if (path == NULL || extra != NULL || !path_ok(path) ||
+		    strcmp(path, "/") == 0) {
+			snprintf(err, errlen,
+			    "%s:%u: expected '<region> <absolute path>' (no '..', ',', ':', not '/')",
+			    file, lineno);
 			goto fail;
 		}
 		if (p->n == WS_POLICY_MAX_RULES) {
-			snprintf(err, errlen, "%s:%u: more than %d rules", file, lineno, WS_POLICY_MAX_RULES);
+			snprintf(err, errlen, "%s:%u: more than %d rules", file,
+			    lineno, WS_POLICY_MAX_RULES);
 			goto fail;
 		}
 		for (size_t k = 0; k < p->n; k++)
 			if (strcmp(p->rules[k].path, path) == 0) {
-				snprintf(err, errlen, "%s:%u: %s named twice", file, lineno, path);
+				snprintf(err, errlen, "%s:%u: %s named twice",
+				    file, lineno, path);
 				goto fail;
 			}
 		struct ws_rule *r = realloc(p->rules, (p->n + 1) * sizeof *r);
@@ -109,7 +123,8 @@ fail:
 	return -1;
 }
 
-void ws_policy_free(struct ws_policy *p)
+void
+ws_policy_free(struct ws_policy *p)
 {
 	for (size_t i = 0; i < p->n; i++)
 		free(p->rules[i].path);

@@ -7,25 +7,28 @@
 #include "policy.h"
 
 #define WS_MAX_LAYERS 8
-#define WS_APP_FILE "/etc/kimberley/app"     /* the app's argv, one per line, in the patch layer */
-#define WS_XAUTH_PATH "/tmp/.kimberley-xauth" /* the session's cookie, inside the workspace */
+#define WS_APP_FILE \
+	"/etc/kimberley/app" /* the app's argv, one per line, in the patch layer */
+#define WS_XAUTH_PATH \
+	"/tmp/.kimberley-xauth" /* the session's cookie, inside the workspace */
 
 struct ws_config {
-	const char *base;                     /* read-only image (erofs, squashfs) or directory */
-	const char *layers[WS_MAX_LAYERS];    /* patch layers, top first */
+	const char *base; /* read-only image (erofs, squashfs) or directory */
+	const char *layers[WS_MAX_LAYERS]; /* patch layers, top first */
 	size_t nlayers;
 	struct ws_policy policy;
-	const char *rundir;                   /* host directory the session tmpfs is mounted on */
-	const char *installdir;               /* install mode: DIR/upper and DIR/work kept on disk */
-	const char *persist;                  /* staged persistent files (host directory) */
-	const char *xdisplay;                 /* ":N" or NULL */
-	const char *xauth;                    /* host file with the session's cookie, or NULL */
-	const char *script;                   /* install script (host file), or NULL */
-	const char *srcdir;                   /* install mode: host files shown read-only at /mnt */
-	const char *tmpfs_size;               /* size of the session's storage */
+	const char *rundir; /* host directory the session tmpfs is mounted on */
+	const char
+	    *installdir; /* install mode: DIR/upper and DIR/work kept on disk */
+	const char *persist;  /* staged persistent files (host directory) */
+	const char *xdisplay; /* ":N" or NULL */
+	const char *xauth;    /* host file with the session's cookie, or NULL */
+	const char *script;   /* install script (host file), or NULL */
+	const char *srcdir; /* install mode: host files shown read-only at /mnt */
+	const char *tmpfs_size; /* size of the session's storage */
 	uid_t uid;
 	gid_t gid;
-	char **argv;                          /* app argv, or NULL: read WS_APP_FILE */
+	char **argv; /* app argv, or NULL: read WS_APP_FILE */
 };
 
 /* Inside the new namespaces, as root: build the root and pivot into it.
@@ -42,7 +45,7 @@ int ws_strip_layer(const char *dir);
 struct ws_mapwait;
 struct ws_mapwait *ws_mapwait_open(const char *xdisplay);
 int ws_mapwait_fd(struct ws_mapwait *w);
-int ws_mapwait_mapped(struct ws_mapwait *w);   /* 1 once a window was mapped */
+int ws_mapwait_mapped(struct ws_mapwait *w); /* 1 once a window was mapped */
 void ws_mapwait_close(struct ws_mapwait *w);
 
 #endif

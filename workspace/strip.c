@@ -12,16 +12,18 @@
 #include <sys/xattr.h>
 
 #define OVL_PREFIX "trusted.overlay."
-#define OVL_KEEP   "trusted.overlay.opaque"
+#define OVL_KEEP "trusted.overlay.opaque"
 
 static int failures;
 
-static int strip_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
+static int
+strip_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	char names[8192];
 	ssize_t len;
 
-	(void)st; (void)ftw;
+	(void)st;
+	(void)ftw;
 	if (type == FTW_SL)
 		return 0;
 	len = llistxattr(path, names, sizeof names);
@@ -33,17 +35,20 @@ static int strip_one(const char *path, const struct stat *st, int type, struct F
 		return 0;
 	}
 	for (char *n = names; n < names + len; n += strlen(n) + 1) {
-		if (strncmp(n, OVL_PREFIX, strlen(OVL_PREFIX)) != 0 || strcmp(n, OVL_KEEP) == 0)
+		if (strncmp(n, OVL_PREFIX, strlen(OVL_PREFIX)) != 0 ||
+		    strcmp(n, OVL_KEEP) == 0)
 			continue;
 		if (lremovexattr(path, n) != 0) {
-			kim_log("workspace", "removexattr %s %s: %s", path, n, strerror(errno));
+			kim_log("workspace", "removexattr %s %s: %s", path, n,
+			    strerror(errno));
 			failures++;
 		}
 	}
 	return 0;
 }
 
-int ws_strip_layer(const char *dir)
+int
+ws_strip_layer(const char *dir)
 {
 	failures = 0;
 	if (nftw(dir, strip_one, 32, FTW_PHYS) != 0) {

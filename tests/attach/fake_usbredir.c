@@ -70,7 +70,9 @@ hello_cb(void *p, struct usb_redir_hello_header *h)
 {
 	(void)p;
 	(void)h;
-	fprintf(stderr, "fake_usbredir: hello from the guest side; announcing %04x:%04x\n", vid, pid);
+	fprintf(stderr,
+	    "fake_usbredir: hello from the guest side; announcing %04x:%04x\n",
+	    vid, pid);
 	struct usb_redir_interface_info_header ii = { .interface_count = 1 };
 	ii.interface[0] = 0;
 	ii.interface_class[0] = 0xff;
@@ -82,15 +84,26 @@ hello_cb(void *p, struct usb_redir_hello_header *h)
 	ep.type[0] = ep.type[16] = usb_redir_type_control;
 	ep.max_packet_size[0] = ep.max_packet_size[16] = 64;
 	usbredirparser_send_ep_info(parser, &ep);
-	struct usb_redir_device_connect_header dc = {
-		.speed = usb_redir_speed_full, .device_class = 0xff,
-		.vendor_id = (uint16_t)vid, .product_id = (uint16_t)pid,
+	struct usb_redir_device_connect_header dc = { .speed =
+							  usb_redir_speed_full,
+		.device_class = 0xff,
+		.vendor_id = (uint16_t)vid,
+		.product_id = (uint16_t)pid,
 		.device_version_bcd = 0x0100 };
 	usbredirparser_send_device_connect(parser, &dc);
 }
-static void void_cb(void *p) { (void)p; }
+static void
+void_cb(void *p)
+{
+	(void)p;
+}
 #define STUB(name, T) \
-	static void name(void *p, uint64_t id, struct T *h) { (void)p; (void)id; (void)h; }
+	static void name(void *p, uint64_t id, struct T *h) \
+	{ \
+		(void)p; \
+		(void)id; \
+		(void)h; \
+	}
 STUB(set_config_cb, usb_redir_set_configuration_header)
 STUB(set_alt_cb, usb_redir_set_alt_setting_header)
 STUB(get_alt_cb, usb_redir_get_alt_setting_header)
@@ -102,8 +115,14 @@ STUB(alloc_bulk_cb, usb_redir_alloc_bulk_streams_header)
 STUB(free_bulk_cb, usb_redir_free_bulk_streams_header)
 STUB(start_bulk_cb, usb_redir_start_bulk_receiving_header)
 STUB(stop_bulk_cb, usb_redir_stop_bulk_receiving_header)
-static void id_cb(void *p, uint64_t id) { (void)p; (void)id; }
-static void filter_cb(void *p, struct usbredirfilter_rule *r, int n)
+static void
+id_cb(void *p, uint64_t id)
+{
+	(void)p;
+	(void)id;
+}
+static void
+filter_cb(void *p, struct usbredirfilter_rule *r, int n)
 {
 	(void)p;
 	free(r);
@@ -125,7 +144,14 @@ control_cb(void *p, uint64_t id, struct usb_redir_control_packet_header *h,
 }
 #define DATA_STUB(name, T) \
 	static void name(void *p, uint64_t id, struct T *h, uint8_t *d, int n) \
-	{ (void)p; (void)id; (void)h; (void)n; if (d) usbredirparser_free_packet_data(parser, d); }
+	{ \
+		(void)p; \
+		(void)id; \
+		(void)h; \
+		(void)n; \
+		if (d) \
+			usbredirparser_free_packet_data(parser, d); \
+	}
 DATA_STUB(bulk_cb, usb_redir_bulk_packet_header)
 DATA_STUB(iso_cb, usb_redir_iso_packet_header)
 DATA_STUB(int_cb, usb_redir_interrupt_packet_header)
@@ -151,8 +177,10 @@ main(int argc, char **argv)
 		else if (!strcmp(argv[i], "--announce"))
 			announce = argv[i + 1];
 	}
-	if (!dev || !to || parse_id(announce ? announce : dev, &vid, &pid) != 0) {
-		fprintf(stderr, "usage: fake_usbredir --device VID:PID --to HOST:PORT [--announce VID:PID]\n");
+	if (!dev || !to ||
+	    parse_id(announce ? announce : dev, &vid, &pid) != 0) {
+		fprintf(stderr,
+		    "usage: fake_usbredir --device VID:PID --to HOST:PORT [--announce VID:PID]\n");
 		return 2;
 	}
 	char host[256], *colon;
@@ -169,7 +197,7 @@ main(int argc, char **argv)
 		return 1;
 	}
 	freeaddrinfo(ai);
-	fcntl(fd, F_SETFL, O_NONBLOCK);	/* the parser reads until EAGAIN */
+	fcntl(fd, F_SETFL, O_NONBLOCK); /* the parser reads until EAGAIN */
 	fprintf(stderr, "fake_usbredir: connected\n");
 
 	parser = usbredirparser_create();
@@ -202,12 +230,12 @@ main(int argc, char **argv)
 	usbredirparser_caps_set_cap(caps, usb_redir_cap_connect_device_version);
 	usbredirparser_caps_set_cap(caps, usb_redir_cap_filter);
 	usbredirparser_caps_set_cap(caps, usb_redir_cap_device_disconnect_ack);
-	usbredirparser_caps_set_cap(caps, usb_redir_cap_ep_info_max_packet_size);
+	usbredirparser_caps_set_cap(
+	    caps, usb_redir_cap_ep_info_max_packet_size);
 	usbredirparser_caps_set_cap(caps, usb_redir_cap_64bits_ids);
 	usbredirparser_caps_set_cap(caps, usb_redir_cap_32bits_bulk_length);
 	usbredirparser_init(parser, "kimberley fake_usbredir 1", caps,
 	    USB_REDIR_CAPS_SIZE, usbredirparser_fl_usb_host);
-
 
 	for (;;) {
 		struct pollfd p = { fd, POLLIN, 0 };
@@ -215,9 +243,11 @@ main(int argc, char **argv)
 			p.events |= POLLOUT;
 		if (poll(&p, 1, -1) < 0 && errno != EINTR)
 			return 1;
-		if ((p.revents & POLLOUT) && usbredirparser_do_write(parser) != 0)
+		if ((p.revents & POLLOUT) &&
+		    usbredirparser_do_write(parser) != 0)
 			return 1;
-		if ((p.revents & (POLLIN | POLLHUP)) && usbredirparser_do_read(parser) != 0) {
+		if ((p.revents & (POLLIN | POLLHUP)) &&
+		    usbredirparser_do_read(parser) != 0) {
 			fprintf(stderr, "fake_usbredir: closed\n");
 			return 0;
 		}

@@ -35,7 +35,8 @@ report(int code)
 {
 	char *detail = NULL;
 
-	printf("%s: %s\n", code ? kim_error_name(code) : "OK", kim_strerror(code));
+	printf(
+	    "%s: %s\n", code ? kim_error_name(code) : "OK", kim_strerror(code));
 	/* the display's detail (LAST_ERROR), when the connection still lives */
 	if (code != 0 && code != KIM_E_AUTH_CONTINUE &&
 	    last_error_1(&detail, c) == RPC_SUCCESS && detail) {
@@ -123,8 +124,8 @@ raw_connect(const char *host, const char *port, int nonblock)
 
 	if (getaddrinfo(host, port, &hints, &ai) != 0)
 		return -1;
-	fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC |
-	    (nonblock ? SOCK_NONBLOCK : 0), 0);
+	fd = socket(ai->ai_family,
+	    SOCK_STREAM | SOCK_CLOEXEC | (nonblock ? SOCK_NONBLOCK : 0), 0);
 	if (fd >= 0 && connect(fd, ai->ai_addr, ai->ai_addrlen) != 0 &&
 	    !(nonblock && errno == EINPROGRESS)) {
 		close(fd);
@@ -151,14 +152,16 @@ raw_call(unsigned char *rec, uint32_t xid, uint32_t proc, const void *args,
 	size_t n = 4;
 
 	n = put32(rec, n, xid);
-	n = put32(rec, n, 0);			/* CALL */
-	n = put32(rec, n, 2);			/* RPC version */
+	n = put32(rec, n, 0); /* CALL */
+	n = put32(rec, n, 2); /* RPC version */
 	n = put32(rec, n, KIMBERLEY_PROG);
 	n = put32(rec, n, KIMBERLEY_V1);
 	n = put32(rec, n, proc);
-	n = put32(rec, n, 0); n = put32(rec, n, 0);	/* cred: none */
-	n = put32(rec, n, 0); n = put32(rec, n, 0);	/* verf: none */
-	if (alen > 0)		/* a call without arguments may pass NULL */
+	n = put32(rec, n, 0);
+	n = put32(rec, n, 0); /* cred: none */
+	n = put32(rec, n, 0);
+	n = put32(rec, n, 0); /* verf: none */
+	if (alen > 0)	      /* a call without arguments may pass NULL */
 		memcpy(rec + n, args, alen);
 	n += alen;
 	put32(rec, 0, 0x80000000u | (uint32_t)(n - 4));
@@ -271,7 +274,8 @@ raw_main(const char *host, const char *port, int argc, char **argv)
 			if (kim_now() - t0 > 4 ||
 			    (p.fd = raw_connect(host, port, 1)) < 0)
 				continue;
-			if (poll(&p, 1, 200) == 1 && !(p.revents & (POLLERR | POLLHUP))) {
+			if (poll(&p, 1, 200) == 1 &&
+			    !(p.revents & (POLLERR | POLLHUP))) {
 				fds[i] = p.fd;
 				got++;
 			} else {
@@ -282,8 +286,9 @@ raw_main(const char *host, const char *port, int argc, char **argv)
 			sleep_s(0.1);
 		for (int i = 0; i < n; i++) {
 			char c;
-			if (fds[i] >= 0 && (read(fds[i], &c, 1) == 0 ||
-			    (errno != EAGAIN && errno != ENOTCONN)))
+			if (fds[i] >= 0 &&
+			    (read(fds[i], &c, 1) == 0 ||
+				(errno != EAGAIN && errno != ENOTCONN)))
 				closed++;
 		}
 		printf("connected %d closed %d\n", got, closed);
@@ -296,14 +301,15 @@ raw_main(const char *host, const char *port, int argc, char **argv)
 	if (strcmp(cmd, "raw-bad-args") == 0 && argc == 2) {
 		unsigned char args[8012];
 		int n = atoi(argv[1]), garbage = 0;
-		size_t at = put32(args, 0, 8000);	/* vm_name: 8000 bytes */
+		size_t at = put32(args, 0, 8000); /* vm_name: 8000 bytes */
 		memset(args + at, 'v', 8000);
-		put32(args, at + 8000, 8000);	/* patch_file: length, no bytes */
-		size_t len = raw_call(rec, 1, USE_KIMBERLIZE_FILE, args, sizeof(args));
+		put32(args, at + 8000, 8000); /* patch_file: length, no bytes */
+		size_t len =
+		    raw_call(rec, 1, USE_KIMBERLIZE_FILE, args, sizeof(args));
 		for (int i = 0; i < n; i++) {
 			if (write_all(fd, rec, len) != 0)
 				break;
-			if (raw_reply(fd) == 4)	/* GARBAGE_ARGS */
+			if (raw_reply(fd) == 4) /* GARBAGE_ARGS */
 				garbage++;
 		}
 		printf("garbage %d of %d\n", garbage, n);
@@ -311,12 +317,13 @@ raw_main(const char *host, const char *port, int argc, char **argv)
 	}
 	if (strcmp(cmd, "raw-half") == 0 && argc == 2) {
 		size_t len = raw_call(rec, 1, NULLPROC, NULL, 0);
-		put32(rec, 0, 0x80000000u | 1000);	/* promise more than sent */
+		put32(rec, 0, 0x80000000u | 1000); /* promise more than sent */
 		if (write_all(fd, rec, len) != 0)
 			return 3;
 		t = raw_wait_closed(fd, atof(argv[1]));
 	} else if (strcmp(cmd, "raw-drip") == 0 && argc == 3) {
-		double every = atof(argv[1]), max = atof(argv[2]), t0 = kim_now();
+		double every = atof(argv[1]), max = atof(argv[2]),
+		       t0 = kim_now();
 		size_t len = raw_call(rec, 1, NULLPROC, NULL, 0);
 		t = -1;
 		for (size_t i = 0; kim_now() - t0 < max; i = (i + 1) % len) {
@@ -348,7 +355,8 @@ main(int argc, char **argv)
 	unsigned char sha[32];
 	int r;
 
-	if (argc < 3 || split_hostport(argv[1], host, sizeof(host), port, sizeof(port))) {
+	if (argc < 3 ||
+	    split_hostport(argv[1], host, sizeof(host), port, sizeof(port))) {
 		fprintf(stderr, "usage: rpcpoke HOST:PORT COMMAND [ARG...]\n");
 		return 2;
 	}
@@ -423,8 +431,8 @@ main(int argc, char **argv)
 	}
 	if (strcmp(cmd, "name-size") == 0 && argc == 5) {
 		/* a name sent as exactly its bytes (no NUL), with a size */
-		return report(begin(argv[3], strlen(argv[3]),
-		    strtoull(argv[4], NULL, 10)));
+		return report(begin(
+		    argv[3], strlen(argv[3]), strtoull(argv[4], NULL, 10)));
 	}
 	if (strcmp(cmd, "name-len") == 0 && argc == 4) {
 		/* a name of N bytes 'a' */
@@ -446,8 +454,11 @@ main(int argc, char **argv)
 		for (int i = 0; i < n; i++) {
 			snprintf(name, sizeof(name), "file%d.bin", i);
 			r = begin(name, strlen(name), size);
-			for (size_t off = 0; r == 0 && off < size; off += 1 << 20)
-				r = piece(size - off < (1 << 20) ? size - off : 1 << 20, 'm');
+			for (size_t off = 0; r == 0 && off < size;
+			     off += 1 << 20)
+				r = piece(size - off < (1 << 20) ? size - off
+								 : 1 << 20,
+				    'm');
 			if (r == 0)
 				r = end_(sha);
 			if (r != 0) {
@@ -465,9 +476,9 @@ main(int argc, char **argv)
 		char buf[16] = "xxxxxxxxxxxxxxx";
 		data d = { sizeof(buf), buf };
 		for (int i = 0; i < n; i++) {
-			enum clnt_stat st = clnt_call(c, SEND_FILE_BATCH,
-			    (xdrproc_t)xdr_data, (caddr_t)&d, (xdrproc_t)NULL,
-			    NULL, batch);
+			enum clnt_stat st =
+			    clnt_call(c, SEND_FILE_BATCH, (xdrproc_t)xdr_data,
+				(caddr_t)&d, (xdrproc_t)NULL, NULL, batch);
 			if (st != RPC_SUCCESS && st != RPC_TIMEDOUT)
 				link_fail();
 		}
@@ -490,19 +501,22 @@ main(int argc, char **argv)
 		 * then whether the display hung up ("closed") or not */
 		unsigned char tok[KIM_ATTACH_TOKEN_LEN * 2];
 		size_t n = 0;
-		for (const char *h = argv[3]; h[0] && h[1] && n < sizeof(tok); h += 2)
+		for (const char *h = argv[3]; h[0] && h[1] && n < sizeof(tok);
+		     h += 2)
 			if (sscanf(h, "%2hhx", &tok[n++]) != 1)
 				return 2;
 		attach_token t = { (u_int)n, (char *)tok };
 		if (attach_stream_1(t, &r, c) != RPC_SUCCESS)
 			link_fail();
-		printf("%s: %s\n", r ? kim_error_name(r) : "OK", kim_strerror(r));
+		printf(
+		    "%s: %s\n", r ? kim_error_name(r) : "OK", kim_strerror(r));
 		int fd = -1;
 		char b;
 		clnt_control(c, CLGET_FD, (char *)&fd);
 		struct pollfd p = { fd, POLLIN, 0 };
-		printf("%s\n", poll(&p, 1, 5000) == 1 && read(fd, &b, 1) == 0 ?
-		    "closed" : "open");
+		printf("%s\n",
+		    poll(&p, 1, 5000) == 1 && read(fd, &b, 1) == 0 ? "closed"
+								   : "open");
 		return 0;
 	}
 	if (strcmp(cmd, "hello-as") == 0 && argc == 4) {
@@ -529,14 +543,15 @@ main(int argc, char **argv)
 		if (hello_1(a, &h, c) != RPC_SUCCESS)
 			link_fail();
 		xdr_free((xdrproc_t)xdr_hello_res, (char *)&h);
-		aa.mech = strcmp(cmd, "guess") == 0 ? KIM_AUTH_MECH : "screen-code";
+		aa.mech =
+		    strcmp(cmd, "guess") == 0 ? KIM_AUTH_MECH : "screen-code";
 		if (auth_step_1(aa, &ar, c) != RPC_SUCCESS)
 			link_fail();
 		if (ar.status != KIM_E_AUTH_CONTINUE)
 			return report(ar.status);
 		r = ar.token.token_len != KIM_AUTH_NONCE ||
 		    kim_auth_mac(argv[3], (unsigned char *)ar.token.token_val,
-		    ar.token.token_len, mac) != 0;
+			ar.token.token_len, mac) != 0;
 		xdr_free((xdrproc_t)xdr_auth_res, (char *)&ar);
 		if (r)
 			return report(KIM_E_INTERNAL);
@@ -573,7 +588,7 @@ main(int argc, char **argv)
 		return report(piece(11, 'x'));
 	}
 	if (strcmp(cmd, "checksum") == 0) {
-		sha_of(1000, 'y', sha);		/* claim the hash of other bytes */
+		sha_of(1000, 'y', sha); /* claim the hash of other bytes */
 		if ((r = begin("sum.bin", 7, 1000)) != 0)
 			return report(r);
 		piece(1000, 'x');
@@ -603,12 +618,14 @@ main(int argc, char **argv)
 		return report(piece((size_t)size, 'z'));
 	}
 	if (strcmp(cmd, "start") == 0 && argc == 5) {
-		if (use_kimberlize_file_1(argv[3], argv[4], &r, c) != RPC_SUCCESS)
+		if (use_kimberlize_file_1(argv[3], argv[4], &r, c) !=
+		    RPC_SUCCESS)
 			link_fail();
 		return report(r);
 	}
 	if (strcmp(cmd, "start-url") == 0 && argc == 5) {
-		if (use_kimberlize_url_1(argv[3], argv[4], &r, c) != RPC_SUCCESS)
+		if (use_kimberlize_url_1(argv[3], argv[4], &r, c) !=
+		    RPC_SUCCESS)
 			link_fail();
 		return report(r);
 	}
@@ -661,7 +678,8 @@ main(int argc, char **argv)
 		 * the seconds until the display hangs up, or HELD after MAX s */
 		hello_arg a = { KIM_PROTO_VERSION, "rpcpoke" };
 		struct timeval tv = { 5, 0 };
-		double every = atof(argv[3]), max = atof(argv[4]), t0 = kim_now();
+		double every = atof(argv[3]), max = atof(argv[4]),
+		       t0 = kim_now();
 		hello_res h;
 		memset(&h, 0, sizeof(h));
 		if (hello_1(a, &h, c) != RPC_SUCCESS)
@@ -669,9 +687,10 @@ main(int argc, char **argv)
 		xdr_free((xdrproc_t)xdr_hello_res, (char *)&h);
 		while (kim_now() - t0 < max) {
 			xdrproc_t none = (xdrproc_t)(void (*)(void))xdr_void;
-			if (clnt_call(c, NULLPROC, none, NULL, none, NULL, tv) !=
-			    RPC_SUCCESS) {
-				printf("dropped after %.1f s\n", kim_now() - t0);
+			if (clnt_call(c, NULLPROC, none, NULL, none, NULL,
+				tv) != RPC_SUCCESS) {
+				printf(
+				    "dropped after %.1f s\n", kim_now() - t0);
 				return 0;
 			}
 			sleep_s(every);

@@ -34,10 +34,10 @@
 
 #include "rpc/clock.h"
 
-#define QUEUE_MAXLEN   (1u << 17)          /* packets the kernel may hold */
-#define RCVBUF_BYTES   (64u << 20)         /* netlink receive buffer */
-#define RECV_BYTES     (1u << 16)          /* one recv(), metadata only */
-#define RING_SLOTS     (1u << 18)          /* > QUEUE_MAXLEN */
+#define QUEUE_MAXLEN (1u << 17)	 /* packets the kernel may hold */
+#define RCVBUF_BYTES (64u << 20) /* netlink receive buffer */
+#define RECV_BYTES (1u << 16)	 /* one recv(), metadata only */
+#define RING_SLOTS (1u << 18)	 /* > QUEUE_MAXLEN */
 
 struct held {
 	uint32_t id;
@@ -49,19 +49,21 @@ struct delayer {
 	struct held *ring;
 	size_t head, count;
 	uint64_t delay_ns;
-	uint64_t now_ns;        /* time of the current drain */
+	uint64_t now_ns;	/* time of the current drain */
 	unsigned long overflow; /* packets accepted early: ring full */
 };
 
 static volatile sig_atomic_t stop;
 
-static void on_signal(int sig)
+static void
+on_signal(int sig)
 {
 	(void)sig;
 	stop = 1;
 }
 
-static uint64_t now_ns(void)
+static uint64_t
+now_ns(void)
 {
 	struct timespec ts;
 
@@ -69,8 +71,9 @@ static uint64_t now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg,
-    struct nfq_data *nfa, void *data)
+static int
+on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg, struct nfq_data *nfa,
+    void *data)
 {
 	struct delayer *d = data;
 	struct nfqnl_msg_packet_hdr *ph = nfq_get_msg_packet_hdr(nfa);
@@ -92,7 +95,8 @@ static int on_packet(struct nfq_q_handle *qh, struct nfgenmsg *msg,
 }
 
 /* Accept every held packet due by `limit`, with one batch verdict. */
-static void release(struct delayer *d, uint64_t limit)
+static void
+release(struct delayer *d, uint64_t limit)
 {
 	uint32_t last = 0;
 	int any = 0;
@@ -108,16 +112,19 @@ static void release(struct delayer *d, uint64_t limit)
 }
 
 /* Read everything the kernel has queued for us, without blocking. */
-static void drain(struct nfq_handle *h, int fd, struct delayer *d, char *buf)
+static void
+drain(struct nfq_handle *h, int fd, struct delayer *d, char *buf)
 {
 	for (;;) {
 		ssize_t n = recv(fd, buf, RECV_BYTES, MSG_DONTWAIT);
 
 		if (n < 0) {
-			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
+			if (errno == EAGAIN || errno == EWOULDBLOCK ||
+			    errno == EINTR)
 				return;
 			if (errno == ENOBUFS) {
-				warnx("netlink receive buffer overrun: packets lost");
+				warnx(
+				    "netlink receive buffer overrun: packets lost");
 				continue;
 			}
 			err(1, "recv from netlink");
@@ -127,13 +134,16 @@ static void drain(struct nfq_handle *h, int fd, struct delayer *d, char *buf)
 	}
 }
 
-static void usage(void)
+static void
+usage(void)
 {
-	fprintf(stderr, "usage: delayer -q QUEUE -d DELAY_US [-r READY_FILE]\n");
+	fprintf(
+	    stderr, "usage: delayer -q QUEUE -d DELAY_US [-r READY_FILE]\n");
 	exit(2);
 }
 
-static unsigned long parse_num(const char *s, const char *what)
+static unsigned long
+parse_num(const char *s, const char *what)
 {
 	char *end;
 	unsigned long v;
@@ -145,7 +155,8 @@ static unsigned long parse_num(const char *s, const char *what)
 	return v;
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	struct delayer d = { 0 };
 	struct nfq_handle *h;
@@ -158,8 +169,14 @@ int main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "q:d:r:")) != -1) {
 		switch (opt) {
-		case 'q': queue = parse_num(optarg, "queue"); have_q = 1; break;
-		case 'd': delay_us = parse_num(optarg, "delay"); have_d = 1; break;
+		case 'q':
+			queue = parse_num(optarg, "queue");
+			have_q = 1;
+			break;
+		case 'd':
+			delay_us = parse_num(optarg, "delay");
+			have_d = 1;
+			break;
 		case 'r': ready = optarg; break;
 		default: usage();
 		}
@@ -186,7 +203,8 @@ int main(int argc, char **argv)
 		err(1, "nfq_open");
 	if (nfq_unbind_pf(h, AF_INET) < 0 || nfq_bind_pf(h, AF_INET) < 0)
 		err(1, "nfq_bind_pf");
-	if ((d.qh = nfq_create_queue(h, (uint16_t)queue, on_packet, &d)) == NULL)
+	if ((d.qh = nfq_create_queue(h, (uint16_t)queue, on_packet, &d)) ==
+	    NULL)
 		err(1, "queue %lu: nfq_create_queue", queue);
 	if (nfq_set_mode(d.qh, NFQNL_COPY_META, 0) < 0)
 		err(1, "nfq_set_mode");
@@ -199,7 +217,8 @@ int main(int argc, char **argv)
 	{
 		int one = 1;
 		/* Overruns are reported (ENOBUFS) but must not stop us. */
-		setsockopt(fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof one);
+		setsockopt(
+		    fd, SOL_NETLINK, NETLINK_NO_ENOBUFS, &one, sizeof one);
 	}
 
 	if (ready != NULL) {
@@ -229,7 +248,8 @@ int main(int argc, char **argv)
 	}
 	release(&d, UINT64_MAX);
 	if (d.overflow > 0)
-		warnx("%lu packets passed undelayed (hold ring full)", d.overflow);
+		warnx("%lu packets passed undelayed (hold ring full)",
+		    d.overflow);
 	nfq_destroy_queue(d.qh);
 	nfq_close(h);
 	return 0;

@@ -26,7 +26,7 @@
 
 struct shot {
 	int w, h;
-	unsigned long *rgb;	/* 0xRRGGBB per pixel */
+	unsigned long *rgb; /* 0xRRGGBB per pixel */
 };
 
 static unsigned
@@ -63,7 +63,8 @@ grab(Display *dpy, struct shot *s)
 		for (int x = 0; x < s->w; x++) {
 			unsigned long p = XGetPixel(img, x, y);
 			s->rgb[y * s->w + x] = channel(p, img->red_mask) << 16 |
-			    channel(p, img->green_mask) << 8 | channel(p, img->blue_mask);
+			    channel(p, img->green_mask) << 8 |
+			    channel(p, img->blue_mask);
 		}
 	XDestroyImage(img);
 	return 0;
@@ -80,14 +81,15 @@ static int
 colours(const struct shot *s)
 {
 	size_t n = 0, cap = 64;
-	unsigned long (*t)[2] = malloc(cap * sizeof(*t));
+	unsigned long(*t)[2] = malloc(cap * sizeof(*t));
 
 	for (long i = 0; t && i < (long)s->w * s->h; i++) {
 		size_t j;
 		for (j = 0; j < n && t[j][0] != s->rgb[i]; j++)
 			;
 		if (j == n) {
-			if (n == cap && (t = realloc(t, (cap *= 2) * sizeof(*t))) == NULL)
+			if (n == cap &&
+			    (t = realloc(t, (cap *= 2) * sizeof(*t))) == NULL)
 				break;
 			t[n][0] = s->rgb[i];
 			t[n][1] = 0;
@@ -121,10 +123,14 @@ text(Display *dpy, const struct shot *s, unsigned long c, const char *str)
 	for (int y = 0; y < s->h; y++)
 		for (int x = 0; x < s->w; x++)
 			if (s->rgb[y * s->w + x] == c) {
-				if (x < x1) x1 = x;
-				if (x > x2) x2 = x;
-				if (y < y1) y1 = y;
-				if (y > y2) y2 = y;
+				if (x < x1)
+					x1 = x;
+				if (x > x2)
+					x2 = x;
+				if (y < y1)
+					y1 = y;
+				if (y > y2)
+					y2 = y;
 			}
 	if (x2 < 0) {
 		printf("no pixel of colour %06lx on the screen\n", c);
@@ -146,32 +152,42 @@ text(Display *dpy, const struct shot *s, unsigned long c, const char *str)
 	XFillRectangle(dpy, pm, g, 0, 0, (unsigned)w, (unsigned)h);
 	XSetForeground(dpy, g, 1);
 	XDrawString(dpy, pm, g, 0, f->ascent, str, len);
-	XImage *gl = XGetImage(dpy, pm, 0, 0, (unsigned)w, (unsigned)h, 1, XYPixmap);
+	XImage *gl =
+	    XGetImage(dpy, pm, 0, 0, (unsigned)w, (unsigned)h, 1, XYPixmap);
 	int a1 = w, b1 = h, a2 = -1, b2 = -1;
 	for (int y = 0; y < h; y++)
 		for (int x = 0; x < w; x++)
 			if (XGetPixel(gl, x, y)) {
-				if (x < a1) a1 = x;
-				if (x > a2) a2 = x;
-				if (y < b1) b1 = y;
-				if (y > b2) b2 = y;
+				if (x < a1)
+					a1 = x;
+				if (x > a2)
+					a2 = x;
+				if (y < b1)
+					b1 = y;
+				if (y > b2)
+					b2 = y;
 			}
-	int gw = a2 - a1 + 1, gh = b2 - b1 + 1, sw = x2 - x1 + 1, sh = y2 - y1 + 1;
+	int gw = a2 - a1 + 1, gh = b2 - b1 + 1, sw = x2 - x1 + 1,
+	    sh = y2 - y1 + 1;
 	int k = gw > 0 ? sw / gw : 0;
 	if (a2 < 0 || k < 1 || sw != gw * k || sh != gh * k) {
-		printf("colour %06lx covers %dx%d at %d,%d; \"%s\" in 'fixed' inks %dx%d:"
-		    " not a whole magnification\n", c, sw, sh, x1, y1, str, gw, gh);
+		printf(
+		    "colour %06lx covers %dx%d at %d,%d; \"%s\" in 'fixed' inks %dx%d:"
+		    " not a whole magnification\n",
+		    c, sw, sh, x1, y1, str, gw, gh);
 		return 1;
 	}
 	int bad = 0;
 	for (int j = 0; j < gh; j++)
 		for (int i = 0; i < gw; i++) {
 			int want = XGetPixel(gl, a1 + i, b1 + j) != 0;
-			int got = s->rgb[(y1 + j * k + k / 2) * s->w + x1 + i * k + k / 2] == c;
+			int got = s->rgb[(y1 + j * k + k / 2) * s->w + x1 +
+				      i * k + k / 2] == c;
 			bad += want != got;
 		}
 	if (bad) {
-		printf("colour %06lx at %d,%d scale=%d: %d of %d cells differ from \"%s\"\n",
+		printf(
+		    "colour %06lx at %d,%d scale=%d: %d of %d cells differ from \"%s\"\n",
 		    c, x1, y1, k, bad, gw * gh, str);
 		return 1;
 	}
@@ -197,8 +213,8 @@ glyph(Display *dpy, XFontStruct *f, char ch, int cw, int h)
 
 /* Does the cell at (ox, oy), scale k, show exactly glyph g? */
 static int
-cell_is(const struct shot *s, unsigned long c, XImage *g, int cw, int h,
-    int ox, int oy, int k)
+cell_is(const struct shot *s, unsigned long c, XImage *g, int cw, int h, int ox,
+    int oy, int k)
 {
 	for (int j = 0; j < h; j++)
 		for (int i = 0; i < cw; i++) {
@@ -212,8 +228,8 @@ cell_is(const struct shot *s, unsigned long c, XImage *g, int cw, int h,
 }
 
 static int
-read_text(Display *dpy, const struct shot *s, unsigned long c,
-    const char *set, int len)
+read_text(Display *dpy, const struct shot *s, unsigned long c, const char *set,
+    int len)
 {
 	int x1 = s->w, y1 = s->h, x2 = -1, y2 = -1, n = (int)strlen(set);
 	XFontStruct *f = XLoadQueryFont(dpy, "fixed");
@@ -222,19 +238,25 @@ read_text(Display *dpy, const struct shot *s, unsigned long c,
 	for (int y = 0; y < s->h; y++)
 		for (int x = 0; x < s->w; x++)
 			if (s->rgb[y * s->w + x] == c) {
-				if (x < x1) x1 = x;
-				if (x > x2) x2 = x;
-				if (y < y1) y1 = y;
-				if (y > y2) y2 = y;
+				if (x < x1)
+					x1 = x;
+				if (x > x2)
+					x2 = x;
+				if (y < y1)
+					y1 = y;
+				if (y > y2)
+					y2 = y;
 			}
-	if (x2 < 0 || f == NULL || len < 1 || len >= (int)sizeof(out) || n < 1) {
+	if (x2 < 0 || f == NULL || len < 1 || len >= (int)sizeof(out) ||
+	    n < 1) {
 		printf("no pixel of colour %06lx on the screen\n", c);
 		return 1;
 	}
 	int cw = f->max_bounds.width, h = f->ascent + f->descent;
 	XImage **g = calloc((size_t)n, sizeof(*g));
-	int *top = calloc((size_t)n, sizeof(*top)), *left = calloc((size_t)n, sizeof(*left));
-	for (int i = 0; i < n; i++) {	/* each glyph's first inked row, column */
+	int *top = calloc((size_t)n, sizeof(*top)),
+	    *left = calloc((size_t)n, sizeof(*left));
+	for (int i = 0; i < n; i++) { /* each glyph's first inked row, column */
 		g[i] = glyph(dpy, f, set[i], cw, h);
 		top[i] = left[i] = -1;
 		for (int y = 0; y < h && top[i] < 0; y++)
@@ -259,12 +281,14 @@ read_text(Display *dpy, const struct shot *s, unsigned long c,
 			for (int t = 0; t < n; t++) {
 				if (top[t] < 0)
 					continue;
-				int ox = x1 - left[a] * k, oy = y1 - top[t] * k, i;
+				int ox = x1 - left[a] * k, oy = y1 - top[t] * k,
+				    i;
 				for (i = 0; i < len; i++) {
 					int m;
 					for (m = 0; m < n; m++)
-						if ((i > 0 || m == a) && cell_is(s, c, g[m], cw,
-						    h, ox + i * cw * k, oy, k))
+						if ((i > 0 || m == a) &&
+						    cell_is(s, c, g[m], cw, h,
+							ox + i * cw * k, oy, k))
 							break;
 					if (m == n)
 						break;
@@ -279,8 +303,8 @@ read_text(Display *dpy, const struct shot *s, unsigned long c,
 			}
 		}
 	printf("colour %06lx at %d,%d size %dx%d: no %d characters of \"%s\" "
-	    "in 'fixed' at a whole scale\n", c, x1, y1, x2 - x1 + 1, y2 - y1 + 1,
-	    len, set);
+	       "in 'fixed' at a whole scale\n",
+	    c, x1, y1, x2 - x1 + 1, y2 - y1 + 1, len, set);
 	return 1;
 }
 
@@ -288,18 +312,20 @@ static int
 shot_png(const struct shot *s, const char *file)
 {
 	FILE *f = fopen(file, "wb");
-	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png_structp png =
+	    png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
 	png_infop info = png ? png_create_info_struct(png) : NULL;
 	unsigned char *row = malloc((size_t)s->w * 3);
 
-	if (f == NULL || info == NULL || row == NULL || setjmp(png_jmpbuf(png))) {
+	if (f == NULL || info == NULL || row == NULL ||
+	    setjmp(png_jmpbuf(png))) {
 		fprintf(stderr, PROG ": cannot write %s\n", file);
 		return 1;
 	}
 	png_init_io(png, f);
 	png_set_IHDR(png, info, (png_uint_32)s->w, (png_uint_32)s->h, 8,
-	    PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-	    PNG_FILTER_TYPE_DEFAULT);
+	    PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_write_info(png, info);
 	for (int y = 0; y < s->h; y++) {
 		for (int x = 0; x < s->w; x++) {
@@ -320,7 +346,8 @@ int
 main(int argc, char **argv)
 {
 	if (argc < 4 || strcmp(argv[1], "-display") != 0) {
-		fprintf(stderr, "usage: " PROG " -display :N colours|count RRGGBB|"
+		fprintf(stderr,
+		    "usage: " PROG " -display :N colours|count RRGGBB|"
 		    "text RRGGBB STRING|read RRGGBB CHARSET LEN|shot FILE.png\n");
 		return 2;
 	}

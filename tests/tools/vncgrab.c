@@ -51,12 +51,14 @@ static char password[256];
 static const char *status_file;
 static double timeout_s = 30;
 
-static void quiet_log(const char *fmt, ...)
+static void
+quiet_log(const char *fmt, ...)
 {
 	(void)fmt;
 }
 
-static void finish(int ok, const char *fmt, ...)
+static void
+finish(int ok, const char *fmt, ...)
 {
 	char msg[512] = "";
 	va_list ap;
@@ -80,13 +82,15 @@ static void finish(int ok, const char *fmt, ...)
 	exit(ok ? 0 : 1);
 }
 
-static char *get_password(rfbClient *cl)
+static char *
+get_password(rfbClient *cl)
 {
 	(void)cl;
 	return strdup(password);
 }
 
-static void read_password(const char *file)
+static void
+read_password(const char *file)
 {
 	FILE *f = fopen(file, "r");
 	if (!f)
@@ -98,7 +102,8 @@ static void read_password(const char *file)
 }
 
 /* Pump server messages for up to ms milliseconds. */
-static void pump(rfbClient *cl, int ms)
+static void
+pump(rfbClient *cl, int ms)
 {
 	double end = kim_now() + ms / 1000.0;
 	for (;;) {
@@ -114,27 +119,34 @@ static void pump(rfbClient *cl, int ms)
 }
 
 /* One coordinate: pixels, or a fraction of full when written with a '.'. */
-static int coord(const char *s, int full, const char *what)
+static int
+coord(const char *s, int full, const char *what)
 {
 	char *end;
 	double v = strtod(s, &end);
 	if (end == s || v < 0)
 		finish(0, "bad %s '%s'", what, s);
-	int px = strchr(s, '.') && strchr(s, '.') < end ? (int)(v * full + 0.5) : (int)v;
+	int px = strchr(s, '.') && strchr(s, '.') < end ? (int)(v * full + 0.5)
+							: (int)v;
 	return px > full ? full : px;
 }
 
-struct rect { int x, y, w, h; };
+struct rect {
+	int x, y, w, h;
+};
 
 /* "X,Y,W,H" into r (clipped to the frame); returns what follows. */
-static const char *parse_rect(rfbClient *cl, const char *spec, struct rect *r)
+static const char *
+parse_rect(rfbClient *cl, const char *spec, struct rect *r)
 {
 	char part[4][32];
 	const char *s = spec;
 	for (int i = 0; i < 4; i++) {
 		size_t n = strcspn(s, i < 3 ? "," : ":");
 		if (n == 0 || n >= sizeof part[i] || !s[n])
-			finish(0, "--expect-in wants X,Y,W,H:RRGGBB:FRACTION[:TOL], got '%s'", spec);
+			finish(0,
+			    "--expect-in wants X,Y,W,H:RRGGBB:FRACTION[:TOL], got '%s'",
+			    spec);
 		memcpy(part[i], s, n);
 		part[i][n] = '\0';
 		s += n + 1;
@@ -148,26 +160,32 @@ static const char *parse_rect(rfbClient *cl, const char *spec, struct rect *r)
 	if (r->y + r->h > cl->height)
 		r->h = cl->height - r->y;
 	if (r->w <= 0 || r->h <= 0)
-		finish(0, "--expect-in: the rectangle '%s' is outside the %dx%d frame", spec, cl->width, cl->height);
+		finish(0,
+		    "--expect-in: the rectangle '%s' is outside the %dx%d frame",
+		    spec, cl->width, cl->height);
 	return s;
 }
 
 /* Fraction of the pixels of r within tol of rgb.  The frame is 32 bpp, R at
  * shift 0. */
-static double rect_fraction(rfbClient *cl, const struct rect *r, unsigned rgb, int tol)
+static double
+rect_fraction(rfbClient *cl, const struct rect *r, unsigned rgb, int tol)
 {
 	long hit = 0;
 	int r0 = (rgb >> 16) & 255, g0 = (rgb >> 8) & 255, b0 = rgb & 255;
 	for (int y = r->y; y < r->y + r->h; y++)
 		for (int x = r->x; x < r->x + r->w; x++) {
-			const uint8_t *p = cl->frameBuffer + 4L * ((long)y * cl->width + x);
-			if (abs(p[0] - r0) <= tol && abs(p[1] - g0) <= tol && abs(p[2] - b0) <= tol)
+			const uint8_t *p =
+			    cl->frameBuffer + 4L * ((long)y * cl->width + x);
+			if (abs(p[0] - r0) <= tol && abs(p[1] - g0) <= tol &&
+			    abs(p[2] - b0) <= tol)
 				hit++;
 		}
 	return (double)hit / ((double)r->w * r->h);
 }
 
-static void do_expect(rfbClient *cl, const char *spec, int in_rect)
+static void
+do_expect(rfbClient *cl, const char *spec, int in_rect)
 {
 	unsigned rgb;
 	double frac, got = 0;
@@ -177,8 +195,9 @@ static void do_expect(rfbClient *cl, const char *spec, int in_rect)
 	if (in_rect)
 		spec = parse_rect(cl, spec, &r);
 	if (sscanf(spec, "%6x:%lf:%d", &rgb, &frac, &tol) < 2)
-		finish(0, "%s wants %sRRGGBB:FRACTION[:TOL], got '%s'", in_rect ? "--expect-in" : "--expect",
-		       in_rect ? "X,Y,W,H:" : "", spec);
+		finish(0, "%s wants %sRRGGBB:FRACTION[:TOL], got '%s'",
+		    in_rect ? "--expect-in" : "--expect",
+		    in_rect ? "X,Y,W,H:" : "", spec);
 	double end = kim_now() + timeout_s;
 	SendFramebufferUpdateRequest(cl, 0, 0, cl->width, cl->height, FALSE);
 	while (kim_now() < end) {
@@ -187,21 +206,25 @@ static void do_expect(rfbClient *cl, const char *spec, int in_rect)
 			finish(0, "the frame shrank under %s", what);
 		got = rect_fraction(cl, &r, rgb, tol);
 		if (got >= frac) {
-			fprintf(stderr, "%s: colour %06x covers %.1f%% of %s (wanted %.1f%%)\n",
-			        prog, rgb, got * 100, what, frac * 100);
+			fprintf(stderr,
+			    "%s: colour %06x covers %.1f%% of %s (wanted %.1f%%)\n",
+			    prog, rgb, got * 100, what, frac * 100);
 			return;
 		}
 	}
-	finish(0, "colour %06x covers only %.1f%% of %s after %.0f s (wanted %.1f%%)",
-	       rgb, got * 100, what, timeout_s, frac * 100);
+	finish(0,
+	    "colour %06x covers only %.1f%% of %s after %.0f s (wanted %.1f%%)",
+	    rgb, got * 100, what, timeout_s, frac * 100);
 }
 
-static void do_title(rfbClient *cl, const char *spec)
+static void
+do_title(rfbClient *cl, const char *spec)
 {
 	const char *got = cl->desktopName ? cl->desktopName : "";
 	char want[256];
 	size_t n = 0;
-	for (const char *s = spec; *s && n + 1 < sizeof want; s++)   /* \s = space */
+	for (const char *s = spec; *s && n + 1 < sizeof want;
+	     s++) /* \s = space */
 		want[n++] = s[0] == '\\' && s[1] == 's' ? (s++, ' ') : *s;
 	want[n] = '\0';
 	if (strcmp(got, want))
@@ -209,29 +232,34 @@ static void do_title(rfbClient *cl, const char *spec)
 	fprintf(stderr, "%s: the desktop name is '%s'\n", prog, got);
 }
 
-static void do_frame(rfbClient *cl, const char *spec)
+static void
+do_frame(rfbClient *cl, const char *spec)
 {
 	int w, h;
 	if (sscanf(spec, "%dx%d", &w, &h) != 2)
 		finish(0, "--frame wants WxH, got '%s'", spec);
 	if (cl->width != w || cl->height != h)
-		finish(0, "the frame is %dx%d, not %dx%d", cl->width, cl->height, w, h);
+		finish(0, "the frame is %dx%d, not %dx%d", cl->width,
+		    cl->height, w, h);
 	fprintf(stderr, "%s: the frame is %dx%d\n", prog, w, h);
 }
 
-static void do_shot(rfbClient *cl, const char *file)
+static void
+do_shot(rfbClient *cl, const char *file)
 {
 	pump(cl, 100);
 	FILE *f = fopen(file, "wb");
 	if (!f)
 		finish(0, "%s: %s", file, strerror(errno));
-	png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
+	png_structp png =
+	    png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
 	png_infop info = png ? png_create_info_struct(png) : NULL;
 	if (!png || !info || setjmp(png_jmpbuf(png)))
 		finish(0, "%s: cannot write PNG", file);
 	png_init_io(png, f);
-	png_set_IHDR(png, info, cl->width, cl->height, 8, PNG_COLOR_TYPE_RGB_ALPHA,
-	             PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_set_IHDR(png, info, cl->width, cl->height, 8,
+	    PNG_COLOR_TYPE_RGB_ALPHA, PNG_INTERLACE_NONE,
+	    PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_write_info(png, info);
 	for (int y = 0; y < cl->height; y++) {
 		uint8_t row[4 * cl->width];
@@ -244,10 +272,12 @@ static void do_shot(rfbClient *cl, const char *file)
 	png_destroy_write_struct(&png, &info);
 	if (fclose(f) != 0)
 		finish(0, "%s: %s", file, strerror(errno));
-	fprintf(stderr, "%s: saved %dx%d frame to %s\n", prog, cl->width, cl->height, file);
+	fprintf(stderr, "%s: saved %dx%d frame to %s\n", prog, cl->width,
+	    cl->height, file);
 }
 
-static void key(rfbClient *cl, uint32_t sym)
+static void
+key(rfbClient *cl, uint32_t sym)
 {
 	SendKeyEvent(cl, sym, TRUE);
 	pump(cl, 20);
@@ -255,7 +285,8 @@ static void key(rfbClient *cl, uint32_t sym)
 	pump(cl, 20);
 }
 
-static void do_type(rfbClient *cl, const char *text)
+static void
+do_type(rfbClient *cl, const char *text)
 {
 	for (const char *s = text; *s; s++) {
 		uint32_t sym = (unsigned char)*s;
@@ -276,7 +307,8 @@ static void do_type(rfbClient *cl, const char *text)
 }
 
 /* --key ctrl+shift+Home: modifiers down in order, the key, all up again. */
-static void do_key(rfbClient *cl, const char *chord)
+static void
+do_key(rfbClient *cl, const char *chord)
 {
 	char buf[128], *save = NULL;
 	uint32_t syms[8];
@@ -284,7 +316,8 @@ static void do_key(rfbClient *cl, const char *chord)
 	if (strlen(chord) >= sizeof buf)
 		finish(0, "--key: '%s' is too long", chord);
 	strcpy(buf, chord);
-	for (char *t = strtok_r(buf, "+", &save); t; t = strtok_r(NULL, "+", &save)) {
+	for (char *t = strtok_r(buf, "+", &save); t;
+	     t = strtok_r(NULL, "+", &save)) {
 		KeySym k;
 		if (n == (int)(sizeof syms / sizeof syms[0]))
 			finish(0, "--key: too many keys in '%s'", chord);
@@ -313,13 +346,16 @@ static void do_key(rfbClient *cl, const char *chord)
 	fprintf(stderr, "%s: pressed %s\n", prog, chord);
 }
 
-static void do_click(rfbClient *cl, const char *spec)
+static void
+do_click(rfbClient *cl, const char *spec)
 {
 	char xs[32], ys[32];
 	int button = 1;
-	if (sscanf(spec, "%31[^,],%31[^:]:%d", xs, ys, &button) < 2 || button < 1 || button > 8)
+	if (sscanf(spec, "%31[^,],%31[^:]:%d", xs, ys, &button) < 2 ||
+	    button < 1 || button > 8)
 		finish(0, "--click wants X,Y[:BUTTON], got '%s'", spec);
-	int x = coord(xs, cl->width - 1, "x"), y = coord(ys, cl->height - 1, "y");
+	int x = coord(xs, cl->width - 1, "x"),
+	    y = coord(ys, cl->height - 1, "y");
 	int mask = 1 << (button - 1);
 	SendPointerEvent(cl, x, y, 0);
 	pump(cl, 50);
@@ -330,17 +366,20 @@ static void do_click(rfbClient *cl, const char *spec)
 	fprintf(stderr, "%s: clicked button %d at %d,%d\n", prog, button, x, y);
 }
 
-static void usage(void)
+static void
+usage(void)
 {
-	fprintf(stderr, "usage: %s [-H host] [-P port] [-p password_file] [-t seconds] [-o status_file]\n"
-	        "       [--expect RRGGBB:FRAC[:TOL]] [--expect-in X,Y,W,H:RRGGBB:FRAC[:TOL]] [--shot FILE.png]\n"
-	        "       [--type TEXT] [--key CHORD] [--click X,Y[:B]] [--frame WxH] [--title NAME] [--wait MS]...\n"
-	        "       [host:port]\n",
-	        prog);
+	fprintf(stderr,
+	    "usage: %s [-H host] [-P port] [-p password_file] [-t seconds] [-o status_file]\n"
+	    "       [--expect RRGGBB:FRAC[:TOL]] [--expect-in X,Y,W,H:RRGGBB:FRAC[:TOL]] [--shot FILE.png]\n"
+	    "       [--type TEXT] [--key CHORD] [--click X,Y[:B]] [--frame WxH] [--title NAME] [--wait MS]...\n"
+	    "       [host:port]\n",
+	    prog);
 	exit(2);
 }
 
-int main(int argc, char **argv)
+int
+main(int argc, char **argv)
 {
 	const char *host = NULL, *port = NULL;
 	int first_action = 0;
@@ -358,10 +397,12 @@ int main(int argc, char **argv)
 			timeout_s = atof(argv[++i]);
 		else if (!strcmp(a, "-o") && i + 1 < argc)
 			status_file = argv[++i];
-		else if ((!strcmp(a, "--expect") || !strcmp(a, "--shot") || !strcmp(a, "--type") ||
-		          !strcmp(a, "--wait") || !strcmp(a, "--key") || !strcmp(a, "--click") ||
-		          !strcmp(a, "--expect-in") || !strcmp(a, "--frame") ||
-		          !strcmp(a, "--title")) && i + 1 < argc) {
+		else if ((!strcmp(a, "--expect") || !strcmp(a, "--shot") ||
+			     !strcmp(a, "--type") || !strcmp(a, "--wait") ||
+			     !strcmp(a, "--key") || !strcmp(a, "--click") ||
+			     !strcmp(a, "--expect-in") ||
+			     !strcmp(a, "--frame") || !strcmp(a, "--title")) &&
+		    i + 1 < argc) {
 			if (!first_action)
 				first_action = i;
 			i++;
@@ -382,7 +423,7 @@ int main(int argc, char **argv)
 	if (!host || !port)
 		usage();
 
-	rfbClientLog = rfbClientErr = quiet_log;   /* we report ourselves */
+	rfbClientLog = rfbClientErr = quiet_log; /* we report ourselves */
 	rfbClient *cl = rfbGetClient(8, 3, 4);
 	if (!cl)
 		finish(0, "cannot allocate the VNC client");
@@ -393,8 +434,11 @@ int main(int argc, char **argv)
 	int dummy_argc = 1;
 	char *dummy_argv[] = { (char *)prog, NULL };
 	if (!rfbInitClient(cl, &dummy_argc, dummy_argv))
-		finish(0, "cannot connect to VNC server %s:%s (refused or wrong password)", host, port);
-	fprintf(stderr, "%s: connected to %s:%s, frame %dx%d\n", prog, host, port, cl->width, cl->height);
+		finish(0,
+		    "cannot connect to VNC server %s:%s (refused or wrong password)",
+		    host, port);
+	fprintf(stderr, "%s: connected to %s:%s, frame %dx%d\n", prog, host,
+	    port, cl->width, cl->height);
 	pump(cl, 300);
 
 	for (int i = first_action ? first_action : argc; i < argc; i++) {
@@ -417,7 +461,8 @@ int main(int argc, char **argv)
 			do_type(cl, argv[++i]);
 		else if (!strcmp(a, "--wait"))
 			pump(cl, atoi(argv[++i]));
-		else if (!strcmp(a, "-H") || !strcmp(a, "-P") || !strcmp(a, "-p") || !strcmp(a, "-t") || !strcmp(a, "-o"))
+		else if (!strcmp(a, "-H") || !strcmp(a, "-P") ||
+		    !strcmp(a, "-p") || !strcmp(a, "-t") || !strcmp(a, "-o"))
 			i++;
 	}
 	rfbClientCleanup(cl);

@@ -30,17 +30,20 @@ one_address_backs_off(void **state)
 	assert_int_equal(kim_guard_wait(&g, "10.0.0.6", t, &global), 0);
 	/* then 2, 4, 8 ... s, up to the maximum */
 	for (int w = 2; w <= 256; w *= 2) {
-		t += 1000;	/* the bucket refills meanwhile */
+		t += 1000; /* the bucket refills meanwhile */
 		kim_guard_fail(&g, "10.0.0.5", t);
 		assert_int_equal(kim_guard_wait(&g, "10.0.0.5", t, &global), w);
-		assert_int_equal(kim_guard_wait(&g, "10.0.0.5", t + w, &global), 0);
+		assert_int_equal(
+		    kim_guard_wait(&g, "10.0.0.5", t + w, &global), 0);
 	}
 	t += 1000;
 	kim_guard_fail(&g, "10.0.0.5", t);
-	assert_int_equal(kim_guard_wait(&g, "10.0.0.5", t, &global), KIM_GUARD_WAIT_MAX);
+	assert_int_equal(
+	    kim_guard_wait(&g, "10.0.0.5", t, &global), KIM_GUARD_WAIT_MAX);
 	for (int i = 0; i < 40; i++)
 		kim_guard_fail(&g, "10.0.0.5", t += 1000);
-	assert_int_equal(kim_guard_wait(&g, "10.0.0.5", t, &global), KIM_GUARD_WAIT_MAX);
+	assert_int_equal(
+	    kim_guard_wait(&g, "10.0.0.5", t, &global), KIM_GUARD_WAIT_MAX);
 	/* the right code: a fresh start */
 	kim_guard_ok(&g, "10.0.0.5");
 	assert_int_equal(kim_guard_wait(&g, "10.0.0.5", t, &global), 0);
@@ -57,7 +60,7 @@ quiet_address_is_forgotten(void **state)
 		kim_guard_fail(&g, "a", 5000 + i * 100);
 	double t = 5000 + KIM_GUARD_FREE * 100 + KIM_GUARD_FORGET + 1;
 	assert_int_equal(kim_guard_wait(&g, "a", t, &global), 0);
-	kim_guard_fail(&g, "a", t);	/* counts from 1 again: no wait */
+	kim_guard_fail(&g, "a", t); /* counts from 1 again: no wait */
 	assert_int_equal(kim_guard_wait(&g, "a", t, &global), 0);
 }
 
@@ -79,13 +82,14 @@ display_wide_bucket(void **state)
 		} else {
 			assert_int_equal(global, 1);
 		}
-		t += 0.01;	/* 100 attempts per second for 10 s */
+		t += 0.01; /* 100 attempts per second for 10 s */
 	}
 	/* the burst, then about KIM_GUARD_RATE per second */
 	assert_true(n <= KIM_GUARD_BURST + 10 * KIM_GUARD_RATE + 1);
 	assert_true(n >= KIM_GUARD_BURST);
 	/* refilled after a rest */
-	assert_int_equal(kim_guard_wait(&g, "198.51.100.1", t + 30, &global), 0);
+	assert_int_equal(
+	    kim_guard_wait(&g, "198.51.100.1", t + 30, &global), 0);
 }
 
 static void
@@ -101,7 +105,8 @@ alarm_once_a_minute(void **state)
 	assert_int_equal(alarms, 1);
 	alarms = 0;
 	for (int i = 0; i < 6; i++)
-		alarms += kim_guard_fail(&g, "x", 13 + KIM_GUARD_ALARM * (i + 1));
+		alarms +=
+		    kim_guard_fail(&g, "x", 13 + KIM_GUARD_ALARM * (i + 1));
 	assert_int_equal(alarms, 6);
 }
 

@@ -14,7 +14,7 @@ struct seen {
 	int n;
 	char keys[8][64];
 	char values[8][128];
-	int refuse_at;	/* refuse the n-th setting (1-based), 0: none */
+	int refuse_at; /* refuse the n-th setting (1-based), 0: none */
 };
 
 static int
@@ -48,9 +48,11 @@ settings(void **state)
 	(void)state;
 	assert_int_equal(scratch_make(dir, sizeof(dir)), 0);
 	snprintf(path, sizeof(path), "%s/display.conf", dir);
-	write_file(path, "# a comment\n\n  name = \"Hall # 2\"   # trailing\n"
+	write_file(path,
+	    "# a comment\n\n  name = \"Hall # 2\"   # trailing\n"
 	    "accel=tcg\nmax-files = 4\n");
-	assert_int_equal(kim_config_load(path, 1, collect, &s, why, sizeof(why)), 0);
+	assert_int_equal(
+	    kim_config_load(path, 1, collect, &s, why, sizeof(why)), 0);
 	assert_int_equal(s.n, 3);
 	assert_string_equal(s.keys[0], "name");
 	assert_string_equal(s.values[0], "Hall # 2");
@@ -72,20 +74,25 @@ refusals(void **state)
 	assert_int_equal(scratch_make(dir, sizeof(dir)), 0);
 	snprintf(path, sizeof(path), "%s/display.conf", dir);
 	/* missing: fine unless required */
-	assert_int_equal(kim_config_load(path, 0, collect, &s, why, sizeof(why)), 1);
-	assert_int_equal(kim_config_load(path, 1, collect, &s, why, sizeof(why)), -1);
+	assert_int_equal(
+	    kim_config_load(path, 0, collect, &s, why, sizeof(why)), 1);
+	assert_int_equal(
+	    kim_config_load(path, 1, collect, &s, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "display.conf"));
 	/* a line without '=': file and line named */
 	write_file(path, "name = x\njust words\n");
 	s.n = 0;
-	assert_int_equal(kim_config_load(path, 1, collect, &s, why, sizeof(why)), -1);
+	assert_int_equal(
+	    kim_config_load(path, 1, collect, &s, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "display.conf:2: expected 'key = value'"));
 	/* a setting the caller refuses stops the load */
 	write_file(path, "name = x\naccel = warp\nspool = /s\n");
 	memset(&s, 0, sizeof(s));
 	s.refuse_at = 2;
-	assert_int_equal(kim_config_load(path, 1, collect, &s, why, sizeof(why)), -1);
-	assert_non_null(strstr(why, "display.conf:2: bad setting 'accel = warp'"));
+	assert_int_equal(
+	    kim_config_load(path, 1, collect, &s, why, sizeof(why)), -1);
+	assert_non_null(
+	    strstr(why, "display.conf:2: bad setting 'accel = warp'"));
 	assert_int_equal(s.n, 2);
 	unlink(path);
 	rmdir(dir);
@@ -102,7 +109,7 @@ option_names(void **state)
 
 	(void)state;
 	assert_int_equal(kim_config_option(opts, "spool"), 'S');
-	assert_int_equal(kim_config_option(opts, "verbose"), -1);	/* no value */
+	assert_int_equal(kim_config_option(opts, "verbose"), -1); /* no value */
 	assert_int_equal(kim_config_option(opts, "nonsense"), -1);
 }
 

@@ -39,9 +39,11 @@ setup(void **state)
 	snprintf(delta, sizeof(delta), "%s/d.vcdiff", dir);
 	write_file(floppy, "old floppy contents ", 100000);
 	write_file(newimg, "new floppy contents!", 100000);
-	char *argv[] = { "xdelta3", "-e", "-f", "-s", floppy, newimg, delta, NULL };
-	struct kim_spawn_opts so = { { KIM_SPAWN_DEVNULL, 2, KIM_SPAWN_INHERIT },
-	    NULL, KIM_SPAWN_PATH };
+	char *argv[] = { "xdelta3", "-e", "-f", "-s", floppy, newimg, delta,
+		NULL };
+	struct kim_spawn_opts so = { { KIM_SPAWN_DEVNULL, 2,
+					 KIM_SPAWN_INHERIT },
+		NULL, KIM_SPAWN_PATH };
 	return kim_spawn_run(argv, &so);
 }
 
@@ -69,7 +71,7 @@ applies_and_verifies(void **state)
 	assert_int_equal(delta_apply(floppy, delta, want, why, sizeof(why)), 0);
 	kim_sha256_file(floppy, have);
 	assert_memory_equal(have, want, 32);
-	assert_int_equal(entries(), 3);		/* floppy, new, delta: no temp */
+	assert_int_equal(entries(), 3); /* floppy, new, delta: no temp */
 }
 
 static void
@@ -81,7 +83,8 @@ wrong_checksum_leaves_floppy(void **state)
 	(void)state;
 	kim_sha256_file(floppy, before);
 	memset(want, 0xab, sizeof(want));
-	assert_int_equal(delta_apply(floppy, delta, want, why, sizeof(why)), KIM_E_CHECKSUM);
+	assert_int_equal(
+	    delta_apply(floppy, delta, want, why, sizeof(why)), KIM_E_CHECKSUM);
 	kim_sha256_file(floppy, after);
 	assert_memory_equal(before, after, 32);
 	assert_int_equal(entries(), 3);
@@ -98,11 +101,12 @@ corrupt_delta_leaves_floppy(void **state)
 	(void)state;
 	kim_sha256_file(newimg, want);
 	kim_sha256_file(floppy, before);
-	f = fopen(delta, "r+");		/* flip bytes in the middle */
+	f = fopen(delta, "r+"); /* flip bytes in the middle */
 	fseek(f, 40, SEEK_SET);
 	fputs("garbage!", f);
 	fclose(f);
-	assert_int_not_equal(delta_apply(floppy, delta, want, why, sizeof(why)), 0);
+	assert_int_not_equal(
+	    delta_apply(floppy, delta, want, why, sizeof(why)), 0);
 	kim_sha256_file(floppy, after);
 	assert_memory_equal(before, after, 32);
 	assert_int_equal(entries(), 3);
@@ -116,7 +120,8 @@ missing_floppy(void **state)
 
 	(void)state;
 	snprintf(path, sizeof(path), "%s/none.img", dir);
-	assert_int_equal(delta_apply(path, delta, want, why, sizeof(why)), KIM_E_LOCAL_IO);
+	assert_int_equal(
+	    delta_apply(path, delta, want, why, sizeof(why)), KIM_E_LOCAL_IO);
 	assert_int_equal(entries(), 3);
 }
 
@@ -124,10 +129,14 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(applies_and_verifies, setup, teardown),
-		cmocka_unit_test_setup_teardown(wrong_checksum_leaves_floppy, setup, teardown),
-		cmocka_unit_test_setup_teardown(corrupt_delta_leaves_floppy, setup, teardown),
-		cmocka_unit_test_setup_teardown(missing_floppy, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    applies_and_verifies, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    wrong_checksum_leaves_floppy, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    corrupt_delta_leaves_floppy, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    missing_floppy, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

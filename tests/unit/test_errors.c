@@ -23,12 +23,15 @@ every_code_has_a_distinct_name_and_sentence(void **state)
 	for (size_t i = 0; i < NCODES; i++) {
 		assert_non_null(kim_error_name(codes[i]));
 		assert_true(strlen(kim_strerror(codes[i])) > 5);
-		assert_int_equal(kim_error_by_name(kim_error_name(codes[i])), codes[i]);
+		assert_int_equal(
+		    kim_error_by_name(kim_error_name(codes[i])), codes[i]);
 		assert_true(codes[i] <= 0);
 		for (size_t j = i + 1; j < NCODES; j++) {
 			assert_int_not_equal(codes[i], codes[j]);
-			assert_string_not_equal(kim_error_name(codes[i]), kim_error_name(codes[j]));
-			assert_string_not_equal(kim_strerror(codes[i]), kim_strerror(codes[j]));
+			assert_string_not_equal(
+			    kim_error_name(codes[i]), kim_error_name(codes[j]));
+			assert_string_not_equal(
+			    kim_strerror(codes[i]), kim_strerror(codes[j]));
 		}
 	}
 }
@@ -38,13 +41,16 @@ names_and_unknowns(void **state)
 {
 	(void)state;
 	assert_int_equal(kim_error_by_name("BUSY"), KIM_E_BUSY);
-	assert_int_equal(kim_error_by_name("KIM_E_PATCH_CORRUPT"), KIM_E_PATCH_CORRUPT);
+	assert_int_equal(
+	    kim_error_by_name("KIM_E_PATCH_CORRUPT"), KIM_E_PATCH_CORRUPT);
 	assert_int_equal(kim_error_by_name("NO_SUCH_THING"), KIM_E_INTERNAL);
 	assert_null(kim_error_name(-12345));
-	assert_string_equal(kim_strerror(-12345), "unknown error from the display");
+	assert_string_equal(
+	    kim_strerror(-12345), "unknown error from the display");
 	assert_string_equal(kim_strerror(KIM_E_BUSY),
 	    "the display is busy with another user; try again when they are done");
-	assert_string_equal(kim_strerror(KIM_E_NO_SUCH_VM), "no VM by that name on this display");
+	assert_string_equal(kim_strerror(KIM_E_NO_SUCH_VM),
+	    "no VM by that name on this display");
 }
 
 /* The sentences name the limits of rpc/kimberley.x, as numbers. */

@@ -17,12 +17,13 @@ quoting(void **state)
 	char q[KIM_LOGQ_MAX], big[2000];
 
 	(void)state;
-	assert_string_equal(kim_logq(q, sizeof(q), "app.patch"), "\"app.patch\"");
+	assert_string_equal(
+	    kim_logq(q, sizeof(q), "app.patch"), "\"app.patch\"");
 	assert_string_equal(kim_logq(q, sizeof(q), NULL), "\"\"");
 	assert_string_equal(kim_logq(q, sizeof(q), "a\nt=1 step=auth ok"),
 	    "\"a\\x0at=1 step=auth ok\"");
-	assert_string_equal(kim_logq(q, sizeof(q), "say\"hi\"\\"),
-	    "\"say\\\"hi\\\"\\\\\"");
+	assert_string_equal(
+	    kim_logq(q, sizeof(q), "say\"hi\"\\"), "\"say\\\"hi\\\"\\\\\"");
 	assert_string_equal(kim_logq(q, sizeof(q), "\x1b[31m\x7f\xc3\xa9"),
 	    "\"\\x1b[31m\\x7f\\xc3\\xa9\"");
 	/* cut to fit, and says so */
@@ -54,7 +55,8 @@ lines(void **state)
 	fclose(f);
 	unlink(path);
 	buf[n] = '\0';
-	assert_non_null(strstr(buf, "client=evil\\x0at=0 prog=x step=auth ok\\x0d\\x1b\n"));
+	assert_non_null(
+	    strstr(buf, "client=evil\\x0at=0 prog=x step=auth ok\\x0d\\x1b\n"));
 	assert_ptr_equal(strchr(buf, '\n'), buf + n - 1);
 }
 
@@ -77,7 +79,8 @@ slurp(const char *file, char *buf, size_t len)
 static void
 stderr_and_fail(void **state)
 {
-	char errp[] = "/tmp/kim-unit-err-XXXXXX", logp[] = "/tmp/kim-unit-log-XXXXXX";
+	char errp[] = "/tmp/kim-unit-err-XXXXXX",
+	     logp[] = "/tmp/kim-unit-log-XXXXXX";
 	char buf[4096];
 	int efd = mkstemp(errp), lfd = mkstemp(logp), saved = dup(2);
 
@@ -99,7 +102,7 @@ stderr_and_fail(void **state)
 	unlink(errp);
 	assert_non_null(strstr(buf, " prog=test_log pid="));
 	assert_non_null(strstr(buf, " step=start boom 7\n"));
-	assert_null(strstr(buf, "test_log: boom"));	/* not twice */
+	assert_null(strstr(buf, "test_log: boom")); /* not twice */
 	assert_non_null(strstr(buf, "test_log: bang 8\n"));
 	assert_null(strstr(buf, "step=start bang"));
 	slurp(logp, buf, sizeof(buf));

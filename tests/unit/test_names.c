@@ -31,7 +31,8 @@ file_names(void **state)
 	assert_int_equal(NAME("nul\0inside"), KIM_E_NAME_NUL);
 	memset(longest, 'x', sizeof(longest));
 	assert_int_equal(kim_check_name(longest, KIM_NAME_MAX), 0);
-	assert_int_equal(kim_check_name(longest, KIM_NAME_MAX + 1), KIM_E_NAME_TOO_LONG);
+	assert_int_equal(
+	    kim_check_name(longest, KIM_NAME_MAX + 1), KIM_E_NAME_TOO_LONG);
 }
 
 /* issue 10 item 1: an opaque name (no NUL) becomes exactly its bytes */
@@ -54,9 +55,12 @@ opaque_names(void **state)
 	}
 	assert_int_equal(kim_name_copy(out, sizeof(out), in, KIM_NAME_MAX + 1),
 	    KIM_E_NAME_TOO_LONG);
-	assert_int_equal(kim_name_copy(out, 8, "app.patch", 9), KIM_E_NAME_TOO_LONG);
-	assert_int_equal(kim_name_copy(out, sizeof(out), "a/b", 3), KIM_E_NAME_SLASH);
-	assert_int_equal(kim_name_copy(out, sizeof(out), "a\0b", 3), KIM_E_NAME_NUL);
+	assert_int_equal(
+	    kim_name_copy(out, 8, "app.patch", 9), KIM_E_NAME_TOO_LONG);
+	assert_int_equal(
+	    kim_name_copy(out, sizeof(out), "a/b", 3), KIM_E_NAME_SLASH);
+	assert_int_equal(
+	    kim_name_copy(out, sizeof(out), "a\0b", 3), KIM_E_NAME_NUL);
 }
 
 static void

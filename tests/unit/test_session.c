@@ -87,7 +87,8 @@ send_fat(struct conn *c, const char *name)
 
 	img[510] = 0x55;
 	img[511] = (char)0xaa;
-	if ((rc = session_send_begin(c, name, strlen(name), sizeof(img), 0)) != 0)
+	if ((rc = session_send_begin(c, name, strlen(name), sizeof(img), 0)) !=
+	    0)
 		return rc;
 	return session_send_piece(c, &piece);
 }
@@ -100,10 +101,11 @@ claim_and_busy(void **state)
 	(void)state;
 	/* not authenticated: may not touch the session, even to claim it */
 	conn_init(&stranger, 1, 0);
-	assert_int_equal(session_send_begin(&stranger, "a", 1, 1, 0),
-	    KIM_E_AUTH_REQUIRED);
-	assert_string_equal(stranger.last_error, kim_strerror(KIM_E_AUTH_REQUIRED));
-	assert_int_equal(hello(&stranger), 0);	/* hello alone claims nothing */
+	assert_int_equal(
+	    session_send_begin(&stranger, "a", 1, 1, 0), KIM_E_AUTH_REQUIRED);
+	assert_string_equal(
+	    stranger.last_error, kim_strerror(KIM_E_AUTH_REQUIRED));
+	assert_int_equal(hello(&stranger), 0); /* hello alone claims nothing */
 	/* authenticated (no access code): hello claims the display */
 	conn_init(&owner, 2, 1);
 	assert_int_equal(hello(&owner), 0);
@@ -146,7 +148,8 @@ out_of_order(void **state)
 	free(sr.vnc_password);
 	free(sr.display_name);
 	/* a floppy must have arrived, and be a FAT image */
-	assert_int_equal(session_use_floppy(&c, "missing.img"), KIM_E_NO_SUCH_FILE);
+	assert_int_equal(
+	    session_use_floppy(&c, "missing.img"), KIM_E_NO_SUCH_FILE);
 	assert_int_equal(send_fat(&c, "f.img"), 0);
 	assert_int_equal(session_use_floppy(&c, "f.img"), 0);
 	/* a piece with no file begun */
@@ -165,10 +168,12 @@ limits(void **state)
 	(void)state;
 	conn_init(&c, 6, 1);
 	assert_int_equal(hello(&c), 0);
-	assert_int_equal(session_send_begin(&c, "big", 3, (2 << 20), 0),
-	    KIM_E_FILE_TOO_BIG);
-	assert_int_equal(session_send_begin(&c, "../x", 4, 1, 0), KIM_E_NAME_SLASH);
-	assert_int_equal(session_send_begin(&c, "neg", 3, -1, 0), KIM_E_SIZE_BAD);
+	assert_int_equal(
+	    session_send_begin(&c, "big", 3, (2 << 20), 0), KIM_E_FILE_TOO_BIG);
+	assert_int_equal(
+	    session_send_begin(&c, "../x", 4, 1, 0), KIM_E_NAME_SLASH);
+	assert_int_equal(
+	    session_send_begin(&c, "neg", 3, -1, 0), KIM_E_SIZE_BAD);
 	for (int i = 0; i < 4; i++) {
 		char name[16];
 		snprintf(name, sizeof(name), "f%d.img", i);
@@ -189,9 +194,10 @@ no_parent(void **state)
 	assert_int_equal(hello(&c), 0);
 	assert_int_equal(send_fat(&c, "app.patch"), 0);
 	/* the VM directory is the parent's to look at: without it, no VM */
-	assert_int_equal(session_start(&c, "demo", "app.patch", 0), KIM_E_NO_SUCH_VM);
-	assert_int_equal(session_start(&c, "bad/vm", "app.patch", 0),
-	    KIM_E_VMNAME_BAD);
+	assert_int_equal(
+	    session_start(&c, "demo", "app.patch", 0), KIM_E_NO_SUCH_VM);
+	assert_int_equal(
+	    session_start(&c, "bad/vm", "app.patch", 0), KIM_E_VMNAME_BAD);
 	assert_int_equal(session_use_usb(&c), KIM_E_NO_USB);
 	session_disconnect(&c);
 }
@@ -236,26 +242,31 @@ screen_code(void **state)
 	conn_init(&c, 8, 0);
 	assert_int_equal(hello(&c), 0);
 	assert_int_equal(auth(&c, "access-code", "", 0, NULL, 0, NULL),
-	    KIM_E_AUTH_MECH);	/* not configured: not offered */
+	    KIM_E_AUTH_MECH); /* not configured: not offered */
 	/* a wrong code: refused, and the code changes */
-	assert_int_equal(auth(&c, "screen-code", "", 0, nonce, sizeof(nonce), &n),
+	assert_int_equal(
+	    auth(&c, "screen-code", "", 0, nonce, sizeof(nonce), &n),
 	    KIM_E_AUTH_CONTINUE);
 	assert_int_equal(n, KIM_AUTH_NONCE);
 	assert_int_equal(kim_auth_mac("0000000000", nonce, n, mac), 0);
-	assert_int_equal(auth(&c, "screen-code", mac, sizeof(mac), NULL, 0, NULL),
+	assert_int_equal(
+	    auth(&c, "screen-code", mac, sizeof(mac), NULL, 0, NULL),
 	    KIM_E_AUTH_FAILED);
 	assert_string_not_equal(d.screen_code, code);
-	assert_int_equal(session_send_begin(&c, "a", 1, 1, 0), KIM_E_AUTH_REQUIRED);
+	assert_int_equal(
+	    session_send_begin(&c, "a", 1, 1, 0), KIM_E_AUTH_REQUIRED);
 	/* the new code works, once */
 	snprintf(code, sizeof(code), "%s", d.screen_code);
-	assert_int_equal(auth(&c, "screen-code", "", 0, nonce, sizeof(nonce), &n),
+	assert_int_equal(
+	    auth(&c, "screen-code", "", 0, nonce, sizeof(nonce), &n),
 	    KIM_E_AUTH_CONTINUE);
 	assert_int_equal(kim_auth_mac(code, nonce, n, mac), 0);
 	snprintf(before, sizeof(before), "%s", d.screen_code);
-	assert_int_equal(auth(&c, "screen-code", mac, sizeof(mac), NULL, 0, NULL), 0);
+	assert_int_equal(
+	    auth(&c, "screen-code", mac, sizeof(mac), NULL, 0, NULL), 0);
 	assert_true(c.authed);
-	assert_string_not_equal(d.screen_code, before);	/* used up */
-	assert_int_equal(send_fat(&c, "f.img"), 0);	/* it owns the display */
+	assert_string_not_equal(d.screen_code, before); /* used up */
+	assert_int_equal(send_fat(&c, "f.img"), 0); /* it owns the display */
 	session_disconnect(&c);
 	cfg.screen_code = 0;
 }
@@ -275,20 +286,24 @@ two_factors(void **state)
 	screen_code_new(&d, "unit", 0);
 	conn_init(&c, 9, 0);
 	assert_int_equal(hello(&c), 0);
-	assert_int_equal(auth(&c, "access-code", "", 0, nonce, sizeof(nonce), &n),
+	assert_int_equal(
+	    auth(&c, "access-code", "", 0, nonce, sizeof(nonce), &n),
 	    KIM_E_AUTH_CONTINUE);
 	assert_int_equal(kim_auth_mac(cfg.auth_code, nonce, n, mac), 0);
-	assert_int_equal(auth(&c, "access-code", mac, sizeof(mac), NULL, 0, NULL),
+	assert_int_equal(
+	    auth(&c, "access-code", mac, sizeof(mac), NULL, 0, NULL),
 	    KIM_E_AUTH_REQUIRED);
 	assert_false(c.authed);
 	assert_non_null(strstr(c.last_error, "screen-code"));
-	conn_init(&other, 10, 1);	/* nobody owns it yet */
+	conn_init(&other, 10, 1); /* nobody owns it yet */
 	assert_int_equal(hello(&other), 0);
 	session_disconnect(&other);
-	assert_int_equal(auth(&c, "screen-code", "", 0, nonce, sizeof(nonce), &n),
+	assert_int_equal(
+	    auth(&c, "screen-code", "", 0, nonce, sizeof(nonce), &n),
 	    KIM_E_AUTH_CONTINUE);
 	assert_int_equal(kim_auth_mac(d.screen_code, nonce, n, mac), 0);
-	assert_int_equal(auth(&c, "screen-code", mac, sizeof(mac), NULL, 0, NULL), 0);
+	assert_int_equal(
+	    auth(&c, "screen-code", mac, sizeof(mac), NULL, 0, NULL), 0);
 	assert_true(c.authed);
 	session_disconnect(&c);
 	cfg.screen_code = 0;
@@ -312,7 +327,8 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test_setup_teardown(claim_and_busy, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    claim_and_busy, setup, teardown),
 		cmocka_unit_test_setup_teardown(out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_parent, setup, teardown),

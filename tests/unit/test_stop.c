@@ -48,7 +48,8 @@ ignoring_sigterm_is_killed_after_grace(void **state)
 	double t0 = kim_now(), dt;
 
 	(void)state;
-	assert_int_equal(kim_stop_child(-pid, 300, reaped, &pid, "test child"), 1);
+	assert_int_equal(
+	    kim_stop_child(-pid, 300, reaped, &pid, "test child"), 1);
 	dt = kim_now() - t0;
 	assert_true(dt >= 0.3);
 	assert_true(dt < 0.3 + 1.0);
@@ -64,7 +65,8 @@ obeying_sigterm_goes_at_once(void **state)
 	double t0 = kim_now();
 
 	(void)state;
-	assert_int_equal(kim_stop_child(pid, 5000, reaped, &pid, "test child"), 1);
+	assert_int_equal(
+	    kim_stop_child(pid, 5000, reaped, &pid, "test child"), 1);
 	assert_true(kim_now() - t0 < 1.0);
 	assert_true(WIFSIGNALED(last_status));
 	assert_int_equal(WTERMSIG(last_status), SIGTERM);

@@ -88,14 +88,14 @@ sink_exact_file_with_checksum(void **state)
 	sha_of(buf, MiB + 10, sha);
 	kim_sink_init(&s);
 	assert_int_equal(kim_sink_open(&s, dir, "f.bin", MiB + 10, 1), 0);
-	assert_int_equal(kim_sink_write(&s, buf, MiB), 0);	/* exactly 1 MiB */
+	assert_int_equal(kim_sink_write(&s, buf, MiB), 0); /* exactly 1 MiB */
 	assert_true(kim_sink_active(&s));
 	assert_int_equal(kim_sink_write(&s, buf, 10), 0);
-	assert_false(kim_sink_active(&s));	/* every byte is there ... */
+	assert_false(kim_sink_active(&s)); /* every byte is there ... */
 	assert_true(s.complete);
-	assert_false(s.done);			/* ... but not in place unverified */
+	assert_false(s.done); /* ... but not in place unverified */
 	assert_int_equal(kim_sink_end(&s, sha), 0);
-	assert_int_equal(entries(), 1);		/* f.bin, no partial left */
+	assert_int_equal(entries(), 1); /* f.bin, no partial left */
 	free(buf);
 }
 
@@ -110,10 +110,11 @@ sink_refusals_remove_the_partial_file(void **state)
 	kim_sink_init(&s);
 	/* a piece over 1 MiB */
 	assert_int_equal(kim_sink_open(&s, dir, "a", 4 * MiB, 1), 0);
-	assert_int_equal(entries(), 1);		/* the partial file */
+	assert_int_equal(entries(), 1); /* the partial file */
 	assert_int_equal(kim_sink_write(&s, buf, MiB + 1), KIM_E_CHUNK_TOO_BIG);
 	assert_int_equal(entries(), 0);
-	assert_int_equal(kim_sink_write(&s, buf, 1), KIM_E_CHUNK_TOO_BIG); /* sticky */
+	assert_int_equal(
+	    kim_sink_write(&s, buf, 1), KIM_E_CHUNK_TOO_BIG); /* sticky */
 	assert_int_equal(kim_sink_end(&s, sha), KIM_E_CHUNK_TOO_BIG);
 	/* more bytes than announced */
 	assert_int_equal(kim_sink_open(&s, dir, "b", 10, 1), 0);
@@ -149,7 +150,7 @@ sink_refusals_remove_the_partial_file(void **state)
 	assert_int_equal(kim_sink_open(&s, dir, "e", 5, 1), 0);
 	assert_int_equal(kim_sink_write(&s, "bytes", 5), 0);
 	assert_int_equal(kim_sink_open(&s, dir, "f", 5, 1), 0);
-	assert_int_equal(entries(), 1);		/* f's partial only */
+	assert_int_equal(entries(), 1); /* f's partial only */
 	kim_sink_abort(&s);
 	assert_int_equal(entries(), 0);
 	free(buf);
@@ -164,7 +165,7 @@ sink_seed_file_without_checksum(void **state)
 	kim_sink_init(&s);
 	assert_int_equal(kim_sink_open(&s, dir, "seed", 5, 0), 0);
 	assert_int_equal(kim_sink_write(&s, "bytes", 5), 0);
-	assert_true(s.done);			/* in place at the last byte */
+	assert_true(s.done); /* in place at the last byte */
 	assert_int_equal(entries(), 1);
 	assert_int_equal(kim_sink_end(&s, NULL), 0);
 	assert_int_equal(entries(), 1);
@@ -209,7 +210,8 @@ source_reads_in_pieces(void **state)
 	assert_int_equal(kim_source_next(&src, buf), 4);
 	assert_int_equal(kim_source_next(&src, buf), 0);
 	kim_source_close(&src);
-	assert_int_equal(kim_source_open(&src, dir, NULL), -1);	/* a directory */
+	assert_int_equal(
+	    kim_source_open(&src, dir, NULL), -1); /* a directory */
 	free(buf);
 }
 
@@ -236,11 +238,16 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(chunk_arithmetic),
-		cmocka_unit_test_setup_teardown(sink_exact_file_with_checksum, setup, teardown),
-		cmocka_unit_test_setup_teardown(sink_refusals_remove_the_partial_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(sink_seed_file_without_checksum, setup, teardown),
-		cmocka_unit_test_setup_teardown(sink_empty_file, setup, teardown),
-		cmocka_unit_test_setup_teardown(source_reads_in_pieces, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    sink_exact_file_with_checksum, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    sink_refusals_remove_the_partial_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    sink_seed_file_without_checksum, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    sink_empty_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    source_reads_in_pieces, setup, teardown),
 		cmocka_unit_test_setup_teardown(sha256_hex, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -33,15 +33,37 @@ static void
 defaults(void **state)
 {
 	static const char *bad[] = {
-		"127.0.0.1", "127.1.2.3", "0.0.0.0", "169.254.169.254", "10.1.2.3",
-		"172.16.0.1", "172.31.255.255", "192.168.1.1", "100.64.0.1",
-		"224.0.0.1", "239.255.255.250", "255.255.255.255", "::", "::1",
-		"fe80::1", "fd00::1", "fc00::1", "ff02::1", "::ffff:127.0.0.1",
-		"::ffff:10.0.0.1", "::127.0.0.1", "::ffff:169.254.169.254",
+		"127.0.0.1",
+		"127.1.2.3",
+		"0.0.0.0",
+		"169.254.169.254",
+		"10.1.2.3",
+		"172.16.0.1",
+		"172.31.255.255",
+		"192.168.1.1",
+		"100.64.0.1",
+		"224.0.0.1",
+		"239.255.255.250",
+		"255.255.255.255",
+		"::",
+		"::1",
+		"fe80::1",
+		"fd00::1",
+		"fc00::1",
+		"ff02::1",
+		"::ffff:127.0.0.1",
+		"::ffff:10.0.0.1",
+		"::127.0.0.1",
+		"::ffff:169.254.169.254",
 	};
 	static const char *good[] = {
-		"93.184.216.34", "172.32.0.1", "192.169.0.1", "8.8.8.8",
-		"2001:db8::1", "2606:4700::1111", "::ffff:8.8.8.8",
+		"93.184.216.34",
+		"172.32.0.1",
+		"192.169.0.1",
+		"8.8.8.8",
+		"2001:db8::1",
+		"2606:4700::1111",
+		"::ffff:8.8.8.8",
 	};
 
 	(void)state;
@@ -50,7 +72,8 @@ defaults(void **state)
 			fail_msg("%s should be refused", bad[i]);
 	for (size_t i = 0; i < sizeof(good) / sizeof(good[0]); i++)
 		if (REFUSED(good[i]) != NULL)
-			fail_msg("%s should be allowed: %s", good[i], REFUSED(good[i]));
+			fail_msg("%s should be allowed: %s", good[i],
+			    REFUSED(good[i]));
 	assert_string_equal(REFUSED("127.0.0.1"), "loopback");
 	assert_string_equal(REFUSED("::ffff:127.0.0.1"), "loopback");
 }
@@ -94,8 +117,9 @@ own_addresses(void **state)
 	(void)state;
 	assert_int_equal(getifaddrs(&own), 0);
 	for (i = own; i; i = i->ifa_next) {
-		if (i->ifa_addr == NULL || (i->ifa_addr->sa_family != AF_INET &&
-		    i->ifa_addr->sa_family != AF_INET6))
+		if (i->ifa_addr == NULL ||
+		    (i->ifa_addr->sa_family != AF_INET &&
+			i->ifa_addr->sa_family != AF_INET6))
 			continue;
 		assert_non_null(url_addr_refused(i->ifa_addr, NULL, 0, own));
 		n++;
@@ -107,9 +131,11 @@ own_addresses(void **state)
 	memcpy(&mine, addr("93.184.216.34"), sizeof(mine));
 	fake.ifa_addr = (struct sockaddr *)&mine;
 	assert_null(REFUSED("93.184.216.34"));
-	assert_string_equal(url_addr_refused(addr("93.184.216.34"), NULL, 0, &fake),
+	assert_string_equal(
+	    url_addr_refused(addr("93.184.216.34"), NULL, 0, &fake),
 	    "one of the display's own addresses");
-	assert_non_null(url_addr_refused(addr("::ffff:93.184.216.34"), NULL, 0, &fake));
+	assert_non_null(
+	    url_addr_refused(addr("::ffff:93.184.216.34"), NULL, 0, &fake));
 }
 
 int
