@@ -63,7 +63,7 @@ programs: $(PROGRAMS)
 
 -include $(wildcard */*.d */*/*.d */*/*/*.d)
 
-check: all $(UNIT_TESTS)
+check: all $(UNIT_TESTS) format-check
 	@set -e; for t in $(UNIT_TESTS); do echo "== $$t"; ./$$t; done
 	prove -v $(TAP_TESTS)
 
@@ -89,8 +89,7 @@ clean:
 
 # The one code style (.clang-format).  `make format` rewrites every tracked
 # .c/.h but rpcgen's output; `make format-check` lists the files that differ
-# from it and fails if any does.  (The tree is not all formatted yet: the
-# reformat is one commit of its own, made when no branch is open.)
+# from it and fails if any does; `make check` runs it first.
 CLANG_FORMAT ?= clang-format
 FORMAT_FILES = $(filter-out $(RPC_GEN),$(shell git ls-files '*.c' '*.h' 2>/dev/null))
 format:
