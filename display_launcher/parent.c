@@ -485,57 +485,22 @@ parent_serve(struct parent *p, int sock)
 	for (;;) {
 		struct priv_req q;
 		struct priv_rep r;
-		struct iovec iov = { &q, sizeof(q) };
-		struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} cm;
-		int fd = -1;
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} in;
-		m.msg_control = in.buf; /* PRIV_ATTACH's socket */
-		m.msg_controllen = sizeof(in.buf);
-		ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+		int fd = -1, cut;
+		/* p->fd_in: PRIV_ATTACH's socket */
+		ssize_t n = priv_recv(sock, &q, sizeof(q), &p->fd_in, &cut);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
 			break; /* the child is gone */
-		p->fd_in = -1;
-		for (struct cmsghdr *c = CMSG_FIRSTHDR(&m); c;
-		     c = CMSG_NXTHDR(&m, c))
-			if (c->cmsg_level == SOL_SOCKET &&
-			    c->cmsg_type == SCM_RIGHTS &&
-			    c->cmsg_len == CMSG_LEN(sizeof(int)))
-				memcpy(&p->fd_in, CMSG_DATA(c), sizeof(int));
-		if ((size_t)n != sizeof(q) ||
-		    (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+		if ((size_t)n != sizeof(q) || cut) {
 			kim_log("priv", "refused a request of %zd bytes", n);
 			memset(&r, 0, sizeof(r));
 			fail(&r, KIM_E_INTERNAL, "malformed request", NULL);
 		} else {
 			parent_handle(p, &q, &r, &fd);
 		}
-		iov.iov_base = &r;
-		iov.iov_len = sizeof(r);
-		memset(&m, 0, sizeof(m));
-		m.msg_iov = &iov;
-		m.msg_iovlen = 1;
-		if (fd >= 0) {
-			memset(&cm, 0, sizeof(cm));
-			m.msg_control = cm.buf;
-			m.msg_controllen = sizeof(cm.buf);
-			struct cmsghdr *c = CMSG_FIRSTHDR(&m);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &fd, sizeof(int));
-		}
-		while (sendmsg(sock, &m, MSG_NOSIGNAL) < 0 && errno == EINTR)
-			;
+		priv_send(sock, &r, sizeof(r), fd);
 		if (fd >= 0)
 			close(fd);
 		if (p->fd_in >= 0) /* QEMU holds its own copy, if it took it */

@@ -29,16 +29,7 @@ int
 priv_call_fd(struct priv *pv, struct priv_req *q, int fd_in, struct priv_rep *r,
     int *fd_out)
 {
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} cm;
-	struct iovec iov = { r, sizeof(*r) };
-	struct msghdr m = { .msg_iov = &iov,
-		.msg_iovlen = 1,
-		.msg_control = cm.buf,
-		.msg_controllen = sizeof(cm.buf) };
-	int fd = -1, rc = 0;
+	int fd = -1, rc = 0, cut;
 	ssize_t n;
 
 	*fd_out = -1;
@@ -55,42 +46,17 @@ priv_call_fd(struct priv *pv, struct priv_req *q, int fd_in, struct priv_rep *r,
 		return 0;
 	}
 	pthread_mutex_lock(&pv->lock);
-	{
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} out;
-		struct iovec qv = { q, sizeof(*q) };
-		struct msghdr qm = { .msg_iov = &qv, .msg_iovlen = 1 };
-		if (fd_in >= 0) {
-			memset(&out, 0, sizeof(out));
-			qm.msg_control = out.buf;
-			qm.msg_controllen = sizeof(out.buf);
-			struct cmsghdr *c = CMSG_FIRSTHDR(&qm);
-			c->cmsg_level = SOL_SOCKET;
-			c->cmsg_type = SCM_RIGHTS;
-			c->cmsg_len = CMSG_LEN(sizeof(int));
-			memcpy(CMSG_DATA(c), &fd_in, sizeof(int));
-		}
-		while ((n = sendmsg(pv->sock, &qm, MSG_NOSIGNAL)) < 0 &&
-		    errno == EINTR)
-			;
-	}
+	n = priv_send(pv->sock, q, sizeof(*q), fd_in);
 	if (n != (ssize_t)sizeof(*q)) {
 		pthread_mutex_unlock(&pv->lock);
 		kim_log("priv", "the parent is gone: %s", strerror(errno));
 		return gone(r);
 	}
-	while (
-	    (n = recvmsg(pv->sock, &m, MSG_CMSG_CLOEXEC)) < 0 && errno == EINTR)
-		;
+	do
+		n = priv_recv(pv->sock, r, sizeof(*r), &fd, &cut);
+	while (n < 0 && errno == EINTR);
 	pthread_mutex_unlock(&pv->lock);
-	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; c;
-	     c = CMSG_NXTHDR(&m, c))
-		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
-		    c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	if (n != (ssize_t)sizeof(*r)) {
+	if (n != (ssize_t)sizeof(*r) || cut) {
 		if (fd >= 0)
 			close(fd);
 		return gone(r);
@@ -101,4 +67,54 @@ priv_call_fd(struct priv *pv, struct priv_req *q, int fd_in, struct priv_rep *r,
 	r->delta_sha[sizeof(r->delta_sha) - 1] = '\0';
 	*fd_out = fd;
 	return rc;
+}
+
+ssize_t
+priv_send(int sock, const void *msg, size_t len, int fd)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = { (void *)msg, len };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	ssize_t n;
+
+	if (fd >= 0) {
+		memset(&cm, 0, sizeof(cm));
+		m.msg_control = cm.buf;
+		m.msg_controllen = sizeof(cm.buf);
+		struct cmsghdr *c = CMSG_FIRSTHDR(&m);
+		c->cmsg_level = SOL_SOCKET;
+		c->cmsg_type = SCM_RIGHTS;
+		c->cmsg_len = CMSG_LEN(sizeof(int));
+		memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	}
+	while ((n = sendmsg(sock, &m, MSG_NOSIGNAL)) < 0 && errno == EINTR)
+		;
+	return n;
+}
+
+ssize_t
+priv_recv(int sock, void *msg, size_t len, int *fd, int *cut)
+{
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} cm;
+	struct iovec iov = { msg, len };
+	struct msghdr m = { .msg_iov = &iov,
+		.msg_iovlen = 1,
+		.msg_control = cm.buf,
+		.msg_controllen = sizeof(cm.buf) };
+	ssize_t n = recvmsg(sock, &m, MSG_CMSG_CLOEXEC);
+
+	*fd = -1;
+	*cut = n > 0 && (m.msg_flags & (MSG_TRUNC | MSG_CTRUNC));
+	for (struct cmsghdr *c = n > 0 ? CMSG_FIRSTHDR(&m) : NULL; c;
+	     c = CMSG_NXTHDR(&m, c))
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS &&
+		    c->cmsg_len == CMSG_LEN(sizeof(int)))
+			memcpy(fd, CMSG_DATA(c), sizeof(int));
+	return n;
 }

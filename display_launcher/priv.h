@@ -117,4 +117,11 @@ priv_call(struct priv *pv, struct priv_req *q, struct priv_rep *r, int *fd_out);
 int priv_call_fd(struct priv *pv, struct priv_req *q, int fd_in,
     struct priv_rep *r, int *fd_out);
 
+/* Both sides' one message on the socketpair, with fd (>= 0) passed along
+ * (SCM_RIGHTS).  priv_send retries on EINTR; priv_recv sets *fd (-1: none)
+ * and *cut (the message or its descriptor did not fit).  What sendmsg and
+ * recvmsg return. */
+ssize_t priv_send(int sock, const void *msg, size_t len, int fd);
+ssize_t priv_recv(int sock, void *msg, size_t len, int *fd, int *cut);
+
 #endif

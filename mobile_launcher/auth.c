@@ -115,37 +115,44 @@ code_factor(CLIENT *c, const char *mech, const char *code, char *why,
 	return rc;
 }
 
+/* A code the person knows: the first line of file, or typed (no echo) after
+ * prompt (one %s: the display's name).  0, or -1 with why said (what: "the
+ * screen code"; no_tty: the sentence when there is no terminal, one %s). */
+static int
+read_code(const char *file, const char *what, const char *display,
+    const char *prompt, const char *no_tty, char *buf, size_t len, char *why,
+    size_t wlen)
+{
+	char p[600];
+
+	if (file) {
+		if (kim_auth_read_code(file, buf, len) == 0)
+			return 0;
+		snprintf(why, wlen, "cannot read %s from %s (its first line)",
+		    what, file);
+		return -1;
+	}
+	snprintf(p, sizeof(p), prompt, display);
+	if (ask(p, 0, buf, len) == 0)
+		return 0;
+	snprintf(why, wlen, no_tty, display);
+	return -1;
+}
+
 static int
 screen_factor(CLIENT *c, const struct auth_opts *o, char *why, size_t wlen,
     int *from_display)
 {
-	char line[128], code[64], prompt[600];
+	char line[128], code[64];
 	size_t n = 0;
 	int rc;
 
-	if (o->screen_file) {
-		if (kim_auth_read_code(o->screen_file, line, sizeof(line)) !=
-		    0) {
-			snprintf(why, wlen,
-			    "cannot read the screen code from %s "
-			    "(its first line)",
-			    o->screen_file);
-			return KIM_E_AUTH_REQUIRED;
-		}
-	} else {
-		snprintf(prompt, sizeof(prompt),
-		    "Type the code shown on the "
-		    "screen of '%s': ",
-		    o->display_name);
-		if (ask(prompt, 0, line, sizeof(line)) != 0) {
-			snprintf(why, wlen,
-			    "'%s' asks for the code on its screen; "
-			    "type it on a terminal, or give it with "
-			    "--screen-code-file FILE",
-			    o->display_name);
-			return KIM_E_AUTH_REQUIRED;
-		}
-	}
+	if (read_code(o->screen_file, "the screen code", o->display_name,
+		"Type the code shown on the screen of '%s': ",
+		"'%s' asks for the code on its screen; type it on a terminal, "
+		"or give it with --screen-code-file FILE",
+		line, sizeof(line), why, wlen) != 0)
+		return KIM_E_AUTH_REQUIRED;
 	for (const char *p = line; *p && n + 1 < sizeof(code); p++)
 		if (*p != ' ' && *p != '-') /* as shown: "12345 67890" */
 			code[n++] = *p;
@@ -379,34 +386,18 @@ static int
 account_factor(CLIENT *c, const char *mechs, const struct auth_opts *o,
     char *used, size_t ulen, char *why, size_t wlen, int *from_display)
 {
-	char code[KIM_AUTH_CODE_MAX], prompt[600];
+	char code[KIM_AUTH_CODE_MAX];
 	int rc;
 
 	if (offered(mechs, KIM_AUTH_MECH) &&
 	    (o->code_file || !has_sasl(mechs))) {
 		snprintf(used, ulen, "%s", KIM_AUTH_MECH);
-		if (o->code_file) {
-			if (kim_auth_read_code(
-				o->code_file, code, sizeof(code)) != 0) {
-				snprintf(why, wlen,
-				    "cannot read an access code from "
-				    "%s (its first line)",
-				    o->code_file);
-				return KIM_E_AUTH_REQUIRED;
-			}
-		} else {
-			snprintf(prompt, sizeof(prompt),
-			    "'%s' asks for its access "
-			    "code: ",
-			    o->display_name);
-			if (ask(prompt, 0, code, sizeof(code)) != 0) {
-				snprintf(why, wlen,
-				    "'%s' asks for its access code; give "
-				    "it with --access-code-file FILE",
-				    o->display_name);
-				return KIM_E_AUTH_REQUIRED;
-			}
-		}
+		if (read_code(o->code_file, "an access code", o->display_name,
+			"'%s' asks for its access code: ",
+			"'%s' asks for its access code; give it with "
+			"--access-code-file FILE",
+			code, sizeof(code), why, wlen) != 0)
+			return KIM_E_AUTH_REQUIRED;
 		rc = code_factor(
 		    c, KIM_AUTH_MECH, code, why, wlen, from_display);
 		explicit_bzero(code, sizeof(code));

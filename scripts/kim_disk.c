@@ -53,6 +53,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "scripts/be.h"
+
 #define PROG "kim_disk"
 #define BS 4096u
 #define MAGIC "KIMDISK1"
@@ -379,21 +381,6 @@ index_base(struct enc *e)
 	}
 }
 
-static uint64_t
-be64at(const unsigned char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return be64toh(v);
-}
-static uint32_t
-be32at(const unsigned char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return be32toh(v);
-}
-
 static int
 encode(const char *basep, const char *ovp, const char *outp)
 {
@@ -500,19 +487,6 @@ encode(const char *basep, const char *ovp, const char *outp)
 }
 
 /* ---------------------------------------------------------------- decode */
-
-static void
-be64put(unsigned char *p, uint64_t v)
-{
-	v = htobe64(v);
-	memcpy(p, &v, 8);
-}
-static void
-be32put(unsigned char *p, uint32_t v)
-{
-	v = htobe32(v);
-	memcpy(p, &v, 4);
-}
 
 static uint64_t
 get_le(FILE *f, int n)

@@ -58,6 +58,7 @@
 #include <json-c/json.h>
 
 #include "rpc/kimberley.h"
+#include "scripts/be.h"
 
 #define PROG "kim_patch"
 #define MAGIC "KIMBERLEY-PATCH 1"
@@ -845,21 +846,6 @@ cmd_unpack(int argc, char **argv)
 #define QCOW2_EXT_BITMAPS 0x23852875U
 #define QEMU_IMG_OUT_MAX (1 << 20) /* qemu-img info's JSON */
 
-static uint32_t
-be32(const unsigned char *p)
-{
-	uint32_t v;
-	memcpy(&v, p, 4);
-	return be32toh(v);
-}
-static uint64_t
-be64(const unsigned char *p)
-{
-	uint64_t v;
-	memcpy(&v, p, 8);
-	return be64toh(v);
-}
-
 static void
 unsafe_overlay(const char *fmt, ...)
 {
@@ -893,23 +879,23 @@ check_qcow2_header(const char *path)
 		unsafe_overlay("is not a plain file");
 	n = read_full(fd, h, sizeof h);
 	close(fd);
-	if (n < 72 || be32(h) != QCOW2_MAGIC)
+	if (n < 72 || be32at(h) != QCOW2_MAGIC)
 		unsafe_overlay("is not a qcow2 image");
-	version = be32(h + 4);
-	boff = be64(h + 8);
-	blen = be32(h + 16);
-	cbits = be32(h + 20);
+	version = be32at(h + 4);
+	boff = be64at(h + 8);
+	blen = be32at(h + 16);
+	cbits = be32at(h + 20);
 	if ((version != 2 && version != 3) || cbits < 9 || cbits > 21)
 		unsafe_overlay("is not a qcow2 image of a known version");
-	if (be32(h + 32) != 0)
+	if (be32at(h + 32) != 0)
 		unsafe_overlay("is encrypted");
 	hlen = 72;
 	if (version == 3) {
 		if (n < 104)
 			unsafe_overlay("has a truncated header");
-		incompat = be64(h + 72);
-		autoclear = be64(h + 88);
-		hlen = be32(h + 100);
+		incompat = be64at(h + 72);
+		autoclear = be64at(h + 88);
+		hlen = be32at(h + 100);
 	}
 	if (incompat & (1u << 2))
 		unsafe_overlay("names an external data file");
@@ -931,8 +917,8 @@ check_qcow2_header(const char *path)
 		uint32_t type, len;
 		if ((uint64_t)off + 8 > (uint64_t)n)
 			unsafe_overlay("has a truncated header extension");
-		type = be32(h + off);
-		len = be32(h + off + 4);
+		type = be32at(h + off);
+		len = be32at(h + off + 4);
 		off += 8;
 		if (type == 0)
 			break;
