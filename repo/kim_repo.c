@@ -379,8 +379,11 @@ read_header(const char *path, int fd, struct header *h)
 	while (len < HDR_MAX && (n = read(fd, buf + len, HDR_MAX - len)) > 0)
 		len += (size_t)n;
 	buf[len] = '\0';
-	if (strncmp(buf, "KIMBERLEY-PATCH 1\n", 18) != 0)
-		die("%s is not a Kimberley patch (no 'KIMBERLEY-PATCH 1' line)",
+	/* formats 1 and 2 share the header (docs/vm.md, patch format 2) */
+	if (strncmp(buf, "KIMBERLEY-PATCH 1\n", 18) != 0 &&
+	    strncmp(buf, "KIMBERLEY-PATCH 2\n", 18) != 0)
+		die("%s is not a Kimberley patch (no 'KIMBERLEY-PATCH 1' or "
+		    "'KIMBERLEY-PATCH 2' line)",
 		    path);
 	for (line = buf + 18;; line = end + 1) {
 		end = memchr(line, '\n', len - (size_t)(line - buf));
