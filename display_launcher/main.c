@@ -93,7 +93,7 @@ usage(FILE *f)
 	    "      --auth WHAT           sasl, screen-code or sasl,screen-code: SASL\n"
 	    "                            accounts (service kimberley) and/or a one-time\n"
 	    "                            code on the idle screen (default: none)\n"
-	    "      --auth-need all|any   with two factors: both (default) or either\n"
+	    "      --auth-need HOW       all or any: with two factors, both (default) or either\n"
 	    "      --sasl-conf DIR       SASL's kimberley.conf is in DIR (default\n"
 	    "                            /etc/sasl2; implies --auth sasl)\n"
 	    "      --latency-threshold MS  advise mobiles to offer the USB cable above\n"
