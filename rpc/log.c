@@ -132,29 +132,34 @@ kim_log(const char *step, const char *fmt, ...)
 /* The reason a program stops, or an error its operator must see now: the
  * log line, and "prog: message" on stderr unless the log already is stderr
  * (or verbose copied it there). */
-void
-kim_fail(const char *step, const char *fmt, ...)
+static void
+vfail(const char *step, const char *fmt, va_list ap)
 {
-	va_list ap;
 	char msg[2048];
 
-	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	kim_log(step, "%s", msg);
 	if (!logger.to_stderr && !logger.verbose)
 		fprintf(stderr, "%s: %s\n", logger.prog, msg);
 }
 
 void
+kim_fail(const char *step, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vfail(step, fmt, ap);
+	va_end(ap);
+}
+
+void
 kim_die(int status, const char *step, const char *fmt, ...)
 {
 	va_list ap;
-	char msg[2048];
 
 	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vfail(step, fmt, ap);
 	va_end(ap);
-	kim_fail(step, "%s", msg);
 	exit(status);
 }

@@ -56,6 +56,7 @@
 #include "scripts/be.h"
 
 #define PROG "kim_disk"
+#include "scripts/die.h"
 #define BS 4096u
 #define MAGIC "KIMDISK1"
 #define L2E (BS / 8) /* entries per L2 table (4 KiB clusters) */
@@ -65,18 +66,6 @@
 #define OFF_MASK 0x00fffffffffffe00ULL
 
 static const char *out_path; /* removed on a decode failure */
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
 
 /* a refused stream: contract status line, message, OUT removed, exit 1 */
 static void

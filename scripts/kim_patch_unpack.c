@@ -61,6 +61,7 @@
 #include "scripts/be.h"
 
 #define PROG "kim_patch"
+#include "scripts/die.h"
 #define MAGIC "KIMBERLEY-PATCH 1"
 #define HDR_MAX \
 	KIM_PATCH_HDR_MAX /* the header fits in the first 64 KiB (rpc/kimberley.x) */
@@ -77,18 +78,6 @@ struct patch {
 	size_t hl;	       /* header length including the blank line */
 	char hdr[HDR_MAX + 1]; /* header lines, NUL at hl - 1 */
 };
-
-static void
-die(const char *fmt, ...)
-{
-	va_list ap;
-	fputs(PROG ": ", stderr);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-	exit(2);
-}
 
 /* the contract's status line on stdout, the message on stderr, exit 1 */
 static void

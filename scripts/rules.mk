@@ -14,14 +14,14 @@ PATCH_CFLAGS := $(shell $(PKG) --cflags libzstd liblzma libcrypto)
 PROGRAMS += scripts/kim_patch_unpack
 CLEAN += scripts/kim_patch_unpack
 
-scripts/kim_patch_unpack: scripts/kim_patch_unpack.c scripts/be.h rpc/kimberley.h
+scripts/kim_patch_unpack: scripts/kim_patch_unpack.c scripts/be.h scripts/die.h rpc/kimberley.h
 	$(CC) $(CFLAGS) $(PATCH_CFLAGS) $(JSONC_CFLAGS) -o $@ $< $(LDFLAGS) $(PATCH_LIBS) $(JSONC_LIBS)
 
 # kim_disk: patch format 2's disk part, 4 KiB chunks against the base
 PROGRAMS += scripts/kim_disk
 CLEAN += scripts/kim_disk
 
-scripts/kim_disk: scripts/kim_disk.c scripts/be.h
+scripts/kim_disk: scripts/kim_disk.c scripts/be.h scripts/die.h
 	$(CC) $(CFLAGS) -o $@ $< $(LDFLAGS)
 
 # kim_fill: QEMU's window over the whole screen (docs/vm.md)
