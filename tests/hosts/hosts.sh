@@ -11,6 +11,8 @@
 #                             hosts_up --usb-down starts with usb0 down)
 #   hosts_env disp|mob        print the host's environment (NAME=value lines)
 #   hosts_delay_ms N          change the wifi round-trip delay (0 removes it)
+#   hosts_rate MBPS|off [disp|mob]  cap wifi0 at MBPS MB/s (tc tbf) on both
+#                             ends, or only where that host sends
 #   hosts_down                tear everything down (also run by the EXIT trap)
 #
 # Topology: network namespaces $NS_DISP and $NS_MOB (disp-XXXXXX / mob-XXXXXX,
@@ -359,6 +361,23 @@ hosts_delay_ms() {
         _hosts_nfqueue "$ms" || return 1
     fi
     HOSTS_DELAY_MS=$ms
+}
+
+# hosts_rate MBPS|off [disp|mob]: a rate limit on wifi0 (tbf: this kernel
+# has no netem), on what both hosts send, or only the one named (its egress)
+hosts_rate() {
+    local h hs=(disp mob)
+    case $1 in
+        off) ;;
+        '' | *[!0-9]* | 0) _hosts_err "hosts_rate: wants MB/s or off, not '$1'"; return 1 ;;
+    esac
+    [ -n "$HOSTS_DIR" ] || { _hosts_err "hosts are not up"; return 1; }
+    [ -z "${2:-}" ] || hs=("$2")
+    for h in "${hs[@]}"; do
+        _hosts_exec "$h" tc qdisc del dev wifi0 root 2>/dev/null
+        [ "$1" = off ] || _hosts_exec "$h" tc qdisc add dev wifi0 root tbf \
+            rate "$(($1 * 8))mbit" burst 256kb latency 200ms || return 1
+    done
 }
 
 # --- teardown ----------------------------------------------------------------
