@@ -307,9 +307,8 @@ parent_attach(
 	if (usb)
 		return; /* the guest's own USB stack takes it from here */
 	/* the guest mounts it; the script reports "STEP attach diskN ..." */
-	int n = snprintf(
-	    line, sizeof(line), "attach %s %s\n", id, ro ? "ro" : "rw");
-	if (write(p->setup.to_script, line, (size_t)n) != n)
+	snprintf(line, sizeof(line), "attach %s %s\n", id, ro ? "ro" : "rw");
+	if (setup_tell(&p->setup, line) != 0)
 		kim_log("attach", "%s: cannot tell the setup script: %s", id,
 		    strerror(errno));
 	r->rc = 0;

@@ -26,7 +26,16 @@ struct display {
 	char floppy[NAME_MAX + 1]; /* spooled floppy's name, "" if none */
 	char usb_addr[64];	   /* VNC on the USB link, "" if not */
 	int script;		   /* the parent runs a setup script for us */
-	unsigned vnc_port;	   /* what the script reported */
+	/* a VM patch decoded while it arrives (transfer.c, docs/vm.md
+	 * "Streaming"): the script started on its header, for this VM,
+	 * patch and floppy; it lets the VM run only when claimed */
+	int streaming;
+	int stream_tried; /* the arriving file's header was looked at */
+	char incoming[KIM_NAME_MAX + 1]; /* the arriving file's name */
+	char stream_vm[KIM_VMNAME_MAX + 1];
+	char stream_name[KIM_NAME_MAX + 1];
+	char stream_floppy[NAME_MAX + 1];
+	unsigned vnc_port; /* what the script reported */
 	char vnc_password[65];
 	int delta_fd;		/* the delta, from the parent; -1 none */
 	struct kim_source retr; /* the delta being served (fd -1: none) */

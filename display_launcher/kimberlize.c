@@ -27,12 +27,14 @@ vm_exists(struct display *d, const char *vm)
 	return step_ask(d, &q, &r, NULL) == 0;
 }
 
+/* Start the setup script, or (claim) let the one started on the arriving
+ * patch (transfer.c) run the VM. */
 static int
-run_setup(struct conn *c, const char *vm, const char *patch)
+run_setup(struct conn *c, const char *vm, const char *patch, int claim)
 {
 	struct display *d = c->d;
 	const struct display_config *cfg = d->cfg;
-	struct priv_req q = { .op = PRIV_START };
+	struct priv_req q = { .op = claim ? PRIV_GO : PRIV_START };
 	struct priv_rep r;
 	char qv[KIM_LOGQ_MAX], qp[KIM_LOGQ_MAX], qf[KIM_LOGQ_MAX];
 	int rc;
@@ -43,10 +45,19 @@ run_setup(struct conn *c, const char *vm, const char *patch)
 	snprintf(q.vnc_addr, sizeof(q.vnc_addr), "%.15s", d->usb_addr);
 
 	double t0 = kim_now();
-	kim_log("kimberlize", "conn=%u vm=%s patch=%s floppy=%s", c->id,
+	kim_log("kimberlize", "conn=%u vm=%s patch=%s floppy=%s%s", c->id,
 	    kim_logq(qv, sizeof(qv), vm), kim_logq(qp, sizeof(qp), patch),
-	    d->floppy[0] ? kim_logq(qf, sizeof(qf), d->floppy) : "-");
-	if ((rc = step_ask(d, &q, &r, NULL)) != 0)
+	    d->floppy[0] ? kim_logq(qf, sizeof(qf), d->floppy) : "-",
+	    claim ? " (streamed: already under way)" : "");
+	rc = step_ask(d, &q, &r, NULL);
+	d->streaming = 0;
+	if (rc != 0 && claim) {
+		char detail[600];
+		struct priv_rep fr;
+		step_script_finish(
+		    d, 0, SETUP_ABORT_GRACE, detail, sizeof(detail), &fr);
+	}
+	if (rc != 0)
 		return step_refuse(c, rc, "%s", r.why);
 	d->script = 1;
 	/* Publish the screen as soon as it exists: KCM's announcement (about a
@@ -135,7 +146,16 @@ session_start(struct conn *c, const char *vm, const char *patch, int is_url)
 		return step_refuse(c, KIM_E_OUT_OF_ORDER,
 		    "the patch and the floppy "
 		    "are the same file");
-	return run_setup(c, vm, kim_basename(path));
+	if (d->streaming) {
+		if (!is_url && strcmp(vm, d->stream_vm) == 0 &&
+		    strcmp(kim_basename(path), d->stream_name) == 0 &&
+		    strcmp(d->floppy, d->stream_floppy) == 0)
+			return run_setup(c, vm, kim_basename(path), 1);
+		step_stream_drop(d,
+		    "the mobile asked for another VM, patch or floppy; "
+		    "starting again");
+	}
+	return run_setup(c, vm, kim_basename(path), 0);
 }
 
 /* ---- step 9: what the viewer needs --------------------------------------- */

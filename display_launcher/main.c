@@ -69,6 +69,8 @@ usage(FILE *f)
 	    "      --max-session-size MiB  bytes one session may send in all\n"
 	    "                            (default: twice --max-file-size)\n"
 	    "      --resume-timeout S    seconds for the app to come up (default 180)\n"
+	    "      --stream-patches WHEN  yes: decode a VM patch while it arrives (the\n"
+	    "                            app is up sooner); no: once it has (default yes)\n"
 	    "      --end-timeout S       seconds for the end of a session (default 120)\n"
 	    "      --idle-timeout S      drop a client that sends no complete call for\n"
 	    "                            this long (default 90)\n"
@@ -178,6 +180,7 @@ static const struct option opts[] = {
 	{ "max-files", required_argument, NULL, 'F' },
 	{ "max-session-size", required_argument, NULL, 'Z' },
 	{ "resume-timeout", required_argument, NULL, 'R' },
+	{ "stream-patches", required_argument, NULL, 'q' },
 	{ "end-timeout", required_argument, NULL, 'E' },
 	{ "idle-timeout", required_argument, NULL, 'I' },
 	{ "auth-timeout", required_argument, NULL, 'H' },
@@ -293,6 +296,11 @@ set_option(struct options *o, int code, const char *v)
 		c->max_session = (uint64_t)n << 20;
 		return 0;
 	case 'R': return positive(v, &c->resume_timeout);
+	case 'q':
+		if (strcmp(v, "yes") != 0 && strcmp(v, "no") != 0)
+			return -1;
+		c->no_stream = strcmp(v, "no") == 0;
+		return 0;
 	case 'E': return positive(v, &c->end_timeout);
 	case 'I': return positive(v, &c->idle_timeout);
 	case 'H': return positive(v, &c->auth_timeout);

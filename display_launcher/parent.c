@@ -19,6 +19,7 @@
 #include "priv.h"
 #include "session.h"
 #include "spool.h"
+#include "transfer.h"
 
 #define SETUP_ABORT_GRACE 10 /* s: a failed start's clean-up */
 
@@ -98,22 +99,22 @@ parent_stop(struct parent *p)
 
 /* ---- the session's files ----------------------------------------------- */
 
-/* Copy the spooled file name into the session directory as dst: opened
- * without following a link, a regular file of the child's with one link. */
+/* Open the spooled file name: without following a link, a regular file of
+ * the child's with one link.  The descriptor, or -1 (r says why). */
 static int
-copy_in(struct parent *p, const char *name, const char *dst, struct priv_rep *r)
+open_spooled(struct parent *p, const char *name, struct priv_rep *r)
 {
 	struct stat st;
-	int in, out, rc = 0;
-	char buf[1 << 16];
-
-	in = openat(
+	int in = openat(
 	    p->spool_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	if (in < 0)
-		return fail(r, KIM_E_NO_SUCH_FILE,
+
+	if (in < 0) {
+		fail(r, KIM_E_NO_SUCH_FILE,
 		    "'%s' has not been sent to the "
 		    "display",
 		    name);
+		return -1;
+	}
 	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode) ||
 	    st.st_uid != p->child_uid || st.st_nlink != 1) {
 		close(in);
@@ -121,10 +122,29 @@ copy_in(struct parent *p, const char *name, const char *dst, struct priv_rep *r)
 		    "refused spool file %s: not a regular file of the "
 		    "child's with one link",
 		    name);
-		return fail(r, KIM_E_NO_SUCH_FILE,
+		fail(r, KIM_E_NO_SUCH_FILE,
 		    "'%s' is not a file the display "
 		    "received",
 		    name);
+		return -1;
+	}
+	return in;
+}
+
+/* Copy the spooled file name into the session directory as dst. */
+static int
+copy_in(struct parent *p, const char *name, const char *dst, struct priv_rep *r)
+{
+	struct stat st;
+	int in, out, rc = 0;
+	char buf[1 << 16];
+
+	if ((in = open_spooled(p, name, r)) < 0)
+		return -1;
+	if (fstat(in, &st) != 0) {
+		close(in);
+		return fail(
+		    r, KIM_E_IO, "cannot copy '%s' for the session", name);
 	}
 	out = open(
 	    dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
@@ -210,9 +230,10 @@ start(struct parent *p, const struct priv_req *q, struct priv_rep *r)
 {
 	const struct display_config *cfg = p->cfg;
 	char sdir[PATH_MAX + 8], patch[PATH_MAX * 2], floppy[PATH_MAX * 2];
+	char size[24];
 	const char *addr;
 	char *argv[24];
-	int n = 0, rc;
+	int n = 0, rc, stream = q->arg == PRIV_STREAM, fd3 = -1;
 
 	if (p->setup.started || p->sess[0]) {
 		fail(r, KIM_E_OUT_OF_ORDER, "a session is already running",
@@ -224,7 +245,10 @@ start(struct parent *p, const struct priv_req *q, struct priv_rep *r)
 		    q->vm);
 		return;
 	}
-	if (kim_check_name(q->patch, strlen(q->patch)) != 0 ||
+	/* a streamed patch is still the child's partial file (rpc/transfer.h) */
+	if ((stream ? !kim_sink_is_part_name(q->patch) || q->size <= 0
+		    : kim_check_name(q->patch, strlen(q->patch)) != 0) ||
+	    (q->arg != 0 && !stream) ||
 	    (q->floppy[0] &&
 		kim_check_name(q->floppy, strlen(q->floppy)) != 0) ||
 	    strcmp(q->patch, q->floppy) == 0) {
@@ -253,9 +277,18 @@ start(struct parent *p, const struct priv_req *q, struct priv_rep *r)
 		fail(r, KIM_E_IO, "cannot make the session directory", NULL);
 		goto undo;
 	}
-	if ((q->floppy[0] && copy_in(p, q->floppy, floppy, r) != 0) ||
-	    copy_in(p, q->patch, patch, r) != 0)
+	if (q->floppy[0] && copy_in(p, q->floppy, floppy, r) != 0)
 		goto undo;
+	if (stream) {
+		/* not copied: the script reads it (its descriptor 3) as the
+		 * child appends to it, and hashes what it reads */
+		if ((fd3 = open_spooled(p, q->patch, r)) < 0)
+			goto undo;
+		snprintf(patch, sizeof(patch), "/dev/fd/3");
+		snprintf(size, sizeof(size), "%lld", (long long)q->size);
+	} else if (copy_in(p, q->patch, patch, r) != 0) {
+		goto undo;
+	}
 	argv[n++] = (char *)cfg->setup_script;
 	argv[n++] = "-s";
 	argv[n++] = sdir;
@@ -277,17 +310,43 @@ start(struct parent *p, const struct priv_req *q, struct priv_rep *r)
 		argv[n++] = "-k";
 		argv[n++] = (char *)cfg->key_file;
 	}
+	if (stream) {
+		argv[n++] = "-S";
+		argv[n++] = size;
+	}
 	argv[n++] = (char *)q->vm;
 	argv[n++] = patch;
 	argv[n] = NULL;
-	if ((rc = setup_start(&p->setup, argv, cfg->log_fd)) != 0) {
+	rc = setup_start(&p->setup, argv, cfg->log_fd, fd3);
+	if (fd3 >= 0)
+		close(fd3); /* the script has its own */
+	if (rc != 0) {
 		fail(
 		    r, rc, "cannot run the setup script %s", cfg->setup_script);
 		goto undo;
 	}
+	p->streaming = stream;
 	return;
 undo:
 	drop_session_dir(p);
+}
+
+/* The child claimed a streamed start (the mobile asked for this VM and this
+ * patch, now complete and verified): the script may let the VM run. */
+static void
+go(struct parent *p, struct priv_rep *r)
+{
+	if (!p->setup.started || !p->streaming) {
+		fail(
+		    r, KIM_E_INTERNAL, "no streamed start to go on with", NULL);
+		return;
+	}
+	p->streaming = 0;
+	/* a script that stopped already (a wrong base, a damaged patch) has
+	 * said why: the waits that follow report it */
+	if (setup_tell(&p->setup, "go\n") != 0)
+		kim_log("priv",
+		    "the setup script stopped before it was told to go");
 }
 
 /* The first line of the session's vnc.passwd (docs/contract.md section 1). */
@@ -366,11 +425,14 @@ finish(
 	struct stat st;
 	int fd;
 
+	int keep = q->arg != 0 && !p->streaming; /* a VM never let run: abort */
+
 	if (t < 1 || t > max)
 		t = max;
-	r->rc = setup_finish(&p->setup, q->arg != 0, t, r->why, sizeof(r->why));
+	p->streaming = 0;
+	r->rc = setup_finish(&p->setup, keep, t, r->why, sizeof(r->why));
 	r->base_ok = p->setup.base_ok;
-	if (r->rc == 0 && q->arg && p->sess[0]) {
+	if (r->rc == 0 && keep && p->sess[0]) {
 		const char *name = p->setup.delta_name;
 		snprintf(path, sizeof(path), "%s/s/%s", p->sess, name);
 		fd = name[0] ? open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)
@@ -431,6 +493,7 @@ parent_handle(
 			    "no VM named '%s' on this display", q->vm);
 		return;
 	case PRIV_START: start(p, q, r); return;
+	case PRIV_GO: go(p, r); return;
 	case PRIV_WAIT: wait_for(p, q, r); return;
 	case PRIV_FINISH: finish(p, q, r, fd_out); return;
 	case PRIV_ATTACH: parent_attach(p, q, p->fd_in, r); return;

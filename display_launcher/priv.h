@@ -33,7 +33,9 @@ struct display_config;
 
 enum priv_op {
 	PRIV_CHECK_VM = 1, /* vm: is there such a base? */
-	PRIV_START,	   /* vm, patch, floppy, vnc_addr: start the script */
+	PRIV_START,	   /* vm, patch, floppy, vnc_addr: start the script;
+			      arg PRIV_STREAM: patch is the partial file of
+			      size bytes still arriving (docs/vm.md) */
 	PRIV_WAIT,	   /* arg: milestone, timeout: what the script said */
 	PRIV_FINISH,	   /* arg: keep, timeout: end the script */
 	PRIV_IDLE,	   /* arg: show?, name, hint: the idle screen */
@@ -41,7 +43,11 @@ enum priv_op {
 	PRIV_ATTACH,	   /* arg: n | ATTACH_RO | ATTACH_USB, name: VID:PID
 			      (USB), a socket with it: plug a mobile's disk
 			      or USB device in (attach.c) */
+	PRIV_GO,	   /* a streamed start was claimed: the script may
+			      run the VM (it tells "go") */
 };
+
+#define PRIV_STREAM 1 /* PRIV_START's arg */
 
 struct priv_req {
 	uint32_t op;
@@ -54,6 +60,7 @@ struct priv_req {
 	char name[256];			/* PRIV_IDLE */
 	char hint[512];
 	char code[16]; /* PRIV_IDLE: the screen code, "" none */
+	int64_t size;  /* PRIV_START PRIV_STREAM: the patch's whole size */
 };
 
 struct priv_rep {
@@ -79,6 +86,8 @@ struct parent {
 	char sess[PATH_MAX]; /* this session's directory, "" none */
 	char sess_name[64];  /* its name in work_dir */
 	struct setup setup;
+	int streaming; /* the script reads a patch still arriving and waits
+			  for PRIV_GO before the VM runs */
 	struct idle idle;
 	int fd_in; /* the descriptor that came with the request, -1 none */
 };

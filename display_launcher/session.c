@@ -128,6 +128,7 @@ step_script_finish(struct display *d, int keep, int timeout, char *why,
 
 	rc = step_ask(d, &q, r, &fd);
 	d->script = 0;
+	d->streaming = 0;
 	snprintf(why, len, "%s", r->why);
 	if (d->delta_fd >= 0)
 		close(d->delta_fd);

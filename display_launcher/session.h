@@ -35,6 +35,7 @@ struct display_config {
 	int max_files;		 /* files begun per session */
 	uint64_t max_session;	 /* bytes announced per session, in all */
 	int resume_timeout;	 /* s, setup script to RESUMED */
+	int no_stream;		 /* never start on a patch still arriving */
 	int end_timeout;	 /* s, "end" to the script's exit */
 	int idle_timeout; /* s without a call before a client is dropped */
 	int auth_timeout; /* s from connect to authenticated */

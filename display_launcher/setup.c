@@ -128,7 +128,7 @@ setup_init(struct setup *s)
 }
 
 int
-setup_start(struct setup *s, char *const argv[], int log_fd)
+setup_start(struct setup *s, char *const argv[], int log_fd, int fd3)
 {
 	/* the launcher blocks its signals (sigwait) and ignores SIGPIPE; the
 	 * script gets neither, and a process group of its own */
@@ -148,6 +148,7 @@ setup_start(struct setup *s, char *const argv[], int log_fd)
 	so.fd[2] = log_fd >= 0 ? log_fd : KIM_SPAWN_INHERIT;
 	so.envp = cleanup_envp();
 	so.flags = KIM_SPAWN_GROUP | KIM_SPAWN_SIGNALS;
+	so.fd3 = fd3;
 	rc = kim_spawn(&s->pid, argv, &so);
 	close(in[0]);
 	close(out[1]);
@@ -245,6 +246,16 @@ setup_gone(void *arg)
 
 	kim_monotonic(&now);
 	return wait_exit(arg, &now);
+}
+
+int
+setup_tell(struct setup *s, const char *line)
+{
+	ssize_t n = (ssize_t)strlen(line);
+
+	if (!s->started || s->to_script < 0)
+		return -1;
+	return write(s->to_script, line, (size_t)n) == n ? 0 : -1;
 }
 
 int

@@ -36,8 +36,13 @@ void setup_init(struct setup *s);
  * newline; modified in place) into s's fields.  Unknown lines are logged
  * and ignored; a DELTA whose name has a '/' or a leading '.' is ignored. */
 void setup_parse_line(struct setup *s, char *line);
-/* Start argv[0] with argv; its stderr goes to log_fd.  0 or KIM_E_. */
-int setup_start(struct setup *s, char *const argv[], int log_fd);
+/* Start argv[0] with argv; its stderr goes to log_fd; fd3 > 2 becomes its
+ * descriptor 3 (a patch still arriving, docs/vm.md "Streaming").  0 or
+ * KIM_E_. */
+int setup_start(struct setup *s, char *const argv[], int log_fd, int fd3);
+/* One line (a word and its newline) to the script's stdin: 0, or -1 when
+ * its stdin is closed or the write failed. */
+int setup_tell(struct setup *s, const char *line);
 enum setup_milestone { SETUP_VNC, SETUP_RESUMED };
 /* Wait until the script reported VNC (SETUP_VNC), or RESUMED and VNC
  * (SETUP_RESUMED).  0, or the script's error / SETUP_FAILED /

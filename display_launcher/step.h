@@ -39,6 +39,9 @@ void step_idle(struct display *d, int show);
  * (keep) in d->delta_fd. */
 int step_script_finish(struct display *d, int keep, int timeout, char *why,
     size_t len, struct priv_rep *r);
+/* A streamed start (transfer.c) that will not be claimed: ended, with why
+ * logged. */
+void step_stream_drop(struct display *d, const char *why);
 
 int step_path_join(char *out, size_t len, const char *dir, const char *name);
 long step_spool_name_max(const struct display *d);

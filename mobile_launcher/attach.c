@@ -116,7 +116,7 @@ start_server(char *const argv[])
 {
 	struct kim_spawn_opts so = { { KIM_SPAWN_DEVNULL, 2,
 					 KIM_SPAWN_INHERIT },
-		NULL, KIM_SPAWN_PATH };
+		NULL, KIM_SPAWN_PATH, 0 };
 	pid_t pid;
 	return kim_spawn(&pid, argv, &so) == 0 ? pid : -1;
 }

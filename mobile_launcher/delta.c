@@ -158,7 +158,7 @@ delta_apply(const char *floppy, const char *delta,
 	 * it halfway, the mobile decides */
 	struct kim_spawn_opts so = { { KIM_SPAWN_DEVNULL, 2,
 					 KIM_SPAWN_INHERIT },
-		NULL, KIM_SPAWN_PATH | KIM_SPAWN_GROUP };
+		NULL, KIM_SPAWN_PATH | KIM_SPAWN_GROUP, 0 };
 	rc = kim_spawn_run(argv, &so);
 	if (rc != 0) {
 		/* xdelta3 does not say why: a disk that filled up meanwhile is

@@ -681,7 +681,7 @@ step_bases(struct mobile *m)
 		struct kim_spawn_opts so = { { KIM_SPAWN_DEVNULL,
 						 KIM_SPAWN_INHERIT,
 						 KIM_SPAWN_INHERIT },
-			NULL, KIM_SPAWN_PATH };
+			NULL, KIM_SPAWN_PATH, 0 };
 		rc = kim_spawn_run(argv, &so);
 		if (rc < 0)
 			die(m, 0, "cannot run kim_repo: %s", strerror(errno));

@@ -192,7 +192,7 @@ viewer_run(const char *template, const struct viewer_target *t, CLIENT *c,
 	if (kim_spawn(&pid, argv,
 		&(struct kim_spawn_opts){
 		    { KIM_SPAWN_DEVNULL, KIM_SPAWN_INHERIT, KIM_SPAWN_INHERIT },
-		    NULL, KIM_SPAWN_PATH }) != 0) {
+		    NULL, KIM_SPAWN_PATH, 0 }) != 0) {
 		snprintf(why, whylen,
 		    "cannot start the viewer '%s': %s (install "
 		    "tigervnc-viewer, or choose one with --viewer)",

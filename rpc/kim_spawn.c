@@ -31,6 +31,8 @@ kim_spawn(pid_t *pid, char *const argv[], const struct kim_spawn_opts *o)
 			/* dup2 clears close-on-exec, also when fd[i] == i */
 			posix_spawn_file_actions_adddup2(&fa, o->fd[i], i);
 	}
+	if (o->fd3 > 2)
+		posix_spawn_file_actions_adddup2(&fa, o->fd3, 3);
 	posix_spawnattr_init(&at);
 	if (o->flags & KIM_SPAWN_GROUP) {
 		posix_spawnattr_setpgroup(&at, 0);

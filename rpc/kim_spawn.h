@@ -24,11 +24,12 @@ struct kim_spawn_opts {
 	int fd[3];	   /* stdin, stdout, stderr */
 	char *const *envp; /* NULL: our environment */
 	unsigned flags;
+	int fd3; /* > 2: the child's descriptor 3 (a streamed patch); else none */
 };
 #define KIM_SPAWN_OPTS_INIT \
 	{ \
 		{ KIM_SPAWN_INHERIT, KIM_SPAWN_INHERIT, KIM_SPAWN_INHERIT }, \
-		    NULL, 0 \
+		    NULL, 0, 0 \
 	}
 
 /* Start argv; *pid is the child's.  0, or -1 with errno (the program could

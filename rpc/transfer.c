@@ -13,6 +13,9 @@
 #include "kimberley.h"
 #include "transfer.h"
 
+/* the partial files' names: this, then mkostemp's six characters */
+#define PART_PREFIX ".partial-"
+
 uint64_t
 kim_chunk_count(uint64_t size)
 {
@@ -52,6 +55,51 @@ uint64_t
 kim_sink_size(const struct kim_sink *s)
 {
 	return s->size;
+}
+
+uint64_t
+kim_sink_got(const struct kim_sink *s)
+{
+	return s->got;
+}
+
+const char *
+kim_sink_part_name(const struct kim_sink *s)
+{
+	const char *slash = s->part_path ? strrchr(s->part_path, '/') : NULL;
+
+	return slash ? slash + 1 : s->part_path;
+}
+
+int
+kim_sink_is_part_name(const char *name)
+{
+	size_t n = strlen(PART_PREFIX);
+
+	if (strncmp(name, PART_PREFIX, n) != 0 || strlen(name) != n + 6)
+		return 0;
+	for (name += n; *name; name++)
+		if (!((*name >= 'a' && *name <= 'z') ||
+			(*name >= 'A' && *name <= 'Z') ||
+			(*name >= '0' && *name <= '9')))
+			return 0;
+	return 1;
+}
+
+ssize_t
+kim_sink_peek(const struct kim_sink *s, void *buf, size_t len)
+{
+	ssize_t n;
+	int fd;
+
+	if (s->part_path == NULL ||
+	    (fd = open(s->part_path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC)) < 0)
+		return -1;
+	if (len > s->got)
+		len = (size_t)s->got;
+	n = pread(fd, buf, len, 0);
+	close(fd);
+	return n;
 }
 
 int
@@ -100,7 +148,7 @@ kim_sink_open(struct kim_sink *s, const char *dir, const char *name,
 {
 	kim_sink_abort(s);
 	if (asprintf(&s->final_path, "%s/%s", dir, name) < 0 ||
-	    asprintf(&s->part_path, "%s/.partial-XXXXXX", dir) < 0) {
+	    asprintf(&s->part_path, "%s/" PART_PREFIX "XXXXXX", dir) < 0) {
 		s->part_path = NULL;
 		return sink_fail(s, KIM_E_INTERNAL);
 	}

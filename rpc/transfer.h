@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include <rpc/rpc.h>
 
@@ -65,6 +66,15 @@ int kim_sink_begun(const struct kim_sink *s);
 int kim_sink_finished(const struct kim_sink *s);
 /* The size announced for the current file. */
 uint64_t kim_sink_size(const struct kim_sink *s);
+/* Bytes of it written so far. */
+uint64_t kim_sink_got(const struct kim_sink *s);
+/* The partial file's name in the spool (".partial-XXXXXX"), NULL if none. */
+const char *kim_sink_part_name(const struct kim_sink *s);
+/* Is name one the sink makes for its partial files? */
+int kim_sink_is_part_name(const char *name);
+/* Up to len of the partial file's first bytes (as written so far) into
+ * buf: the count, or -1 (none: not begun, or already in place). */
+ssize_t kim_sink_peek(const struct kim_sink *s, void *buf, size_t len);
 
 struct kim_source {
 	int fd;

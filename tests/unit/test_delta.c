@@ -43,7 +43,7 @@ setup(void **state)
 		NULL };
 	struct kim_spawn_opts so = { { KIM_SPAWN_DEVNULL, 2,
 					 KIM_SPAWN_INHERIT },
-		NULL, KIM_SPAWN_PATH };
+		NULL, KIM_SPAWN_PATH, 0 };
 	return kim_spawn_run(argv, &so);
 }
 

@@ -202,6 +202,43 @@ no_parent(void **state)
 	session_disconnect(&c);
 }
 
+/* A VM patch whose header says it can be decoded while it arrives
+ * (transfer.c): with no parent to start the script, the transfer goes on
+ * as any other and nothing is left half-started. */
+static void
+stream_no_parent(void **state)
+{
+	static const char hdr[] = "KIMBERLEY-PATCH 2\nkind: vm\nbase: 00\n"
+				  "base-name: b1\nlayout: parts\n"
+				  "compression: none\nencryption: none\n\n";
+	unsigned char sha[KIM_SHA256_BYTES];
+	char path[128];
+	data piece = { sizeof(hdr) - 1, (char *)hdr };
+	struct conn c;
+	FILE *f;
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s.patch", spool);
+	f = fopen(path, "w");
+	assert_non_null(f);
+	fwrite(hdr, 1, sizeof(hdr) - 1, f);
+	fclose(f);
+	assert_int_equal(kim_sha256_file(path, sha), 0);
+	unlink(path);
+	conn_init(&c, 9, 1);
+	assert_int_equal(hello(&c), 0);
+	assert_int_equal(
+	    session_send_begin(&c, "app.kim", 7, sizeof(hdr) - 1, 1), 0);
+	assert_int_equal(session_send_piece(&c, &piece), 0);
+	assert_int_equal(d.streaming, 0);
+	assert_int_equal(d.script, 0);
+	assert_int_equal(d.stream_tried, 1);
+	assert_int_equal(session_send_end(&c, sha), 0);
+	assert_int_equal(
+	    session_start(&c, "b1", "app.kim", 0), KIM_E_NO_SUCH_VM);
+	session_disconnect(&c);
+}
+
 /* One AUTH_STEP; its status, the token (up to cap bytes) into tok. */
 static int
 auth(struct conn *c, const char *mech, const void *in, unsigned len,
@@ -332,6 +369,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(out_of_order, setup, teardown),
 		cmocka_unit_test_setup_teardown(limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_parent, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    stream_no_parent, setup, teardown),
 		cmocka_unit_test_setup_teardown(screen_code, setup, teardown),
 		cmocka_unit_test_setup_teardown(two_factors, setup, teardown),
 		cmocka_unit_test(parent_code_check),

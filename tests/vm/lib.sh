@@ -57,6 +57,29 @@ vm_cache() {
 	[ -e "$CACHE/done" ]
 }
 
+# vm_big_patch: CACHE/big.kim, the demo app with 3 MiB of random ballast
+# copied into the guest's disk: a patch of several 1 MiB pieces, which the
+# streaming tests need (it arrives over seconds on a shaped link); built
+# once per cache, under the cache's lock
+vm_big_patch() {
+	exec {_lock}> "$ROOT/tests/vm/.cache/lock"
+	flock "$_lock"
+	if [ ! -e "$CACHE/big.done" ]; then
+		rm -rf -- "$CACHE/bigapp"
+		mkdir -p "$CACHE/bigapp"
+		cp -- "$ROOT"/tests/vm/demo_app/* "$CACHE/bigapp/"
+		head -c 3145728 /dev/urandom > "$CACHE/bigapp/ballast.bin"
+		sed -i 's|^cp "$src/notepad" /opt/app/run$|&\ncp "$src/ballast.bin" /opt/app/ballast.bin|' \
+			"$CACHE/bigapp/install.sh"
+		grep -q ballast "$CACHE/bigapp/install.sh" &&
+			"$S/kimberlize" -n -A "$ACCEL" -v "$CACHE/vms" -i "$CACHE/bigapp" \
+				-o "$CACHE/big.kim" b1 demo > "$CACHE/big.out" 2>&1 &&
+			touch "$CACHE/big.done" || tail -n 20 "$CACHE/big.out" >&2
+	fi
+	exec {_lock}>&-
+	[ -e "$CACHE/big.done" ]
+}
+
 # start_xvfb: sets XDISPLAY (a free display number, via -displayfd)
 start_xvfb() {
 	local i
@@ -84,13 +107,14 @@ tap_like() {
 # start_display: display_launcher on the direct link (127.0.0.1, ephemeral
 # port) with the real setup script, the cache's VM directory and the Xvfb
 # screen, its spool and its (root-only) session directories in the test's
-# directory; sets DPID and PORT (empty if it did not come up).
+# directory; sets DPID and PORT (empty if it did not come up).  Arguments:
+# more options.
 start_display() {
 	local i
 	mkdir -p "$W/spool"
 	"$DL" -l 127.0.0.1:0 --port-file "$W/port" --spool "$W/spool" --work-dir "$W/work" --vm-dir "$CACHE/vms" \
 		--setup-script "$S/display_setup" --x-display "$XDISPLAY" --accel "$ACCEL" \
-		--log "$W/display.log" "VM test display" > "$W/display.out" 2>&1 &
+		--log "$W/display.log" "$@" "VM test display" > "$W/display.out" 2>&1 &
 	DPID=$!
 	vm_bg $DPID
 	for i in $(seq 100); do [ -s "$W/port" ] && break; sleep 0.05; done
