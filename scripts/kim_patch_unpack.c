@@ -1,10 +1,13 @@
 /*
- * kim_patch_unpack -- `kim_patch check`, `unpack` and `overlay`
+ * kim_patch_unpack -- `kim_patch check`, `unpack`, `stream` and `overlay`
  * (scripts/kim_patch execs it; docs/contract.md section 3, docs/vm.md).
  *
  *   kim_patch_unpack check [--kind K] [--base ID] [--qemu-version V]
  *                          [--machine M] [--key KEYFILE] [--deep] PATCH
  *   kim_patch_unpack unpack [--key KEYFILE] [--tree vm|workspace] PATCH DIR
+ *   kim_patch_unpack stream --kind K --base ID --qemu-version V --machine M
+ *                           --size N [--idle SECONDS] --disk OUT1
+ *                           --blocks OUT2 --mem OUT3 PATCH
  *   kim_patch_unpack overlay BASE_DISK OVERLAY
  *
  * Same command lines, checks, order of checks, messages and exit codes as
@@ -27,6 +30,18 @@
  * pass decrypts it if need be and splits it into those three files in DIR
  * (O_EXCL, O_NOFOLLOW, 0600); on any failure DIR is left empty.  Format 1
  * is a compressed tar, never "compression: none".
+ *
+ * `stream` reads a format 2 patch (not encrypted) while it is still
+ * arriving: PATCH is a regular file that grows to N bytes (a read at its
+ * end is tried again every 5 ms; --idle seconds without a byte and it is
+ * refused).  The header is checked as `check` does, and "HEADER ok"
+ * printed; then every payload byte goes into a SHA-256 and on to its part's
+ * output, OUT1..OUT3, FIFOs the caller made: each opened (no O_CREAT) when
+ * its part begins and closed when it ends, so its reader sees its end.  A
+ * write error (the reader died: EPIPE) is refused naming the part.  At the
+ * end the SHA-256 must be payload-sha256: then "PAYLOAD ok" and exit 0,
+ * the only outcome after which the caller may use what it read.  One fixed
+ * buffer: memory does not grow with the patch.
  *
  * --tree then checks what was extracted against what a payload of that kind
  * may contain (docs/vm.md, docs/workspace.md) and refuses anything else with
@@ -61,6 +76,7 @@
 #include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
 #include <json-c/json.h>
@@ -95,6 +111,8 @@ static const char *const part_file[3] = { "disk.k4.zst", "mem.blocks",
 	"mem.zst" };
 static const char *const part_key[3] = { "disk-part-size", "mem-blocks-size",
 	"mem-delta-size" };
+static const char *const part_name[3] = { "disk part", "memory block list",
+	"memory part" };
 
 /* the contract's status line on stdout, the message on stderr, exit 1 */
 static void
@@ -371,12 +389,13 @@ need_key(const struct patch *p, const char *key)
 struct parts {
 	unsigned long long size[3];
 	unsigned long long done; /* bytes of part idx delivered */
-	int idx;   /* the part being delivered, 3 after the last */
-	int open;  /* part idx has begun */
-	int fd;	   /* its output, -1 if none (or not open) */
-	int dirfd; /* unpack: the parts become files in it */
-	int err;   /* errno of the failed open, write or close */
-	int extra; /* more bytes than the parts hold */
+	int idx;		/* the part being delivered, 3 after the last */
+	int open;		/* part idx has begun */
+	int fd;			/* its output, -1 if none (or not open) */
+	int dirfd;		/* unpack: the parts become files in it */
+	const char *const *out; /* stream: paths the caller made (FIFOs) */
+	int err;		/* errno of the failed open, write or close */
+	int extra;		/* more bytes than the parts hold */
 };
 
 static void
@@ -392,7 +411,9 @@ static int
 part_begin(struct parts *s)
 {
 	s->open = 1;
-	if (s->dirfd >= 0)
+	if (s->out)
+		s->fd = open(s->out[s->idx], O_WRONLY | O_CLOEXEC);
+	else if (s->dirfd >= 0)
 		s->fd = openat(s->dirfd, part_file[s->idx],
 		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	else
@@ -1050,6 +1071,194 @@ cmd_unpack(int argc, char **argv)
 	return 0;
 }
 
+/* ---- stream: a format 2 patch into its parts while it arrives ----------- */
+
+#define STREAM_NAP_NS 5000000L /* 5 ms between looks at a file not grown */
+
+struct growing {
+	const char *path;
+	int fd;
+	unsigned long long pos;	 /* bytes read */
+	unsigned long long size; /* the whole file's, when it has all arrived */
+	double idle;		 /* seconds without a new byte: it stopped */
+};
+
+static double
+since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) +
+	    (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* up to N of the file's next bytes, never past g->size; waits while the
+ * file does not grow; 0 only once g->size bytes are read */
+static size_t
+growing_read(struct growing *g, void *buf, size_t n)
+{
+	const struct timespec nap = { 0, STREAM_NAP_NS };
+	struct timespec t0;
+	int waiting = 0;
+
+	if (n > g->size - g->pos)
+		n = (size_t)(g->size - g->pos);
+	if (n == 0)
+		return 0;
+	for (;;) {
+		ssize_t r = read(g->fd, buf, n);
+		if (r > 0) {
+			g->pos += r;
+			return r;
+		}
+		if (r < 0 && errno != EINTR)
+			fail("PATCH_CORRUPT", "cannot read patch file '%s'",
+			    g->path);
+		if (r < 0)
+			continue;
+		/* at the end of what has arrived: wait for more */
+		if (!waiting) {
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			waiting = 1;
+		} else if (since(&t0) >= g->idle)
+			fail("PATCH_CORRUPT",
+			    "the patch stopped arriving after %llu of %llu bytes",
+			    g->pos, g->size);
+		nanosleep(&nap, NULL);
+	}
+}
+
+static void
+stream_undelivered(const struct parts *s)
+{
+	if (s->extra || s->idx >= 3)
+		fail("PATCH_CORRUPT", "the payload is longer than its parts");
+	fail("PATCH_CORRUPT",
+	    "the patch's %s could not be delivered to '%s': %s",
+	    part_name[s->idx], s->out[s->idx],
+	    s->err ? strerror(s->err) : "cut short");
+}
+
+static int
+cmd_stream(int argc, char **argv)
+{
+	static const char usage[] =
+	    "stream: usage: kim_patch stream --kind K --base ID "
+	    "--qemu-version V --machine M --size N [--idle SECONDS] "
+	    "--disk OUT1 --blocks OUT2 --mem OUT3 PATCH";
+	static struct patch p;
+	static unsigned char buf[CHUNK];
+	const char *kind = NULL, *base = NULL, *qv = NULL, *mach = NULL,
+		   *size = NULL, *idle = "60", *out[3] = { NULL, NULL, NULL };
+	struct growing g = { 0 };
+	struct parts s;
+	struct stat st;
+	EVP_MD_CTX *c;
+	unsigned char md[32];
+	unsigned int mdl = 0;
+	char hex[65], *end;
+	size_t have = 0, r;
+	int i = 1;
+
+	for (; i < argc; i++) {
+		const char *o = argv[i];
+		if (!strcmp(o, "--kind"))
+			kind = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--base"))
+			base = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--qemu-version"))
+			qv = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--machine"))
+			mach = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--size"))
+			size = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--idle"))
+			idle = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--disk"))
+			out[0] = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--blocks"))
+			out[1] = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--mem"))
+			out[2] = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--")) {
+			i++;
+			break;
+		} else if (o[0] == '-')
+			die("stream: unknown option '%s'", o);
+		else
+			break;
+	}
+	if (argc - i != 1 || !kind || !base || !qv || !mach || !size ||
+	    !out[0] || !out[1] || !out[2])
+		die("%s", usage);
+	if (!*size || strspn(size, "0123456789") != strlen(size) ||
+	    strlen(size) > 18 || (g.size = strtoull(size, NULL, 10)) == 0)
+		die("stream: --size '%s' is not a number of bytes", size);
+	g.idle = strtod(idle, &end);
+	if (end == idle || *end || !(g.idle > 0 && g.idle <= 86400))
+		die("stream: --idle '%s' is not a number of seconds (up to 86400)",
+		    idle);
+	p.path = g.path = argv[i];
+	if ((g.fd = open(p.path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(g.fd, &st) < 0 || !S_ISREG(st.st_mode))
+		fail("PATCH_CORRUPT", "cannot read patch file '%s'", p.path);
+
+	/* the header: its blank line within the first 64 KiB (each byte
+	 * looked at once, whatever pieces the file grows in) */
+	for (size_t seen = 1;;) {
+		if (have >= HDR_MAX || blank_line(p.hdr, have, seen) < have)
+			break;
+		seen = have > 1 ? have : 1;
+		if ((r = growing_read(&g, p.hdr + have, HDR_MAX - have)) == 0)
+			break;
+		have += r;
+	}
+	p.size = (off_t)g.size;
+	parse_header(&p, have);
+	check_payload_size(&p);
+	check_coding(&p);
+	check_expected(&p, kind, base, qv, mach);
+	if (p.version != 2)
+		fail("PATCH_CORRUPT",
+		    "cannot stream a format %d patch (its payload is a tar)",
+		    p.version);
+	if (encrypted(&p))
+		fail("PATCH_CORRUPT", "cannot stream an encrypted patch");
+	printf("HEADER ok\n");
+	fflush(stdout);
+
+	/* the payload: hashed, then to the parts' readers as it arrives; what
+	 * came with the header first */
+	parts_init(&s, &p);
+	s.out = out;
+	if (!(c = EVP_MD_CTX_new()) ||
+	    !EVP_DigestInit_ex(c, EVP_sha256(), NULL))
+		die("stream: cannot start SHA-256");
+	if (have > p.hl) {
+		EVP_DigestUpdate(c, p.hdr + p.hl, have - p.hl);
+		if (parts_put(&s, p.hdr + p.hl, have - p.hl) < 0)
+			stream_undelivered(&s);
+	}
+	while ((r = growing_read(&g, buf, sizeof buf)) > 0) {
+		EVP_DigestUpdate(c, buf, r);
+		if (parts_put(&s, buf, r) < 0)
+			stream_undelivered(&s);
+	}
+	if (parts_end(&s) < 0)
+		stream_undelivered(&s);
+	if (!EVP_DigestFinal_ex(c, md, &mdl) || mdl != 32)
+		die("stream: cannot finish SHA-256");
+	EVP_MD_CTX_free(c);
+	for (int j = 0; j < 32; j++)
+		sprintf(hex + 2 * j, "%02x", md[j]);
+	if (strcmp(hex, hget(&p, "payload-sha256")) != 0)
+		fail("PATCH_CORRUPT",
+		    "payload sha256 mismatch (file damaged in transit?)");
+	printf("PAYLOAD ok\n");
+	fflush(stdout);
+	return 0;
+}
+
 /* ---- a VM patch's disk overlay (overlay) -------------------------------- */
 
 #define QCOW2_MAGIC 0x514649fbU /* "QFI\xfb" */
@@ -1303,7 +1512,7 @@ cmd_overlay(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	/* a tar that quits early: EPIPE, a failure */
+	/* a tar or a part's reader that quits early: EPIPE, a failure */
 	signal(SIGPIPE, SIG_IGN);
 	/* SHA-256, PBKDF2 and AES come from the default provider: no need to
 	 * read openssl.cnf on every patch */
@@ -1312,8 +1521,10 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "unpack"))
 		return cmd_unpack(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "stream"))
+		return cmd_stream(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "overlay"))
 		return cmd_overlay(argc - 1, argv + 1);
-	die("kim_patch_unpack check|unpack|overlay ...: run as kim_patch "
-	    "check|unpack|overlay (see scripts/kim_patch)");
+	die("kim_patch_unpack check|unpack|stream|overlay ...: run as kim_patch "
+	    "check|unpack|stream|overlay (see scripts/kim_patch)");
 }
