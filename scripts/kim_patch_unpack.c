@@ -1,10 +1,13 @@
 /*
- * kim_patch_unpack -- `kim_patch check` and `kim_patch unpack` in one
- * process (scripts/kim_patch execs it; docs/contract.md section 3, docs/vm.md).
+ * kim_patch_unpack -- `kim_patch check`, `unpack`, `stream` and `overlay`
+ * (scripts/kim_patch execs it; docs/contract.md section 3, docs/vm.md).
  *
  *   kim_patch_unpack check [--kind K] [--base ID] [--qemu-version V]
  *                          [--machine M] [--key KEYFILE] [--deep] PATCH
  *   kim_patch_unpack unpack [--key KEYFILE] [--tree vm|workspace] PATCH DIR
+ *   kim_patch_unpack stream --kind K --base ID --qemu-version V --machine M
+ *                           --size N [--idle SECONDS] --disk OUT1
+ *                           --blocks OUT2 --mem OUT3 PATCH
  *   kim_patch_unpack overlay BASE_DISK OVERLAY
  *
  * Same command lines, checks, order of checks, messages and exit codes as
@@ -19,6 +22,26 @@
  * byte of it is decrypted, decompressed or extracted; a second pass decodes
  * it into tar.  If decoding or tar fails, what tar extracted is removed
  * (DIR is left empty) and the patch is refused.
+ *
+ * A format 2 patch (docs/vm.md, "Patch format 2") has no tar: its payload
+ * is disk.k4.zst, mem.blocks and mem.zst concatenated ("layout: parts",
+ * "compression: none", their sizes in disk-part-size, mem-blocks-size and
+ * mem-delta-size, adding up to the decrypted payload's), and the second
+ * pass decrypts it if need be and splits it into those three files in DIR
+ * (O_EXCL, O_NOFOLLOW, 0600); on any failure DIR is left empty.  Format 1
+ * is a compressed tar, never "compression: none".
+ *
+ * `stream` reads a format 2 patch (not encrypted) while it is still
+ * arriving: PATCH is a regular file that grows to N bytes (a read at its
+ * end is tried again every 5 ms; --idle seconds without a byte and it is
+ * refused).  The header is checked as `check` does, and "HEADER ok"
+ * printed; then every payload byte goes into a SHA-256 and on to its part's
+ * output, OUT1..OUT3, FIFOs the caller made: each opened (no O_CREAT) when
+ * its part begins and closed when it ends, so its reader sees its end.  A
+ * write error (the reader died: EPIPE) is refused naming the part.  At the
+ * end the SHA-256 must be payload-sha256: then "PAYLOAD ok" and exit 0,
+ * the only outcome after which the caller may use what it read.  One fixed
+ * buffer: memory does not grow with the patch.
  *
  * --tree then checks what was extracted against what a payload of that kind
  * may contain (docs/vm.md, docs/workspace.md) and refuses anything else with
@@ -53,6 +76,7 @@
 #include <sys/sysmacros.h>
 #include <sys/statvfs.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 #include <zstd.h>
 #include <json-c/json.h>
@@ -74,10 +98,21 @@ extern char **environ;
 struct patch {
 	const char *path;
 	int fd;
-	off_t size;	       /* whole file */
-	size_t hl;	       /* header length including the blank line */
-	char hdr[HDR_MAX + 1]; /* header lines, NUL at hl - 1 */
+	off_t size;		    /* whole file */
+	size_t hl;		    /* header length including the blank line */
+	int version;		    /* of the format: 1 or 2 */
+	unsigned long long part[3]; /* format 2: the parts' sizes */
+	char hdr[HDR_MAX + 1];	    /* header lines, NUL at hl - 1 */
 };
+
+/* a format 2 payload: these three parts concatenated, in this order, their
+ * sizes in the header (docs/vm.md, "Patch format 2") */
+static const char *const part_file[3] = { "disk.k4.zst", "mem.blocks",
+	"mem.zst" };
+static const char *const part_key[3] = { "disk-part-size", "mem-blocks-size",
+	"mem-delta-size" };
+static const char *const part_name[3] = { "disk part", "memory block list",
+	"memory part" };
 
 /* the contract's status line on stdout, the message on stderr, exit 1 */
 static void
@@ -191,32 +226,29 @@ payload_sha256(const struct patch *p, char hex[65])
 	return ok ? 0 : -1;
 }
 
-/* The header, payload size and payload hash (the old shell `verify`). */
+/* offset of the first empty line from line 2 on (it ends the header) in
+ * the first N bytes, or N; looked for from offset FROM (>= 1) */
+static size_t
+blank_line(const char *h, size_t n, size_t from)
+{
+	size_t j;
+	for (j = from; j < n; j++)
+		if (h[j] == '\n' && h[j - 1] == '\n')
+			break;
+	return j < n ? j : n;
+}
+
+/* The header in the first N bytes of p->hdr: its end, first line and
+ * required keys. */
 static void
-verify(struct patch *p)
+parse_header(struct patch *p, size_t n)
 {
 	static const char *need[] = { "kind", "base", "compression",
 		"encryption", "payload-size", "payload-sha256" };
-	struct stat st;
-	ssize_t n;
-	size_t j;
-	const char *v, *nl;
-	char hex[65];
+	size_t j = blank_line(p->hdr, n, 1);
+	const char *nl;
 
-	if (stat(p->path, &st) < 0 || !S_ISREG(st.st_mode) ||
-	    access(p->path, R_OK) < 0 ||
-	    (p->fd = open(p->path, O_RDONLY | O_CLOEXEC)) < 0 ||
-	    fstat(p->fd, &st) < 0)
-		fail("PATCH_CORRUPT", "cannot read patch file '%s'", p->path);
-	p->size = st.st_size;
-	n = read_full(p->fd, p->hdr, HDR_MAX);
-	if (n < 0)
-		fail("PATCH_CORRUPT", "cannot read patch file '%s'", p->path);
-	/* the first empty line from line 2 on ends the header */
-	for (j = 1; j < (size_t)n; j++)
-		if (p->hdr[j] == '\n' && p->hdr[j - 1] == '\n')
-			break;
-	if (j >= (size_t)n)
+	if (j >= n)
 		fail("PATCH_CORRUPT",
 		    "patch '%s' has no Kimberley header (no blank line within %d bytes)",
 		    p->path, HDR_MAX);
@@ -235,40 +267,109 @@ verify(struct patch *p)
 		fail("PATCH_CORRUPT",
 		    "'%s' is a Kimberley patch of format version %c; this display reads versions 1 and 2",
 		    p->path, p->hdr[strlen(MAGIC) - 1]);
+	p->version = p->hdr[strlen(MAGIC) - 1] - '0';
 	for (size_t i = 0; i < sizeof need / sizeof *need; i++)
 		if (!*hget(p, need[i]))
 			fail("PATCH_CORRUPT", "patch header lacks '%s'",
 			    need[i]);
+}
 
-	v = hget(p, "payload-size");
+/* payload-size against the file's size (p->size) */
+static void
+check_payload_size(const struct patch *p)
+{
+	const char *v = hget(p, "payload-size");
+	long long have = (long long)p->size - (long long)p->hl, want;
+	char *end;
+
 	if (strspn(v, "0123456789") != strlen(v))
 		fail("PATCH_CORRUPT", "payload-size '%s' is not a number", v);
-	{
-		long long have = (long long)p->size - (long long)p->hl, want;
-		char *end;
-		errno = 0;
-		want = strtoll(v, &end, 10);
-		if (errno || want != have)
-			fail("PATCH_CORRUPT",
-			    "payload is %lld bytes, header says %s (truncated or padded)",
-			    have, v);
-	}
-	if (payload_sha256(p, hex) < 0 ||
-	    strcmp(hex, hget(p, "payload-sha256")) != 0)
+	errno = 0;
+	want = strtoll(v, &end, 10);
+	if (errno || want != have)
 		fail("PATCH_CORRUPT",
-		    "payload sha256 mismatch (file damaged in transit?)");
-	v = hget(p, "compression");
-	if (strcmp(v, "zstd") && strcmp(v, "xz"))
-		fail("PATCH_CORRUPT", "unknown compression");
-	v = hget(p, "encryption");
-	if (strcmp(v, "none") && strcmp(v, "aes-256-cbc-pbkdf2"))
-		fail("PATCH_CORRUPT", "unknown encryption");
+		    "payload is %lld bytes, header says %s (truncated or padded)",
+		    have, v);
 }
 
 static int
 encrypted(const struct patch *p)
 {
 	return strcmp(hget(p, "encryption"), "none") != 0;
+}
+
+/* compression and encryption known; format 1 a compressed tar, format 2
+ * its three parts (layout: parts, compression: none) whose sizes add up to
+ * the payload's (encrypted: as openssl enc stores them, "Salted__", the
+ * salt, then AES-CBC with 1-16 bytes of padding) */
+static void
+check_coding(struct patch *p)
+{
+	const char *comp = hget(p, "compression"), *v;
+	unsigned long long sum = 0, want;
+
+	if (strcmp(comp, "zstd") && strcmp(comp, "xz") && strcmp(comp, "none"))
+		fail("PATCH_CORRUPT", "unknown compression");
+	v = hget(p, "encryption");
+	if (strcmp(v, "none") && strcmp(v, "aes-256-cbc-pbkdf2"))
+		fail("PATCH_CORRUPT", "unknown encryption");
+	if (p->version == 1) {
+		if (!strcmp(comp, "none"))
+			fail("PATCH_CORRUPT",
+			    "a format 1 patch's payload is a compressed tar, not 'compression: none'");
+		return;
+	}
+	if (strcmp(hget(p, "layout"), "parts"))
+		fail("PATCH_CORRUPT",
+		    "a format 2 patch must say 'layout: parts' (its payload is its three parts, not a tar)");
+	if (strcmp(comp, "none"))
+		fail("PATCH_CORRUPT",
+		    "a format 2 patch must say 'compression: none' (its parts are compressed already)");
+	for (int i = 0; i < 3; i++) {
+		v = hget(p, part_key[i]);
+		if (!*v)
+			fail("PATCH_CORRUPT", "patch header lacks '%s'",
+			    part_key[i]);
+		/* at most 18 digits: the sum cannot overflow */
+		if (strspn(v, "0123456789") != strlen(v) || strlen(v) > 18)
+			fail("PATCH_CORRUPT", "%s '%s' is not a number",
+			    part_key[i], v);
+		p->part[i] = strtoull(v, NULL, 10);
+		sum += p->part[i];
+	}
+	want = encrypted(p) ? 16 + (sum / 16 + 1) * 16 : sum;
+	if (want != (unsigned long long)p->size - p->hl)
+		fail("PATCH_CORRUPT",
+		    "the parts' sizes in the header (%llu + %llu + %llu bytes%s) do not add up to the payload's %llu bytes",
+		    p->part[0], p->part[1], p->part[2],
+		    encrypted(p) ? ", encrypted" : "",
+		    (unsigned long long)p->size - p->hl);
+}
+
+/* The header, payload size and payload hash (the old shell `verify`). */
+static void
+verify(struct patch *p)
+{
+	struct stat st;
+	ssize_t n;
+	char hex[65];
+
+	if (stat(p->path, &st) < 0 || !S_ISREG(st.st_mode) ||
+	    access(p->path, R_OK) < 0 ||
+	    (p->fd = open(p->path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(p->fd, &st) < 0)
+		fail("PATCH_CORRUPT", "cannot read patch file '%s'", p->path);
+	p->size = st.st_size;
+	n = read_full(p->fd, p->hdr, HDR_MAX);
+	if (n < 0)
+		fail("PATCH_CORRUPT", "cannot read patch file '%s'", p->path);
+	parse_header(p, n);
+	check_payload_size(p);
+	if (payload_sha256(p, hex) < 0 ||
+	    strcmp(hex, hget(p, "payload-sha256")) != 0)
+		fail("PATCH_CORRUPT",
+		    "payload sha256 mismatch (file damaged in transit?)");
+	check_coding(p);
 }
 
 static void
@@ -283,7 +384,106 @@ need_key(const struct patch *p, const char *key)
 		fail("PATCH_KEY", "cannot read key file '%s'", key);
 }
 
-/* ---- decoding: payload -> [aes-256-cbc] -> zstd | xz -> out ---- */
+/* ---- a format 2 payload into its three parts --------------------------- */
+
+struct parts {
+	unsigned long long size[3];
+	unsigned long long done; /* bytes of part idx delivered */
+	int idx;		/* the part being delivered, 3 after the last */
+	int open;		/* part idx has begun */
+	int fd;			/* its output, -1 if none (or not open) */
+	int dirfd;		/* unpack: the parts become files in it */
+	const char *const *out; /* stream: paths the caller made (FIFOs) */
+	int err;		/* errno of the failed open, write or close */
+	int extra;		/* more bytes than the parts hold */
+};
+
+static void
+parts_init(struct parts *s, const struct patch *p)
+{
+	memset(s, 0, sizeof *s);
+	memcpy(s->size, p->part, sizeof s->size);
+	s->fd = s->dirfd = -1;
+}
+
+/* part idx begins: its output is opened (check --deep: none) */
+static int
+part_begin(struct parts *s)
+{
+	s->open = 1;
+	if (s->out)
+		s->fd = open(s->out[s->idx], O_WRONLY | O_CLOEXEC);
+	else if (s->dirfd >= 0)
+		s->fd = openat(s->dirfd, part_file[s->idx],
+		    O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+	else
+		return 0;
+	if (s->fd < 0) {
+		s->err = errno;
+		return -1;
+	}
+	return 0;
+}
+
+/* part idx ends: its output is closed (its reader sees the end) */
+static int
+part_end(struct parts *s)
+{
+	int rc = 0;
+	if (s->fd >= 0 && close(s->fd) < 0) {
+		s->err = errno;
+		rc = -1;
+	}
+	s->fd = -1;
+	s->open = 0;
+	s->done = 0;
+	s->idx++;
+	return rc;
+}
+
+/* the next N bytes of the payload, to the parts in order */
+static int
+parts_put(struct parts *s, const void *buf, size_t n)
+{
+	const char *b = buf;
+
+	while (n > 0) {
+		if (s->idx == 3) {
+			s->extra = 1;
+			return -1;
+		}
+		if (!s->open && part_begin(s) < 0)
+			return -1;
+		unsigned long long left = s->size[s->idx] - s->done;
+		size_t k = n < left ? n : (size_t)left;
+		if (k && s->fd >= 0 && write_full(s->fd, b, k) < 0) {
+			s->err = errno;
+			return -1;
+		}
+		s->done += k;
+		b += k;
+		n -= k;
+		if (s->done == s->size[s->idx] && part_end(s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* the payload ended: what is left must be parts of size 0 (opened and
+ * closed, so that their readers see them begin and end) */
+static int
+parts_end(struct parts *s)
+{
+	while (s->idx < 3) {
+		if (s->done != s->size[s->idx])
+			return -1; /* a part cut short */
+		if ((!s->open && part_begin(s) < 0) || part_end(s) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* ---- decoding: payload -> [aes-256-cbc] -> zstd | xz | parts -> out ---- */
 
 struct decoder {
 	int xz;
@@ -291,6 +491,7 @@ struct decoder {
 	lzma_stream l;
 	int zdone; /* zstd: last frame complete */
 	int out;
+	struct parts *parts; /* format 2: no compression, split into these */
 };
 
 /* decompress IN (or finish when in == NULL); write what comes out */
@@ -299,6 +500,8 @@ decompress(struct decoder *d, const void *in, size_t n)
 {
 	static unsigned char obuf[CHUNK];
 
+	if (d->parts)
+		return in ? parts_put(d->parts, in, n) : parts_end(d->parts);
 	if (d->xz) {
 		lzma_action act = in ? LZMA_RUN : LZMA_FINISH;
 		lzma_ret r;
@@ -354,21 +557,25 @@ read_pass(const char *key, char *pass)
 	return 0;
 }
 
-/* decode the payload into fd OUT; 0 when every stage succeeded */
+/* decode the payload into fd OUT, or (format 2) into PARTS; 0 when every
+ * stage succeeded */
 static int
-decode(const struct patch *p, const char *key, int out)
+decode(const struct patch *p, const char *key, int out, struct parts *parts)
 {
 	static unsigned char buf[CHUNK], plain[CHUNK + EVP_MAX_BLOCK_LENGTH];
 	struct decoder d = { .xz = strcmp(hget(p, "compression"), "xz") == 0,
 		.l = LZMA_STREAM_INIT,
-		.out = out };
+		.out = out,
+		.parts = parts };
 	EVP_CIPHER_CTX *c = NULL;
 	ssize_t r;
 	int pl, rc = -1;
 
-	if (d.xz ? lzma_auto_decoder(&d.l, UINT64_MAX, LZMA_CONCATENATED) !=
-		    LZMA_OK
-		 : !(d.z = ZSTD_createDCtx()))
+	if (parts)
+		;
+	else if (d.xz ? lzma_auto_decoder(
+			    &d.l, UINT64_MAX, LZMA_CONCATENATED) != LZMA_OK
+		      : !(d.z = ZSTD_createDCtx()))
 		goto out;
 	if (lseek(p->fd, p->hl, SEEK_SET) < 0)
 		goto out;
@@ -447,12 +654,34 @@ decode_into_tar(
 		close(fds[1]);
 		return -1;
 	}
-	rc = decode(p, key, fds[1]);
+	rc = decode(p, key, fds[1], NULL);
 	close(fds[1]); /* tar sees the end (also after a failure) */
 	while (waitpid(pid, &st, 0) < 0)
 		if (errno != EINTR)
 			return -1;
 	return rc == 0 && WIFEXITED(st) && WEXITSTATUS(st) == 0 ? 0 : -1;
+}
+
+/* decode a format 2 payload into its parts: files in DIR (unpack), or
+ * nowhere (check --deep); 0 when all went well, else -1 and errno (0: the
+ * payload did not decode into its parts) */
+static int
+decode_into_parts(const struct patch *p, const char *key, const char *dir)
+{
+	struct parts s;
+	int rc;
+
+	parts_init(&s, p);
+	if (dir &&
+	    (s.dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+		return -1;
+	rc = decode(p, key, -1, &s);
+	if (s.fd >= 0)
+		close(s.fd);
+	if (s.dirfd >= 0)
+		close(s.dirfd);
+	errno = s.err;
+	return rc;
 }
 
 static void
@@ -462,7 +691,9 @@ refuse_payload(const struct patch *p)
 		fail("PATCH_KEY",
 		    "the patch could not be decrypted: wrong key?");
 	fail("PATCH_CORRUPT",
-	    "the payload does not decompress to a valid archive");
+	    p->version == 2
+		? "the payload does not decode into its three parts"
+		: "the payload does not decompress to a valid archive");
 }
 
 static const char *
@@ -473,16 +704,47 @@ opt_arg(int argc, char **argv, int i, const char *usage)
 	return argv[i + 1];
 }
 
+/* the header's kind, base, qemu-version and machine against this
+ * display's ("": not checked) */
+static void
+check_expected(const struct patch *p, const char *kind, const char *base,
+    const char *qv, const char *mach)
+{
+	const char *v;
+	char a[64], b[64];
+
+	v = hget(p, "kind");
+	if (*kind && strcmp(v, kind))
+		fail("PATCH_WRONG_KIND",
+		    "the patch is for a '%s' base, but '%s' here is a '%s' base",
+		    v, hget(p, "base-name"), kind);
+	v = hget(p, "base");
+	if (*base && strcmp(v, base))
+		fail("PATCH_WRONG_BASE",
+		    "the patch fits base '%s' %s, this display's base is %s",
+		    hget(p, "base-name"), prefix(v, 12, a, sizeof a),
+		    prefix(base, 12, b, sizeof b));
+	v = hget(p, "qemu-version");
+	if (*qv && strcmp(v, qv))
+		fail("PATCH_WRONG_QEMU",
+		    "the patch was made with QEMU %s, this display has QEMU %s",
+		    v, qv);
+	v = hget(p, "machine");
+	if (*mach && strcmp(v, mach))
+		fail("PATCH_WRONG_QEMU",
+		    "the patch was made for machine type %s, this display uses %s",
+		    v, mach);
+}
+
 static int
 cmd_check(int argc, char **argv)
 {
 	static const char usage[] =
 	    "check: usage: kim_patch check [--kind K] [--base ID] "
 	    "[--qemu-version V] [--machine M] [--key F] [--deep] PATCH";
-	const char *kind = "", *base = "", *qv = "", *mach = "", *key = "", *v;
+	const char *kind = "", *base = "", *qv = "", *mach = "", *key = "";
 	static struct patch p;
 	int deep = 0, i = 1;
-	char a[64], b[64];
 
 	for (; i < argc; i++) {
 		const char *o = argv[i];
@@ -510,29 +772,12 @@ cmd_check(int argc, char **argv)
 		die("%s", usage);
 	p.path = argv[i];
 	verify(&p);
-	v = hget(&p, "kind");
-	if (*kind && strcmp(v, kind))
-		fail("PATCH_WRONG_KIND",
-		    "the patch is for a '%s' base, but '%s' here is a '%s' base",
-		    v, hget(&p, "base-name"), kind);
-	v = hget(&p, "base");
-	if (*base && strcmp(v, base))
-		fail("PATCH_WRONG_BASE",
-		    "the patch fits base '%s' %s, this display's base is %s",
-		    hget(&p, "base-name"), prefix(v, 12, a, sizeof a),
-		    prefix(base, 12, b, sizeof b));
-	v = hget(&p, "qemu-version");
-	if (*qv && strcmp(v, qv))
-		fail("PATCH_WRONG_QEMU",
-		    "the patch was made with QEMU %s, this display has QEMU %s",
-		    v, qv);
-	v = hget(&p, "machine");
-	if (*mach && strcmp(v, mach))
-		fail("PATCH_WRONG_QEMU",
-		    "the patch was made for machine type %s, this display uses %s",
-		    v, mach);
+	check_expected(&p, kind, base, qv, mach);
 	need_key(&p, key);
-	if (deep) {
+	if (deep && p.version == 2) {
+		if (decode_into_parts(&p, key, NULL) < 0)
+			refuse_payload(&p);
+	} else if (deep) {
 		char *tar[] = { "tar", "-tf", "-", NULL };
 		if (decode_into_tar(&p, key, tar, 1) < 0)
 			refuse_payload(&p);
@@ -807,8 +1052,14 @@ cmd_unpack(int argc, char **argv)
 		"--xattrs-include=trusted.overlay.opaque",
 		"--xattrs-include=user.overlay.opaque", "--no-overwrite-dir",
 		"-xf", "-", NULL };
-	if (decode_into_tar(&p, key, tar, 0) < 0) {
-		int full = disk_full(dir);
+	if (p.version == 2 ? decode_into_parts(&p, key, dir) < 0
+			   : decode_into_tar(&p, key, tar, 0) < 0) {
+		int e = p.version == 2 ? errno : 0;
+		int full = disk_full(dir) || e == ENOSPC || e == EDQUOT;
+		if (e && !full)
+			fprintf(stderr,
+			    PROG ": unpack: writing into '%s': %s\n", dir,
+			    strerror(e));
 		/* nothing of a payload that failed may stay */
 		nftw(dir, rm_entry, 64, FTW_DEPTH | FTW_PHYS);
 		if (full)
@@ -817,6 +1068,194 @@ cmd_unpack(int argc, char **argv)
 	}
 	if (*tree)
 		check_tree(dir, tree);
+	return 0;
+}
+
+/* ---- stream: a format 2 patch into its parts while it arrives ----------- */
+
+#define STREAM_NAP_NS 5000000L /* 5 ms between looks at a file not grown */
+
+struct growing {
+	const char *path;
+	int fd;
+	unsigned long long pos;	 /* bytes read */
+	unsigned long long size; /* the whole file's, when it has all arrived */
+	double idle;		 /* seconds without a new byte: it stopped */
+};
+
+static double
+since(const struct timespec *t0)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)(t.tv_sec - t0->tv_sec) +
+	    (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+/* up to N of the file's next bytes, never past g->size; waits while the
+ * file does not grow; 0 only once g->size bytes are read */
+static size_t
+growing_read(struct growing *g, void *buf, size_t n)
+{
+	const struct timespec nap = { 0, STREAM_NAP_NS };
+	struct timespec t0;
+	int waiting = 0;
+
+	if (n > g->size - g->pos)
+		n = (size_t)(g->size - g->pos);
+	if (n == 0)
+		return 0;
+	for (;;) {
+		ssize_t r = read(g->fd, buf, n);
+		if (r > 0) {
+			g->pos += r;
+			return r;
+		}
+		if (r < 0 && errno != EINTR)
+			fail("PATCH_CORRUPT", "cannot read patch file '%s'",
+			    g->path);
+		if (r < 0)
+			continue;
+		/* at the end of what has arrived: wait for more */
+		if (!waiting) {
+			clock_gettime(CLOCK_MONOTONIC, &t0);
+			waiting = 1;
+		} else if (since(&t0) >= g->idle)
+			fail("PATCH_CORRUPT",
+			    "the patch stopped arriving after %llu of %llu bytes",
+			    g->pos, g->size);
+		nanosleep(&nap, NULL);
+	}
+}
+
+static void
+stream_undelivered(const struct parts *s)
+{
+	if (s->extra || s->idx >= 3)
+		fail("PATCH_CORRUPT", "the payload is longer than its parts");
+	fail("PATCH_CORRUPT",
+	    "the patch's %s could not be delivered to '%s': %s",
+	    part_name[s->idx], s->out[s->idx],
+	    s->err ? strerror(s->err) : "cut short");
+}
+
+static int
+cmd_stream(int argc, char **argv)
+{
+	static const char usage[] =
+	    "stream: usage: kim_patch stream --kind K --base ID "
+	    "--qemu-version V --machine M --size N [--idle SECONDS] "
+	    "--disk OUT1 --blocks OUT2 --mem OUT3 PATCH";
+	static struct patch p;
+	static unsigned char buf[CHUNK];
+	const char *kind = NULL, *base = NULL, *qv = NULL, *mach = NULL,
+		   *size = NULL, *idle = "60", *out[3] = { NULL, NULL, NULL };
+	struct growing g = { 0 };
+	struct parts s;
+	struct stat st;
+	EVP_MD_CTX *c;
+	unsigned char md[32];
+	unsigned int mdl = 0;
+	char hex[65], *end;
+	size_t have = 0, r;
+	int i = 1;
+
+	for (; i < argc; i++) {
+		const char *o = argv[i];
+		if (!strcmp(o, "--kind"))
+			kind = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--base"))
+			base = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--qemu-version"))
+			qv = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--machine"))
+			mach = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--size"))
+			size = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--idle"))
+			idle = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--disk"))
+			out[0] = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--blocks"))
+			out[1] = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--mem"))
+			out[2] = opt_arg(argc, argv, i++, usage);
+		else if (!strcmp(o, "--")) {
+			i++;
+			break;
+		} else if (o[0] == '-')
+			die("stream: unknown option '%s'", o);
+		else
+			break;
+	}
+	if (argc - i != 1 || !kind || !base || !qv || !mach || !size ||
+	    !out[0] || !out[1] || !out[2])
+		die("%s", usage);
+	if (!*size || strspn(size, "0123456789") != strlen(size) ||
+	    strlen(size) > 18 || (g.size = strtoull(size, NULL, 10)) == 0)
+		die("stream: --size '%s' is not a number of bytes", size);
+	g.idle = strtod(idle, &end);
+	if (end == idle || *end || !(g.idle > 0 && g.idle <= 86400))
+		die("stream: --idle '%s' is not a number of seconds (up to 86400)",
+		    idle);
+	p.path = g.path = argv[i];
+	if ((g.fd = open(p.path, O_RDONLY | O_CLOEXEC)) < 0 ||
+	    fstat(g.fd, &st) < 0 || !S_ISREG(st.st_mode))
+		fail("PATCH_CORRUPT", "cannot read patch file '%s'", p.path);
+
+	/* the header: its blank line within the first 64 KiB (each byte
+	 * looked at once, whatever pieces the file grows in) */
+	for (size_t seen = 1;;) {
+		if (have >= HDR_MAX || blank_line(p.hdr, have, seen) < have)
+			break;
+		seen = have > 1 ? have : 1;
+		if ((r = growing_read(&g, p.hdr + have, HDR_MAX - have)) == 0)
+			break;
+		have += r;
+	}
+	p.size = (off_t)g.size;
+	parse_header(&p, have);
+	check_payload_size(&p);
+	check_coding(&p);
+	check_expected(&p, kind, base, qv, mach);
+	if (p.version != 2)
+		fail("PATCH_CORRUPT",
+		    "cannot stream a format %d patch (its payload is a tar)",
+		    p.version);
+	if (encrypted(&p))
+		fail("PATCH_CORRUPT", "cannot stream an encrypted patch");
+	printf("HEADER ok\n");
+	fflush(stdout);
+
+	/* the payload: hashed, then to the parts' readers as it arrives; what
+	 * came with the header first */
+	parts_init(&s, &p);
+	s.out = out;
+	if (!(c = EVP_MD_CTX_new()) ||
+	    !EVP_DigestInit_ex(c, EVP_sha256(), NULL))
+		die("stream: cannot start SHA-256");
+	if (have > p.hl) {
+		EVP_DigestUpdate(c, p.hdr + p.hl, have - p.hl);
+		if (parts_put(&s, p.hdr + p.hl, have - p.hl) < 0)
+			stream_undelivered(&s);
+	}
+	while ((r = growing_read(&g, buf, sizeof buf)) > 0) {
+		EVP_DigestUpdate(c, buf, r);
+		if (parts_put(&s, buf, r) < 0)
+			stream_undelivered(&s);
+	}
+	if (parts_end(&s) < 0)
+		stream_undelivered(&s);
+	if (!EVP_DigestFinal_ex(c, md, &mdl) || mdl != 32)
+		die("stream: cannot finish SHA-256");
+	EVP_MD_CTX_free(c);
+	for (int j = 0; j < 32; j++)
+		sprintf(hex + 2 * j, "%02x", md[j]);
+	if (strcmp(hex, hget(&p, "payload-sha256")) != 0)
+		fail("PATCH_CORRUPT",
+		    "payload sha256 mismatch (file damaged in transit?)");
+	printf("PAYLOAD ok\n");
+	fflush(stdout);
 	return 0;
 }
 
@@ -1073,7 +1512,8 @@ cmd_overlay(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	signal(SIGPIPE, SIG_IGN); /* a tar that quits early: EPIPE, a failure */
+	/* a tar or a part's reader that quits early: EPIPE, a failure */
+	signal(SIGPIPE, SIG_IGN);
 	/* SHA-256, PBKDF2 and AES come from the default provider: no need to
 	 * read openssl.cnf on every patch */
 	OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
@@ -1081,8 +1521,10 @@ main(int argc, char **argv)
 		return cmd_check(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "unpack"))
 		return cmd_unpack(argc - 1, argv + 1);
+	if (argc >= 2 && !strcmp(argv[1], "stream"))
+		return cmd_stream(argc - 1, argv + 1);
 	if (argc >= 2 && !strcmp(argv[1], "overlay"))
 		return cmd_overlay(argc - 1, argv + 1);
-	die("kim_patch_unpack check|unpack|overlay ...: run as kim_patch check|unpack|overlay "
-	    "(see scripts/kim_patch)");
+	die("kim_patch_unpack check|unpack|stream|overlay ...: run as kim_patch "
+	    "check|unpack|stream|overlay (see scripts/kim_patch)");
 }

@@ -52,10 +52,12 @@ mkdir "$W/plain" "$W/sess"
 (umask 077; openssl rand -hex 32 > "$W/key"; openssl rand -hex 32 > "$W/wrongkey")
 hdr=()
 while IFS= read -r l; do
-	case $l in compression:*|encryption:*|payload-*) ;; *) hdr+=(-H "$l");; esac
+	# (pack -c none writes the layout and the parts' sizes itself)
+	case $l in compression:*|encryption:*|payload-*|layout:*|disk-part-size:*|mem-blocks-size:*|mem-delta-size:*) ;;
+	*) hdr+=(-H "$l");; esac
 done < <("$S/kim_patch" info "$CACHE/demo.kim")
 # (demo.kim is in patch format 2, kimberlize's default: repacked as such)
-"$S/kim_patch" pack -F 2 -o "$W/enc.kim" -k "$W/key" "${hdr[@]}" "$W/plain"
+"$S/kim_patch" pack -F 2 -c none -o "$W/enc.kim" -k "$W/key" "${hdr[@]}" "$W/plain"
 setup() { "$S/display_setup" -s "$W/sess" -v "$CACHE/vms" -x "$XDISPLAY" -A "$ACCEL" "$@"; }
 
 # crafted disk overlays, each in the demo patch with its real header; the
