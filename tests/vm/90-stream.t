@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A VM patch decoded while it arrives (docs/vm.md "Streaming the patch into
 # the display"), through both launchers over the test hosts' wifi0 link,
-# the mobile's sending capped at 1 MB/s so that a 3 MiB patch takes seconds:
+# the mobile's sending capped at 1 MB/s so that a 3 MB patch takes seconds:
 # - the display starts on the patch's first piece (its log says how much of
 #   it was there), checks the header before the transfer ends, and the
 #   session then goes as any other: the app's magenta screen on the viewer,
@@ -63,12 +63,12 @@ viewer="$VNCGRAB -H {host} -P {port} -p {password_file} -t 120 -o $W/viewer.stat
 viewer="$viewer --expect aa00aa:0.25 --type hello\\sstream\\n --expect 00aa00:0.25"
 out=$(mob -d "$W/mobile/floppy.img" -f "$CACHE/big.kim" --viewer "$viewer" b1 2>&1)
 rc=$?
-tap_is "$rc" 0 "mobile_launcher completes a session with the 3 MiB patch"
+tap_is "$rc" 0 "mobile_launcher completes a session with the 3 MB patch"
 [ "$rc" = 0 ] || tap_diag "$out" "$(tail -n 30 "$W/display.log")"
 tap_is "$(cat "$W/viewer.status" 2>/dev/null)" OK "the viewer saw the app's magenta screen, typed, and saw it saved (green)"
 tap_is "$(mtype -i "$W/mobile/floppy.img" ::NOTE.TXT 2>&1 | tr -d '\r')" "hello stream" \
 	"the mobile's floppy holds the typed note"
-line=$(grep -m1 'streaming patch=big.kim vm=b1' "$W/display.log")
+line=$(grep -m1 'streaming patch="big.kim" vm="b1"' "$W/display.log")
 have=$(printf '%s' "$line" | sed -n 's/.*(\([0-9]*\) of \([0-9]*\) bytes here).*/\1/p')
 size=$(printf '%s' "$line" | sed -n 's/.*(\([0-9]*\) of \([0-9]*\) bytes here).*/\2/p')
 tap_ok "$([ -n "$have" ] && [ "$size" = "$(stat -c %s "$CACHE/big.kim")" ] && [ "$have" -lt "$size" ]; echo $?)" \
@@ -92,7 +92,7 @@ fsha=$(sha256sum < "$W/mobile/floppy2.img")
 hosts_bg mob "$ML" -c "$DISP_WIFI_IP:$PORT" --usb=never --pings 3 -d "$W/mobile/floppy2.img" \
 	-f "$CACHE/big.kim" --viewer "$viewer" b1 > "$W/vanish.out" 2>&1
 mpid=$HOSTS_LAST_PID
-wait_log 'streaming patch=big.kim' 2 60
+wait_log 'streaming patch="big.kim"' 2 60
 tap_ok $? "a second session starts streaming its patch"
 kill -KILL "$mpid" 2>/dev/null
 wait_log 'closed: the connection dropped' 1 60
