@@ -696,12 +696,41 @@ refuse_payload(const struct patch *p)
 		: "the payload does not decompress to a valid archive");
 }
 
-static const char *
-opt_arg(int argc, char **argv, int i, const char *usage)
+/* An option that takes a value: "--name VALUE" into *val. */
+struct opt {
+	const char *name;
+	const char **val;
+};
+
+/* The options of argv (those of t, and --deep into *deep when deep is not
+ * NULL) up to "--" or the first operand: that operand's index.  An unknown
+ * option, or one without its value, ends the run with cmd's usage. */
+static int
+parse_opts(int argc, char **argv, const struct opt *t, size_t n, int *deep,
+    const char *cmd, const char *usage)
 {
-	if (i + 1 >= argc)
-		die("%s", usage);
-	return argv[i + 1];
+	int i = 1;
+
+	for (; i < argc; i++) {
+		const char *o = argv[i];
+		size_t j = 0;
+		if (!strcmp(o, "--"))
+			return i + 1;
+		if (deep && !strcmp(o, "--deep")) {
+			*deep = 1;
+			continue;
+		}
+		while (j < n && strcmp(o, t[j].name))
+			j++;
+		if (j == n && o[0] == '-')
+			die("%s: unknown option '%s'", cmd, o);
+		if (j == n)
+			break;
+		if (++i >= argc)
+			die("%s", usage);
+		*t[j].val = argv[i];
+	}
+	return i;
 }
 
 /* the header's kind, base, qemu-version and machine against this
@@ -744,30 +773,13 @@ cmd_check(int argc, char **argv)
 	    "[--qemu-version V] [--machine M] [--key F] [--deep] PATCH";
 	const char *kind = "", *base = "", *qv = "", *mach = "", *key = "";
 	static struct patch p;
-	int deep = 0, i = 1;
+	const struct opt t[] = { { "--kind", &kind }, { "--base", &base },
+		{ "--qemu-version", &qv }, { "--machine", &mach },
+		{ "--key", &key } };
+	int deep = 0,
+	    i = parse_opts(
+		argc, argv, t, sizeof t / sizeof *t, &deep, "check", usage);
 
-	for (; i < argc; i++) {
-		const char *o = argv[i];
-		if (!strcmp(o, "--kind"))
-			kind = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--base"))
-			base = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--qemu-version"))
-			qv = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--machine"))
-			mach = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--key"))
-			key = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--deep"))
-			deep = 1;
-		else if (!strcmp(o, "--")) {
-			i++;
-			break;
-		} else if (o[0] == '-')
-			die("check: unknown option '%s'", o);
-		else
-			break;
-	}
 	if (argc - i != 1)
 		die("%s", usage);
 	p.path = argv[i];
@@ -1014,22 +1026,10 @@ cmd_unpack(int argc, char **argv)
 	    "[--tree vm|workspace] PATCH DIR";
 	static struct patch p;
 	const char *key = "", *tree = "", *dir;
-	int i = 1;
+	const struct opt t[] = { { "--key", &key }, { "--tree", &tree } };
+	int i = parse_opts(
+	    argc, argv, t, sizeof t / sizeof *t, NULL, "unpack", usage);
 
-	for (; i < argc; i++) {
-		const char *o = argv[i];
-		if (!strcmp(o, "--key"))
-			key = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--tree"))
-			tree = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--")) {
-			i++;
-			break;
-		} else if (o[0] == '-')
-			die("unpack: unknown option '%s'", o);
-		else
-			break;
-	}
 	if (argc - i != 2 ||
 	    (*tree && strcmp(tree, "vm") && strcmp(tree, "workspace")))
 		die("%s", usage);
@@ -1158,36 +1158,13 @@ cmd_stream(int argc, char **argv)
 	unsigned int mdl = 0;
 	char hex[65], *end;
 	size_t have = 0, r;
-	int i = 1;
+	const struct opt t[] = { { "--kind", &kind }, { "--base", &base },
+		{ "--qemu-version", &qv }, { "--machine", &mach },
+		{ "--size", &size }, { "--idle", &idle }, { "--disk", &out[0] },
+		{ "--blocks", &out[1] }, { "--mem", &out[2] } };
+	int i = parse_opts(
+	    argc, argv, t, sizeof t / sizeof *t, NULL, "stream", usage);
 
-	for (; i < argc; i++) {
-		const char *o = argv[i];
-		if (!strcmp(o, "--kind"))
-			kind = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--base"))
-			base = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--qemu-version"))
-			qv = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--machine"))
-			mach = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--size"))
-			size = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--idle"))
-			idle = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--disk"))
-			out[0] = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--blocks"))
-			out[1] = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--mem"))
-			out[2] = opt_arg(argc, argv, i++, usage);
-		else if (!strcmp(o, "--")) {
-			i++;
-			break;
-		} else if (o[0] == '-')
-			die("stream: unknown option '%s'", o);
-		else
-			break;
-	}
 	if (argc - i != 1 || !kind || !base || !qv || !mach || !size ||
 	    !out[0] || !out[1] || !out[2])
 		die("%s", usage);

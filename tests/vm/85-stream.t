@@ -73,18 +73,21 @@ sed 's/^mem-blocks-size: 8192$/mem-blocks-size: 8193/' "$W/p.kim" > "$W/sum.kim"
 out=$("$P" check "$W/sum.kim" 2>/dev/null); rc=$?
 tap_like "^ERROR PATCH_CORRUPT the parts' sizes in the header \(307200 \+ 8193 \+ 204800 bytes\) do not add up to the payload's 520192 bytes rc=1$" \
 	"$out rc=$rc" "part sizes that do not add up to payload-size: PATCH_CORRUPT"
-sed 's/^mem-blocks-size: 8192$/mem-blocks-size: 8x92/' "$W/p.kim" > "$W/nan.kim"
-tap_like "^ERROR PATCH_CORRUPT mem-blocks-size '8x92' is not a number" "$("$P" check "$W/nan.kim" 2>/dev/null)" \
-	"a part size that is not a number: PATCH_CORRUPT"
-sed 's/^layout: parts$/layout: tarss/' "$W/p.kim" > "$W/lay.kim"
-tap_like "^ERROR PATCH_CORRUPT a format 2 patch must say 'layout: parts'" "$("$P" check "$W/lay.kim" 2>/dev/null)" \
-	"a format 2 patch without 'layout: parts': PATCH_CORRUPT"
-sed 's/^compression: none$/compression: zstd/' "$W/p.kim" > "$W/z.kim"
-tap_like "^ERROR PATCH_CORRUPT a format 2 patch must say 'compression: none'" "$("$P" check "$W/z.kim" 2>/dev/null)" \
+# check_edited SED_EXPR ERROR_PATTERN DESCRIPTION: the patch with one header
+# line changed by SED_EXPR is refused with that error
+check_edited() {
+	sed "$1" "$W/p.kim" > "$W/edited.kim"
+	tap_like "$2" "$("$P" check "$W/edited.kim" 2>/dev/null)" "$3"
+}
+check_edited 's/^mem-blocks-size: 8192$/mem-blocks-size: 8x92/' \
+	"^ERROR PATCH_CORRUPT mem-blocks-size '8x92' is not a number" "a part size that is not a number: PATCH_CORRUPT"
+check_edited 's/^layout: parts$/layout: tarss/' \
+	"^ERROR PATCH_CORRUPT a format 2 patch must say 'layout: parts'" "a format 2 patch without 'layout: parts': PATCH_CORRUPT"
+check_edited 's/^compression: none$/compression: zstd/' \
+	"^ERROR PATCH_CORRUPT a format 2 patch must say 'compression: none'" \
 	"a format 2 patch with a compressed payload (the old tar): PATCH_CORRUPT"
-sed 's/^mem-delta-size: 204800$/mem-delta-sizz: 204800/' "$W/p.kim" > "$W/lack.kim"
-tap_like "^ERROR PATCH_CORRUPT patch header lacks 'mem-delta-size'" "$("$P" check "$W/lack.kim" 2>/dev/null)" \
-	"a format 2 patch lacking a part size: PATCH_CORRUPT"
+check_edited 's/^mem-delta-size: 204800$/mem-delta-sizz: 204800/' \
+	"^ERROR PATCH_CORRUPT patch header lacks 'mem-delta-size'" "a format 2 patch lacking a part size: PATCH_CORRUPT"
 
 # the display's disk full while the parts are written: DISPLAY_DISK_FULL
 mkdir "$W/small"
