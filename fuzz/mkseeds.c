@@ -236,6 +236,11 @@ seed_send(const char *name, const void *buf, int size, size_t len)
 
 static unsigned char floppy[512]; /* a boot sector: enough for the fixture */
 static const char patch[] = "data\n";
+/* a header the display starts on while the patch arrives (docs/vm.md,
+ * "Streaming"): the child parses it, the parent starts the script */
+static const char streamed[] = "KIMBERLEY-PATCH 2\nkind: vm\nbase: 00\n"
+			       "base-name: demo\nlayout: parts\n"
+			       "compression: none\nencryption: none\n\ndata\n";
 
 static void
 sessions(void)
@@ -254,6 +259,16 @@ sessions(void)
 	call(RETRIEVE_PARTIAL, (xdrproc_t)xdr_none, NULL);
 	call(RETRIEVE_PARTIAL, (xdrproc_t)xdr_none, NULL);
 	done("session");
+
+	/* a patch the display starts on as it arrives, then claimed */
+	greet();
+	send_file("floppy.img", floppy, sizeof(floppy));
+	one_string(USE_PERSISTENT_STATE, "floppy.img");
+	send_file("app.kim", streamed, sizeof(streamed) - 1);
+	start(USE_KIMBERLIZE_FILE, "demo", "app.kim");
+	call(SESSION_INFO, (xdrproc_t)xdr_none, NULL);
+	end_usage(TRUE);
+	done("session-streamed");
 
 	/* no floppy: the session ends without a delta */
 	greet();
