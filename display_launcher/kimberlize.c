@@ -50,13 +50,9 @@ run_setup(struct conn *c, const char *vm, const char *patch, int claim)
 	    d->floppy[0] ? kim_logq(qf, sizeof(qf), d->floppy) : "-",
 	    claim ? " (streamed: already under way)" : "");
 	rc = step_ask(d, &q, &r, NULL);
+	if (rc != 0 && claim)
+		step_stream_drop(d, "the parent would not let it run");
 	d->streaming = 0;
-	if (rc != 0 && claim) {
-		char detail[600];
-		struct priv_rep fr;
-		step_script_finish(
-		    d, 0, SETUP_ABORT_GRACE, detail, sizeof(detail), &fr);
-	}
 	if (rc != 0)
 		return step_refuse(c, rc, "%s", r.why);
 	d->script = 1;

@@ -100,11 +100,12 @@ parent_stop(struct parent *p)
 /* ---- the session's files ----------------------------------------------- */
 
 /* Open the spooled file name: without following a link, a regular file of
- * the child's with one link.  The descriptor, or -1 (r says why). */
+ * the child's with one link (its stat in *st).  The descriptor, or -1 (r
+ * says why). */
 static int
-open_spooled(struct parent *p, const char *name, struct priv_rep *r)
+open_spooled(
+    struct parent *p, const char *name, struct stat *st, struct priv_rep *r)
 {
-	struct stat st;
 	int in = openat(
 	    p->spool_fd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 
@@ -115,8 +116,8 @@ open_spooled(struct parent *p, const char *name, struct priv_rep *r)
 		    name);
 		return -1;
 	}
-	if (fstat(in, &st) != 0 || !S_ISREG(st.st_mode) ||
-	    st.st_uid != p->child_uid || st.st_nlink != 1) {
+	if (fstat(in, st) != 0 || !S_ISREG(st->st_mode) ||
+	    st->st_uid != p->child_uid || st->st_nlink != 1) {
 		close(in);
 		kim_log("priv",
 		    "refused spool file %s: not a regular file of the "
@@ -139,13 +140,8 @@ copy_in(struct parent *p, const char *name, const char *dst, struct priv_rep *r)
 	int in, out, rc = 0;
 	char buf[1 << 16];
 
-	if ((in = open_spooled(p, name, r)) < 0)
+	if ((in = open_spooled(p, name, &st, r)) < 0)
 		return -1;
-	if (fstat(in, &st) != 0) {
-		close(in);
-		return fail(
-		    r, KIM_E_IO, "cannot copy '%s' for the session", name);
-	}
 	out = open(
 	    dst, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (out < 0) {
@@ -282,7 +278,8 @@ start(struct parent *p, const struct priv_req *q, struct priv_rep *r)
 	if (stream) {
 		/* not copied: the script reads it (its descriptor 3) as the
 		 * child appends to it, and hashes what it reads */
-		if ((fd3 = open_spooled(p, q->patch, r)) < 0)
+		struct stat st;
+		if ((fd3 = open_spooled(p, q->patch, &st, r)) < 0)
 			goto undo;
 		snprintf(patch, sizeof(patch), "/dev/fd/3");
 		snprintf(size, sizeof(size), "%lld", (long long)q->size);

@@ -74,6 +74,7 @@ stream_try(struct conn *c)
 	char vm[KIM_VMNAME_MAX + 1], qv[KIM_LOGQ_MAX], qp[KIM_LOGQ_MAX];
 	char *hdr, *end;
 	ssize_t n;
+	int magic;
 
 	if (d->stream_tried || d->streaming || d->script || d->cfg->no_stream ||
 	    !d->sink.verify || kim_sink_part_name(&d->sink) == NULL)
@@ -84,12 +85,13 @@ stream_try(struct conn *c)
 		return;
 	n = kim_sink_peek(&d->sink, hdr, KIM_PATCH_HDR_MAX);
 	hdr[n > 0 ? n : 0] = '\0';
+	magic = strncmp(hdr, "KIMBERLEY-PATCH 2\n", 18) == 0;
 	end = strstr(hdr, "\n\n");
-	if (n < 0 || strncmp(hdr, "KIMBERLEY-PATCH 2\n", 18) != 0 ||
-	    end != NULL || (uint64_t)n >= want)
-		d->stream_tried = 1; /* decided now, one way or the other */
-	if (n < 0 || strncmp(hdr, "KIMBERLEY-PATCH 2\n", 18) != 0 ||
-	    end == NULL)
+	/* decided now, one way or the other, unless the header is still
+	 * arriving */
+	if (!magic || end != NULL || n < 0 || (uint64_t)n >= want)
+		d->stream_tried = 1;
+	if (!magic || end == NULL)
 		goto out;
 	end[1] = '\0';
 	if (!hdr_is(hdr, "kind", "vm") || !hdr_is(hdr, "layout", "parts") ||

@@ -242,6 +242,18 @@ static const char streamed[] = "KIMBERLEY-PATCH 2\nkind: vm\nbase: 00\n"
 			       "base-name: demo\nlayout: parts\n"
 			       "compression: none\nencryption: none\n\ndata\n";
 
+/* the floppy sent and named, then the patch sent and started, as
+ * mobile_launcher -d floppy.img -f NAME demo does */
+static void
+floppy_and_start(const char *name, const char *buf, size_t len)
+{
+	send_file("floppy.img", floppy, sizeof(floppy));
+	one_string(USE_PERSISTENT_STATE, "floppy.img");
+	send_file(name, buf, len);
+	start(USE_KIMBERLIZE_FILE, "demo", name);
+	call(SESSION_INFO, (xdrproc_t)xdr_none, NULL);
+}
+
 static void
 sessions(void)
 {
@@ -249,11 +261,7 @@ sessions(void)
 	greet();
 	ping();
 	ping();
-	send_file("floppy.img", floppy, sizeof(floppy));
-	one_string(USE_PERSISTENT_STATE, "floppy.img");
-	send_file("app.patch", patch, sizeof(patch) - 1);
-	start(USE_KIMBERLIZE_FILE, "demo", "app.patch");
-	call(SESSION_INFO, (xdrproc_t)xdr_none, NULL);
+	floppy_and_start("app.patch", patch, sizeof(patch) - 1);
 	end_usage(TRUE);
 	one_string(RETRIEVE_FILE64, "floppy.vcdiff");
 	call(RETRIEVE_PARTIAL, (xdrproc_t)xdr_none, NULL);
@@ -262,11 +270,7 @@ sessions(void)
 
 	/* a patch the display starts on as it arrives, then claimed */
 	greet();
-	send_file("floppy.img", floppy, sizeof(floppy));
-	one_string(USE_PERSISTENT_STATE, "floppy.img");
-	send_file("app.kim", streamed, sizeof(streamed) - 1);
-	start(USE_KIMBERLIZE_FILE, "demo", "app.kim");
-	call(SESSION_INFO, (xdrproc_t)xdr_none, NULL);
+	floppy_and_start("app.kim", streamed, sizeof(streamed) - 1);
 	end_usage(TRUE);
 	done("session-streamed");
 
